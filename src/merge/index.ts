@@ -1,0 +1,2 @@
+export { rebase, rebaseChecked, transform, type RebaseResult } from './rebase.ts';
+export { isLater, transformChangesets, transformPair, type TransformResult } from './transform.ts';
