@@ -1,0 +1,114 @@
+import * as v from 'valibot';
+import { OutpostError } from '../errors.ts';
+import { bindSchema } from './bind.ts';
+import { encodeChangeset, encodeSubscription, encodeValue } from './common.ts';
+import { downloadSchema } from './download.ts';
+import { errorSchema, queryErrorSchema } from './errors.ts';
+import { clientIdentSchema } from './ident-client.ts';
+import { serverIdentSchema } from './ident-server.ts';
+import { clientMarkSchema, serverMarkSchema } from './mark.ts';
+import { pingSchema, pongSchema } from './ping.ts';
+import { querySchema } from './query.ts';
+import { refreshSchema } from './refresh.ts';
+import { unbindSchema, unboundSchema } from './unbind.ts';
+import { uploadSchema } from './upload.ts';
+
+/** Every message a client may send. TRANSACT, STATE_REQUEST and CLIENT_VERSION_REQUEST come with client reset. */
+export const clientMessageSchema = v.variant('t', [
+  bindSchema,
+  clientIdentSchema,
+  querySchema,
+  uploadSchema,
+  clientMarkSchema,
+  refreshSchema,
+  unbindSchema,
+  pingSchema,
+]);
+export type ClientMessage = v.InferOutput<typeof clientMessageSchema>;
+
+/** Every message a server may send. */
+export const serverMessageSchema = v.variant('t', [
+  serverIdentSchema,
+  downloadSchema,
+  serverMarkSchema,
+  queryErrorSchema,
+  errorSchema,
+  unboundSchema,
+  pongSchema,
+]);
+export type ServerMessage = v.InferOutput<typeof serverMessageSchema>;
+
+const CLIENT_TYPES = new Set(['BIND', 'IDENT', 'QUERY', 'UPLOAD', 'MARK', 'REFRESH', 'UNBIND', 'PING']);
+const SERVER_TYPES = new Set(['IDENT', 'DOWNLOAD', 'MARK', 'QUERY_ERROR', 'ERROR', 'UNBOUND', 'PONG']);
+
+function parse<T>(text: string, schema: v.GenericSchema<unknown, T>, known: Set<string>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new OutpostError('bad_message', 'the frame is not valid JSON');
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new OutpostError('bad_message', 'a message must be a JSON object');
+  const t = (raw as { t?: unknown }).t;
+  if (typeof t !== 'string') throw new OutpostError('bad_message', 'a message needs a string "t"');
+  if (!known.has(t)) throw new OutpostError('unknown_message', `unknown message type ${JSON.stringify(t.slice(0, 64))}`);
+  const result = v.safeParse(schema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const where = v.getDotPath(issue) ?? '';
+    throw new OutpostError('bad_message', `${t}${where ? '.' + where : ''}: ${issue.message}`, { type: t, path: where });
+  }
+  return result.output;
+}
+
+/** Parses and validates a frame from a client. Throws `bad_message` or `unknown_message`. */
+export function parseClientMessage(text: string): ClientMessage {
+  return parse(text, clientMessageSchema, CLIENT_TYPES);
+}
+
+/** Parses and validates a frame from the server. Throws `bad_message` or `unknown_message`. */
+export function parseServerMessage(text: string): ServerMessage {
+  return parse(text, serverMessageSchema, SERVER_TYPES);
+}
+
+function wire(m: ClientMessage | ServerMessage): unknown {
+  switch (m.t) {
+    case 'UPLOAD':
+      return { ...m, changesets: m.changesets.map((c) => ({ ...c, changeset: encodeChangeset(c.changeset) })) };
+    case 'QUERY':
+      return { ...m, queries: m.queries.map(encodeSubscription) };
+    case 'IDENT':
+      return 'subscriptions' in m ? { ...m, subscriptions: { ...m.subscriptions, queries: m.subscriptions.queries.map(encodeSubscription) } } : m;
+    case 'DOWNLOAD':
+      return {
+        ...m,
+        items: m.items.map((item) => {
+          if (item.kind === 'changeset') return { ...item, changeset: encodeChangeset(item.changeset) };
+          if (item.kind === 'enter') return { ...item, objects: item.objects.map((o) => ({ type: o.type, object: encodeValue(o.object) })) };
+          return { ...item, objects: item.objects.map((o) => ({ type: o.type, pk: encodeValue(o.pk) })) };
+        }),
+      };
+    case 'ERROR':
+      return m.compensatingWrites ? { ...m, compensatingWrites: m.compensatingWrites.map((w) => ({ ...w, pk: encodeValue(w.pk) })) } : m;
+    default:
+      return m;
+  }
+}
+
+/** Encodes a message as the JSON text of one WebSocket frame. */
+export function encodeMessage(m: ClientMessage | ServerMessage): string {
+  return JSON.stringify(wire(m));
+}
+
+export type { Bind } from './bind.ts';
+export type { Subscription } from './common.ts';
+export type { Download, DownloadItem } from './download.ts';
+export { ERROR_ACTIONS, type ErrorAction, type ErrorMessage, type QueryErrorMessage } from './errors.ts';
+export type { ClientIdent } from './ident-client.ts';
+export type { ServerIdent } from './ident-server.ts';
+export type { ClientMark, ServerMark } from './mark.ts';
+export type { Ping, Pong } from './ping.ts';
+export type { Query } from './query.ts';
+export type { Refresh } from './refresh.ts';
+export type { Unbind, Unbound } from './unbind.ts';
+export type { Upload } from './upload.ts';

@@ -1,0 +1,45 @@
+/**
+ * The sync protocol version. BIND carries the client's version; the server accepts any version
+ * from MIN_PROTOCOL_VERSION to PROTOCOL_VERSION and answers others with a `protocol_version`
+ * ERROR. Bump the version for any change a deployed peer could misread.
+ *
+ * History:
+ * 1 — BIND, IDENT, QUERY, UPLOAD, MARK, REFRESH, UNBIND, PING; IDENT, DOWNLOAD, MARK,
+ *     QUERY_ERROR, ERROR, UNBOUND, PONG.
+ */
+export const PROTOCOL_VERSION = 1;
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** The WebSocket subprotocol every client offers and the server echoes. */
+export const WS_SUBPROTOCOL = 'outpost';
+/** Browsers cannot set headers on a WebSocket: they pass the access token as a second subprotocol. */
+export const WS_BEARER_PREFIX = 'outpost.bearer.';
+/** The path of the WebSocket endpoint. */
+export const SYNC_PATH = '/api/sync';
+
+/** Protocol limits both ends enforce. */
+export const LIMITS = {
+  /** Largest frame either side sends (a DOWNLOAD is cut into batches below this). */
+  maxFrameBytes: 16 * 1024 * 1024,
+  /** Largest subscription query text. */
+  maxQueryBytes: 256 * 1024,
+  /** Subscriptions in one set. */
+  maxSubscriptions: 100,
+  /** Changesets in one UPLOAD. */
+  maxUploadChangesets: 1000,
+  /** A client pings about this often (with jitter) and the server drops a silent one after `idleTimeoutMs`. */
+  pingIntervalMs: 60_000,
+  pongTimeoutMs: 120_000,
+  idleTimeoutMs: 10 * 60_000,
+  /** Frames smaller than this are not compressed (permessage-deflate threshold). */
+  compressThresholdBytes: 1024,
+} as const;
+
+/** WebSocket close codes used by the server. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  /** After an ERROR whose action is not `none`: the ERROR says why. */
+  error: 4000,
+  /** The connection was replaced or the server is shutting down. */
+  goingAway: 1001,
+} as const;
