@@ -69,10 +69,22 @@ export function objKey(type: string, pk: PrimaryKey): string {
 export class Workload {
   private counter = 0;
 
+  /**
+   * @param sharedKeys pick primary keys from small fixed pools, so that replicas create, erase
+   *   and re-create the same keys concurrently (the hard case); otherwise every create uses a
+   *   new key (as apps with ObjectId keys do) and edits pick among the objects the replica has.
+   */
   constructor(
     private readonly rng: Random,
     private readonly tag: string,
+    private readonly sharedKeys = true,
   ) {}
+
+  private taskKey(s: ObjectState): string {
+    if (this.sharedKeys) return this.rng.pick(TASK_KEYS);
+    const have = [...s.objects('Task')].map((r) => r._id as string);
+    return have.length > 0 && this.rng.bool(0.85) ? this.rng.pick(have) : `${this.tag}.t${++this.counter}`;
+  }
 
   private unique(): string {
     return `${this.tag}.${++this.counter}`;
@@ -95,7 +107,7 @@ export class Workload {
   private operation(s: ObjectState): GeneratedOp[] {
     const rng = this.rng;
     if (rng.bool(0.15)) return this.noteOperation(s);
-    const key = rng.pick(TASK_KEYS);
+    const key = this.taskKey(s);
     const task = s.get('Task', key);
     const t = { type: 'Task', pk: key } as const;
     const i = { type: 'Task', key };
@@ -221,7 +233,9 @@ export class Workload {
 
   private noteOperation(s: ObjectState): GeneratedOp[] {
     const rng = this.rng;
-    const pk = rng.pick(NOTE_KEYS);
+    const notes = [...s.objects('Note')].map((r) => r._id as ObjectId);
+    const fresh = () => new ObjectId(Array.from({ length: 12 }, () => rng.int(256).toString(16).padStart(2, '0')).join(''));
+    const pk = this.sharedKeys ? rng.pick(NOTE_KEYS) : notes.length > 0 && rng.bool(0.85) ? rng.pick(notes) : fresh();
     const key = pk.toHexString();
     const t = { type: 'Note', pk } as const;
     const i = { type: 'Note', key };
@@ -233,7 +247,8 @@ export class Workload {
       return [{ instruction: { op: 'Set', ...t, path: ['text'], value }, intent: { kind: 'set', ...i, field: 'text', value, isDefault: false } }];
     }
     // A link to a task that may or may not exist: links are by primary key.
-    const value = rng.bool(0.2) ? null : rng.pick(TASK_KEYS);
+    const tasks = [...s.objects('Task')].map((r) => r._id as string);
+    const value = rng.bool(0.2) || (!this.sharedKeys && tasks.length === 0) ? null : this.sharedKeys ? rng.pick(TASK_KEYS) : rng.pick(tasks);
     return [{ instruction: { op: 'Set', ...t, path: ['task'], value }, intent: { kind: 'set', ...i, field: 'task', value, isDefault: false } }];
   }
 }

@@ -1,18 +1,16 @@
 import * as v from 'valibot';
-import { changeset, name, primaryKey, record, uint } from './common.ts';
+import { changeset, uint } from './common.ts';
 
 /**
  * DOWNLOAD (server → client): what changed on the server, in server order.
  *
- * `items` are applied in order:
- * - `changeset`: a changeset of another origin, filtered to the session's view.
- *   `clientVersion` is the recipient's own last client version the server had integrated
- *   before it: the client drops its acknowledged changesets up to there, then transforms the
- *   changeset against the rest.
- * - `enter`: objects that entered the session's view (full state, below the client's own
- *   unacknowledged changes).
- * - `leave`: objects that left the view. A removal from view is not a deletion and is never
- *   uploaded.
+ * Every item is a changeset of another origin (another client, or the server itself), cut to
+ * the session's view, at its `serverVersion`. `clientVersion` is the recipient's own last client
+ * version the server had integrated before it: the client drops its acknowledged changesets up
+ * to there, then transforms the changeset against the rest and applies it. Objects enter and
+ * leave a session's view through such changesets too (ones only this client gets): one that
+ * creates the object with its state, one that erases it on this client. A removal from view
+ * arrives as a download, so it is never uploaded.
  *
  * `cursor` is where the client stands after the message. `queryVersion` is the subscription set
  * this download reflects; a bootstrap of a new set comes as batches with `batch: 'more'`
@@ -20,8 +18,6 @@ import { changeset, name, primaryKey, record, uint } from './common.ts';
  */
 export const downloadItem = v.variant('kind', [
   v.strictObject({ kind: v.literal('changeset'), serverVersion: uint, clientVersion: uint, changeset }),
-  v.strictObject({ kind: v.literal('enter'), objects: v.array(v.strictObject({ type: name, object: record })) }),
-  v.strictObject({ kind: v.literal('leave'), objects: v.array(v.strictObject({ type: name, pk: primaryKey })) }),
 ]);
 export type DownloadItem = v.InferOutput<typeof downloadItem>;
 

@@ -82,11 +82,7 @@ function wire(m: ClientMessage | ServerMessage): unknown {
     case 'DOWNLOAD':
       return {
         ...m,
-        items: m.items.map((item) => {
-          if (item.kind === 'changeset') return { ...item, changeset: encodeChangeset(item.changeset) };
-          if (item.kind === 'enter') return { ...item, objects: item.objects.map((o) => ({ type: o.type, object: encodeValue(o.object) })) };
-          return { ...item, objects: item.objects.map((o) => ({ type: o.type, pk: encodeValue(o.pk) })) };
-        }),
+        items: m.items.map((item) => ({ ...item, changeset: encodeChangeset(item.changeset) })),
       };
     case 'ERROR':
       return m.compensatingWrites ? { ...m, compensatingWrites: m.compensatingWrites.map((w) => ({ ...w, pk: encodeValue(w.pk) })) } : m;

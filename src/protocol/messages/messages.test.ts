@@ -25,8 +25,6 @@ describe('protocol messages', () => {
       serverTime: 123,
       items: [
         { kind: 'changeset', serverVersion: 9, clientVersion: 2, changeset: { origin: 6, timestamp: 11, instructions: [{ op: 'EraseObject', type: 'Task', pk: oid }] } },
-        { kind: 'enter', objects: [{ type: 'Task', object: Object.assign(Object.create(null), { _id: oid, title: 't' }) }] },
-        { kind: 'leave', objects: [{ type: 'Task', pk: oid }] },
       ],
     },
     { t: 'MARK', requestId: 7, serverVersion: 9 },

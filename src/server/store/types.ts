@@ -55,6 +55,14 @@ export interface ObjectKey {
   readonly pk: PrimaryKey;
 }
 
+/** An object entering (`add`) or leaving (`remove`) a client's view. */
+export interface ViewChange {
+  readonly kind: 'add' | 'remove';
+  readonly type: string;
+  readonly pk: PrimaryKey;
+  readonly version: number;
+}
+
 /** What a session may see of one type: any of the subscriptions, AND the role's read filter. */
 export interface ViewFilter {
   readonly subscriptions: readonly CompiledQuery[];
@@ -80,6 +88,11 @@ export interface StoreReader {
   inView(ident: number, keys: readonly ObjectKey[]): Promise<Set<string>>;
   /** Every primary key of `type` in the client file's view set (as `pk` column text). */
   viewOf(ident: number, type: string): Promise<string[]>;
+  /**
+   * View changes sent to the client but not yet acknowledged by it, version > after, in
+   * (version, insertion) order. See `logViewChanges`.
+   */
+  viewLog(ident: number, after: number): Promise<ViewChange[]>;
   /** The server's schema (development mode grows it), or undefined before the first one. */
   getSchema(): Promise<ObjectSchemaInput[] | undefined>;
 }
@@ -95,6 +108,23 @@ export interface StoreWriter extends StoreReader {
   updateClientFile(ident: number, patch: ClientFilePatch): Promise<void>;
   addToView(ident: number, keys: readonly ObjectKey[]): Promise<void>;
   removeFromView(ident: number, keys: readonly ObjectKey[]): Promise<void>;
+  /**
+   * Records view changes (objects that entered or left the client's view) sent to the client in
+   * a download whose cursor is `version`. They stay in a log until the client acknowledges that
+   * version (`settleViewLog`), so that a client that reconnects from an older cursor can be
+   * served as it really is: changes after its cursor are dropped (`dropViewLog`) and sent again.
+   */
+  logViewChanges(ident: number, version: number, changes: readonly ViewChange[]): Promise<void>;
+  /**
+   * The client has these objects now, whatever its download cursor (it created them): adds them
+   * to the view set and discards every logged change for them, so that settling an older
+   * logged removal cannot take them out again.
+   */
+  claimView(ident: number, keys: readonly ObjectKey[]): Promise<void>;
+  /** Applies the logged changes with version <= upTo to the view set (in order) and removes them from the log. */
+  settleViewLog(ident: number, upTo: number): Promise<void>;
+  /** Deletes the logged changes with version > after (the client never received them). */
+  dropViewLog(ident: number, after: number): Promise<void>;
   setSchema(schema: readonly ObjectSchemaInput[]): Promise<void>;
 }
 
@@ -119,4 +149,103 @@ export interface SyncStore extends StoreReader {
 /** The map key for an object: type, NUL, the model's primary-key string. */
 export function objectKeyString(type: string, pkText: string): string {
   return type + '\u0000' + pkText;
+}
+
+// ---- Added for the server (auth, settings, health). Everything above is the sync engine's part. ----
+
+/** A user account. `id` is a random string; `email` is normalized (trimmed, lower case) and unique. */
+export interface UserRow {
+  readonly id: string;
+  readonly email: string | null;
+  /** `scrypt$N$r$p$<salt b64>$<key b64>` for email/password users, else null. */
+  readonly passwordHash: string | null;
+  /** The provider that created the user: 'anonymous', 'email', 'jwt' or 'api-key'. */
+  readonly provider: string;
+  /** Free-form JSON the rules can read as `%%user.custom_data`. */
+  readonly customData: Record<string, unknown>;
+  readonly createdAt: number;
+}
+
+export type UserPatch = Partial<Pick<UserRow, 'customData' | 'passwordHash' | 'email'>>;
+
+/** A refresh-token family: every token rotated from one login. Revoking it ends them all. */
+export interface RefreshFamilyRow {
+  readonly id: string;
+  readonly userId: string;
+  readonly provider: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** One refresh token, stored by its SHA-256 hash (the token itself is never stored). */
+export interface RefreshTokenRow {
+  readonly hash: string;
+  readonly familyId: string;
+  readonly userId: string;
+  readonly provider: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** When it was exchanged for its successor; null while it is the family's live token. */
+  readonly spentAt: number | null;
+  readonly successorHash: string | null;
+  /** The token pair issued for it, encrypted with a key only this token's holder can derive (grace retry). */
+  readonly successorBlob: string | null;
+}
+
+/** A server API key, stored by its SHA-256 hash. Each key logs in as its own user. */
+export interface ApiKeyRow {
+  readonly id: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly userId: string;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** The auth tables. Every method is atomic on its own. */
+export interface AuthStore {
+  /** Throws OutpostError `user_exists` when the email is taken. */
+  createUser(user: UserRow): Promise<void>;
+  getUser(id: string): Promise<UserRow | undefined>;
+  getUserByEmail(email: string): Promise<UserRow | undefined>;
+  /** Users ordered by id, after `afterId`, at most `limit`. */
+  listUsers(page: { afterId?: string; limit: number }): Promise<UserRow[]>;
+  /** False when there is no such user. `user_exists` when a new email is taken. */
+  updateUser(id: string, patch: UserPatch): Promise<boolean>;
+  /** Deletes the user with its identities, token families, tokens and API keys. */
+  deleteUser(id: string): Promise<boolean>;
+  /**
+   * The user linked to an external identity (custom JWT `sub`); when there is none, creates
+   * `candidate` and links it, atomically (two concurrent first logins get one user).
+   */
+  ensureIdentityUser(provider: string, subject: string, candidate: UserRow): Promise<{ user: UserRow; created: boolean }>;
+  createRefreshFamily(family: RefreshFamilyRow, first: RefreshTokenRow): Promise<void>;
+  getRefreshFamily(id: string): Promise<RefreshFamilyRow | undefined>;
+  getRefreshToken(hash: string): Promise<RefreshTokenRow | undefined>;
+  /**
+   * Marks `spent.hash` spent and inserts `next`, atomically, only if the token was still live.
+   * False (and no change) when it was already spent: someone else rotated it first.
+   */
+  rotateRefreshToken(spent: { hash: string; spentAt: number; successorBlob: string }, next: RefreshTokenRow): Promise<boolean>;
+  revokeRefreshFamily(id: string, at: number): Promise<void>;
+  revokeUserRefreshFamilies(userId: string, at: number): Promise<void>;
+  /** Deletes tokens that expired before `now`; returns how many. */
+  pruneRefreshTokens(now: number): Promise<number>;
+  createApiKey(key: ApiKeyRow): Promise<void>;
+  getApiKeyByHash(hash: string): Promise<ApiKeyRow | undefined>;
+  getApiKey(id: string): Promise<ApiKeyRow | undefined>;
+  listApiKeys(): Promise<ApiKeyRow[]>;
+  revokeApiKey(id: string, at: number): Promise<boolean>;
+}
+
+/** The whole server store: the sync part, the auth part, settings and health. */
+export interface ServerStore extends SyncStore {
+  readonly auth: AuthStore;
+  /** Where the data lives, for logs and health (no credentials): a path or host/database/schema. */
+  readonly location: string;
+  /** Throws when the database cannot be reached (health checks). */
+  ping(): Promise<void>;
+  /** A JSON setting (the admin API's rules, a generated development secret...). */
+  getSetting(key: string): Promise<unknown>;
+  setSetting(key: string, value: unknown): Promise<void>;
 }

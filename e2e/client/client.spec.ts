@@ -1,0 +1,109 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/*
+ * The client in a real browser: the dedicated worker behind Comlink, IndexedDB, Web Locks,
+ * BroadcastChannel and the WebSocket, against the fake sync server of global-setup.ts.
+ */
+
+const base = () => process.env.OUTPOST_E2E_URL!;
+
+interface Stats {
+  connections: number;
+  attempts: number;
+  openSessions: number;
+  uploads: number;
+  serverVersion: number;
+}
+
+async function stats(page: Page): Promise<Stats> {
+  return page.evaluate(async () => (await fetch('/__test/stats')).json());
+}
+
+async function openPage(page: Page) {
+  await page.goto(base() + '/');
+  await expect(page.locator('#status')).toHaveText('ready');
+  return page.evaluate(() => (window as any).e2e.open());
+}
+
+test('writes and live queries go through the worker and IndexedDB', async ({ page }) => {
+  await openPage(page);
+  await page.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    await e2e.addTask('b task', 1);
+    await e2e.addTask('a task', 2);
+    await e2e.addTask('c task', 1);
+  });
+  await expect(page.locator('#tasks li')).toHaveText(['a task', 'b task', 'c task']);
+  expect(await page.evaluate(() => (window as any).e2e.query(1))).toEqual(['b task', 'c task']);
+  await page.evaluate(() => (window as any).e2e.waitForUpload());
+  await expect(page.locator('#status')).toHaveText('connected');
+  // A reload keeps the user (localStorage) and the data (IndexedDB).
+  const before = await page.evaluate(() => (window as any).e2e.user.id);
+  await page.reload();
+  await expect(page.locator('#status')).toHaveText('ready');
+  const after = await page.evaluate(() => (window as any).e2e.open());
+  expect(after.userId).toBe(before);
+  await expect(page.locator('#tasks li')).toHaveText(['a task', 'b task', 'c task']);
+});
+
+test('two tabs share one socket; a write in one appears in the other; the other takes over', async ({ context }) => {
+  const a = await context.newPage();
+  const b = await context.newPage();
+  const start = await (async () => {
+    await a.goto(base() + '/');
+    return stats(a);
+  })();
+  await openPage(a);
+  await expect(a.locator('#status')).toHaveText('connected');
+  await openPage(b);
+  await expect(b.locator('#status')).toHaveText('connected');
+  expect(await a.evaluate(() => (window as any).e2e.isLeader())).toBe(true);
+  expect(await b.evaluate(() => (window as any).e2e.isLeader())).toBe(false);
+  const s1 = await stats(a);
+  expect(s1.connections - start.connections).toBe(1);
+
+  await b.evaluate(() => (window as any).e2e.addTask('from tab b'));
+  await expect(a.locator('#tasks li', { hasText: 'from tab b' })).toHaveCount(1);
+  await b.evaluate(() => (window as any).e2e.waitForUpload());
+  await a.evaluate(() => (window as any).e2e.addTask('from tab a'));
+  await expect(b.locator('#tasks li', { hasText: 'from tab a' })).toHaveCount(1);
+
+  await a.close();
+  await expect.poll(() => b.evaluate(() => (window as any).e2e.isLeader()), { timeout: 10_000 }).toBe(true);
+  await expect(b.locator('#status')).toHaveText('connected');
+  await b.evaluate(() => (window as any).e2e.addTask('after takeover'));
+  await b.evaluate(() => (window as any).e2e.waitForUpload());
+  const s2 = await stats(b);
+  expect(s2.connections - start.connections).toBe(2);
+  expect(s2.openSessions).toBeGreaterThanOrEqual(1);
+});
+
+test('an upgrade of the database in another tab is not blocked: this tab closes and reports it', async ({ context }) => {
+  const a = await context.newPage();
+  const { dbName } = await openPage(a);
+  await a.evaluate(() => {
+    const e2e = (window as any).e2e;
+    e2e.errors = [];
+    e2e.db.onError((err: { code: string }) => e2e.errors.push(err.code));
+  });
+  const b = await context.newPage();
+  await b.goto(base() + '/');
+  const outcome = await b.evaluate(
+    (name) =>
+      new Promise<string>((resolve) => {
+        const req = indexedDB.open(name, 9999);
+        let blocked = false;
+        req.onblocked = () => (blocked = true);
+        req.onsuccess = () => {
+          req.result.close();
+          resolve(blocked ? 'opened after blocking' : 'opened');
+        };
+        req.onerror = () => resolve('error');
+        setTimeout(() => resolve('still blocked'), 8000);
+      }),
+    dbName,
+  );
+  expect(outcome).toMatch(/^opened/);
+  await expect.poll(() => a.evaluate(() => (window as any).e2e.errors)).toContain('database_closed');
+  expect(await a.evaluate(() => (window as any).e2e.db.isClosed)).toBe(true);
+});

@@ -1,0 +1,26 @@
+/**
+ * Outpost's browser client: App, users and credentials, databases with live queries, writes,
+ * flexible-sync subscriptions and the sync session's state. See docs/client.md.
+ */
+export { App, type AppConfig, type InitialSubscriptions, type OpenConfig, type SyncConfig } from './app.ts';
+export { Credentials, type CredentialsPayload } from './credentials.ts';
+export { User, type Tokens, type UserProfile, type UserState } from './user.ts';
+export { Database, SyncControl } from './database.ts';
+export { ObjectQuery, Results, type ResultsChange, type SyncedResults, type SyncOptions, type SyncStatus } from './results.ts';
+export { MutableSubscriptionSet, Subscriptions, type SubscriptionInfo } from './subscriptions.ts';
+export { ObjectRef, WriteTransaction, type DictionaryOps, type ListOps, type ObjectTarget, type PathLike, type SetOps } from './write-tx.ts';
+export { OBJECT_TYPE, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+export { SyncError, type CompensatingWrite } from './errors.ts';
+export { MemoryStore, type KeyValueStore } from './kv.ts';
+export type { FetchLike } from './http.ts';
+export type { InProcessOptions } from './connection.ts';
+export type {
+  ConnectionState,
+  SubscriptionSetInfo,
+  SubscriptionState,
+  SyncProgress,
+  SyncTimings,
+  UpdateMode,
+} from '../worker/api.ts';
+export { OutpostError, type ErrorCode } from '../protocol/index.ts';
+export { Decimal128, ObjectId, UUID, type ObjectSchemaInput } from '../model/index.ts';

@@ -1,0 +1,153 @@
+/**
+ * The syntax tree of a Realm Query Language text. It is closed (every node kind is listed here),
+ * carries no schema knowledge and no evaluated values: literals keep their text so that printing
+ * a tree and parsing it back gives the same tree. `pos` is the offset of the node's first token.
+ */
+
+export type Literal =
+  | { readonly type: 'null' }
+  | { readonly type: 'bool'; readonly value: boolean }
+  /** `text` is the literal as written: `12`, `-1.5e3`, `0x1F`, `inf`, `-nan`. */
+  | { readonly type: 'number'; readonly text: string }
+  /** The characters between the quotes, verbatim (a backslash only stops a quote from ending it). */
+  | { readonly type: 'string'; readonly value: string }
+  /** A timestamp: seconds and nanoseconds since the epoch, both of the same sign. */
+  | { readonly type: 'timestamp'; readonly seconds: number; readonly nanos: number }
+  /** 24 lowercase hex digits. */
+  | { readonly type: 'objectId'; readonly hex: string }
+  /** 32 lowercase hex digits, no dashes. */
+  | { readonly type: 'uuid'; readonly hex: string }
+  /** `B64"…"`: the base64 text as written. */
+  | { readonly type: 'binary'; readonly base64: string };
+
+export type Quantifier = 'ANY' | 'ALL' | 'NONE';
+
+export type AtOperator = '@count' | '@size' | '@sum' | '@avg' | '@min' | '@max' | '@keys' | '@values';
+export const AT_OPERATORS: readonly AtOperator[] = ['@count', '@size', '@sum', '@avg', '@min', '@max', '@keys', '@values'];
+
+export type PathSegment =
+  /** `.name`: a property, a dictionary key written as a name, or `length`. */
+  | { readonly type: 'field'; readonly name: string; readonly pos: number }
+  /** `['key']`: a dictionary key. */
+  | { readonly type: 'key'; readonly key: string; readonly pos: number }
+  /** `.@count` and friends. */
+  | { readonly type: 'op'; readonly op: AtOperator; readonly pos: number };
+
+export interface PathExpr {
+  readonly kind: 'path';
+  readonly quantifier: Quantifier | null;
+  /** `$x` when the path starts at a SUBQUERY variable, null when it starts at the queried object. */
+  readonly variable: string | null;
+  readonly segments: readonly PathSegment[];
+  readonly pos: number;
+}
+
+export interface LiteralExpr {
+  readonly kind: 'literal';
+  readonly literal: Literal;
+  readonly pos: number;
+}
+
+export interface ArgExpr {
+  readonly kind: 'arg';
+  readonly index: number;
+  readonly pos: number;
+}
+
+/** `%%user.id`, `%%user.custom_data.team`: only in permission filters. */
+export interface ExpansionExpr {
+  readonly kind: 'expansion';
+  readonly path: readonly string[];
+  readonly pos: number;
+}
+
+/** `{a, b, c}`: items are literals, arguments or expansions. */
+export interface ListExpr {
+  readonly kind: 'list';
+  readonly items: readonly (LiteralExpr | ArgExpr | ExpansionExpr)[];
+  readonly pos: number;
+}
+
+/** `SUBQUERY(collection, $x, predicate).@count` */
+export interface SubqueryExpr {
+  readonly kind: 'subquery';
+  readonly collection: PathExpr;
+  readonly variable: string;
+  readonly predicate: Predicate;
+  readonly op: '@count' | '@size';
+  readonly pos: number;
+}
+
+export type Expr = LiteralExpr | ArgExpr | ExpansionExpr | ListExpr | PathExpr | SubqueryExpr;
+
+export type CompareOp =
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'BEGINSWITH'
+  | 'ENDSWITH'
+  | 'CONTAINS'
+  | 'LIKE'
+  | 'IN'
+  | 'BETWEEN';
+
+export interface ComparePredicate {
+  readonly kind: 'compare';
+  readonly op: CompareOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  /** `[c]` */
+  readonly caseInsensitive: boolean;
+  /** `[d]` */
+  readonly diacriticInsensitive: boolean;
+  readonly pos: number;
+}
+
+export interface AndPredicate {
+  readonly kind: 'and';
+  /** Two or more. A parenthesized AND inside an AND stays a child node (the printer keeps it). */
+  readonly operands: readonly Predicate[];
+  readonly pos: number;
+}
+
+export interface OrPredicate {
+  readonly kind: 'or';
+  readonly operands: readonly Predicate[];
+  readonly pos: number;
+}
+
+export interface NotPredicate {
+  readonly kind: 'not';
+  readonly operand: Predicate;
+  readonly pos: number;
+}
+
+/** TRUEPREDICATE / FALSEPREDICATE */
+export interface ConstantPredicate {
+  readonly kind: 'constant';
+  readonly value: boolean;
+  readonly pos: number;
+}
+
+export type Predicate = ComparePredicate | AndPredicate | OrPredicate | NotPredicate | ConstantPredicate;
+
+export interface SortKey {
+  /** Property names (through to-one links and embedded objects). */
+  readonly path: readonly string[];
+  readonly ascending: boolean;
+}
+
+export type Descriptor =
+  | { readonly kind: 'sort'; readonly keys: readonly SortKey[]; readonly pos: number }
+  | { readonly kind: 'distinct'; readonly paths: readonly (readonly string[])[]; readonly pos: number }
+  | { readonly kind: 'limit'; readonly count: number; readonly pos: number };
+
+export interface QueryAst {
+  readonly kind: 'query';
+  readonly predicate: Predicate;
+  /** SORT / DISTINCT / LIMIT in the order written. */
+  readonly descriptors: readonly Descriptor[];
+}

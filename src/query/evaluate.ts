@@ -1,0 +1,459 @@
+import { Decimal128, isRecord, type ObjectRecord, type PrimaryKey } from '../model/index.ts';
+import type { BoundCompare, BoundDescriptor, BoundOperand, BoundPredicate, Step } from './bound.ts';
+import {
+  QueryDate,
+  bytesContain,
+  bytesEndWith,
+  bytesStartWith,
+  codePointLength,
+  equalityKey,
+  foldString,
+  kindOf,
+  queryEquals,
+  queryOrder,
+  sortCompare,
+} from './compare.ts';
+import { codePoints, compileLike, likeMatch, type LikePattern } from './like.ts';
+
+/** Looks up linked objects: a link field holds the target's primary key. */
+export interface ObjectResolver {
+  get(type: string, pk: PrimaryKey): ObjectRecord | undefined;
+}
+
+export interface EvalEnv {
+  readonly resolver: ObjectResolver | undefined;
+}
+
+export type PredicateFn = (rec: ObjectRecord, env: EvalEnv) => boolean;
+type ValuesFn = (rec: ObjectRecord, env: EvalEnv) => unknown[];
+type ValueFn = (rec: ObjectRecord, env: EvalEnv) => unknown;
+
+/** Reads a field; a missing field (or an inherited member of a plain object) reads as null. */
+function readField(rec: unknown, name: string): unknown {
+  if (rec === null || typeof rec !== 'object') return null;
+  const v = (rec as Record<string, unknown>)[name];
+  return v === undefined || typeof v === 'function' ? null : v;
+}
+
+function readKey(rec: unknown, key: string): unknown {
+  if (!isRecord(rec)) return null;
+  return Object.prototype.hasOwnProperty.call(rec, key) ? (rec[key] ?? null) : null;
+}
+
+function sizeOf(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length;
+  if (typeof v === 'string') return codePointLength(v);
+  if (v instanceof Uint8Array) return v.length;
+  if (isRecord(v)) return Object.keys(v).length;
+  return null;
+}
+
+function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[]): unknown {
+  if (fn === 'min' || fn === 'max') {
+    let best: unknown = null;
+    for (const v of items) {
+      const k = kindOf(v);
+      if (k !== 'number' && k !== 'decimal' && k !== 'date') continue;
+      if (k === 'number' && Number.isNaN(v)) continue;
+      if (best === null) {
+        best = v;
+        continue;
+      }
+      const c = queryOrder(v, best);
+      if (Number.isNaN(c)) continue; // a date among numbers in a mixed list: not comparable
+      if (fn === 'min' ? c < 0 : c > 0) best = v;
+    }
+    return best;
+  }
+  let sum = 0;
+  let count = 0;
+  let decimal = false;
+  for (const v of items) {
+    if (typeof v === 'number') sum += v;
+    else if (v instanceof Decimal128) {
+      // Decimal sums are computed in binary floating point; exact decimal arithmetic is not provided.
+      sum += Number(v.toString());
+      decimal = true;
+    } else continue;
+    count++;
+  }
+  if (fn === 'avg') {
+    if (count === 0) return null;
+    const avg = sum / count;
+    return decimal ? Decimal128.fromString(String(avg)) : avg;
+  }
+  return decimal ? Decimal128.fromString(String(sum)) : sum;
+}
+
+/** Walks a path's steps over a working list of items (one item while the path is single-valued). */
+function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[] {
+  let items: unknown[] = [rec];
+  let multi = false;
+  for (const step of steps) {
+    const out: unknown[] = [];
+    switch (step.kind) {
+      case 'field':
+        for (const it of items) {
+          // A null object in a single-valued path reads as null; inside a list it has no values.
+          if (it === null || it === undefined) {
+            if (!multi) out.push(null);
+          } else out.push(readField(it, step.name));
+        }
+        break;
+      case 'follow':
+        for (const it of items) {
+          const target = it === null || it === undefined || env.resolver === undefined ? undefined : env.resolver.get(step.objectType, it as PrimaryKey);
+          if (target !== undefined) out.push(target);
+          else if (!multi) out.push(null);
+        }
+        break;
+      case 'expand':
+        multi = true;
+        for (const it of items) if (Array.isArray(it)) for (const x of it) out.push(x);
+        break;
+      case 'dictValues':
+        multi = true;
+        for (const it of items) if (isRecord(it)) for (const k of Object.keys(it)) out.push(it[k] ?? null);
+        break;
+      case 'dictKeys':
+        multi = true;
+        for (const it of items) if (isRecord(it)) for (const k of Object.keys(it)) out.push(k);
+        break;
+      case 'dictKey':
+        for (const it of items) {
+          if (it === null || it === undefined) {
+            if (!multi) out.push(null);
+          } else out.push(readKey(it, step.key));
+        }
+        break;
+      case 'length':
+        for (const it of items) out.push(typeof it === 'string' ? codePointLength(it) : null);
+        break;
+      case 'size':
+        if (step.over === 'items') out.push(items.length);
+        else out.push(sizeOf(items[0]));
+        multi = false;
+        break;
+      case 'agg':
+        out.push(aggregate(step.fn, items));
+        multi = false;
+        break;
+    }
+    items = out;
+  }
+  return items;
+}
+
+/** Whether a path can be read as one plain chain of property reads (the common, fast case). */
+function simpleFieldChain(steps: readonly Step[]): string[] | undefined {
+  const names: string[] = [];
+  for (const s of steps) {
+    if (s.kind !== 'field' || s.prop.collection !== 'none') return undefined;
+    names.push(s.name);
+  }
+  return names;
+}
+
+interface CompiledOperand {
+  readonly multi: boolean;
+  readonly single: ValueFn;
+  readonly values: ValuesFn;
+  readonly constant: boolean;
+}
+
+function compileOperand(o: BoundOperand, compilePred: (p: BoundPredicate) => PredicateFn): CompiledOperand {
+  switch (o.kind) {
+    case 'const': {
+      const v = o.value;
+      const arr = [v];
+      return { multi: false, single: () => v, values: () => arr, constant: true };
+    }
+    case 'constList': {
+      const vs = [...o.values];
+      return { multi: true, single: () => vs[0] ?? null, values: () => vs, constant: true };
+    }
+    case 'subquery': {
+      const coll = o.collection.steps;
+      const pred = compilePred(o.predicate);
+      const count: ValueFn = (rec, env) => {
+        let n = 0;
+        for (const item of walk(coll, rec, env)) if (isRecord(item) && pred(item, env)) n++;
+        return n;
+      };
+      return { multi: false, single: count, values: (rec, env) => [count(rec, env)], constant: false };
+    }
+    case 'path': {
+      const steps = o.steps;
+      const chain = simpleFieldChain(steps);
+      let single: ValueFn;
+      if (chain && chain.length === 1) {
+        const name = chain[0]!;
+        single = (rec) => readField(rec, name);
+      } else if (chain) {
+        single = (rec) => {
+          let v: unknown = rec;
+          for (const name of chain) {
+            if (v === null) return null;
+            v = readField(v, name);
+          }
+          return v;
+        };
+      } else single = (rec, env) => walk(steps, rec, env)[0] ?? null;
+      const values: ValuesFn = o.multi ? (rec, env) => walk(steps, rec, env) : (rec, env) => [single(rec, env)];
+      return { multi: o.multi, single, values, constant: false };
+    }
+  }
+}
+
+type Test = (l: unknown, r: unknown) => boolean;
+
+function likeTest(fold: (s: string) => string): Test {
+  let lastPattern: unknown = undefined;
+  let compiled: LikePattern | undefined;
+  return (l, r) => {
+    if (typeof l === 'string' && typeof r === 'string') {
+      if (r !== lastPattern) {
+        lastPattern = r;
+        compiled = compileLike(codePoints(fold(r)));
+      }
+      return likeMatch(codePoints(fold(l)), compiled!);
+    }
+    if (l instanceof Uint8Array && r instanceof Uint8Array) {
+      if (r !== lastPattern) {
+        lastPattern = r;
+        compiled = compileLike(r);
+      }
+      return likeMatch(l, compiled!);
+    }
+    return false;
+  };
+}
+
+function makeTest(c: BoundCompare): Test {
+  const ci = c.caseInsensitive;
+  const di = c.diacriticInsensitive;
+  const folding = ci || di;
+  const fold = folding ? (s: string) => foldString(s, ci, di) : (s: string) => s;
+  switch (c.op) {
+    case '==':
+      return folding
+        ? (l, r) => (typeof l === 'string' && typeof r === 'string' ? fold(l) === fold(r) : queryEquals(l, r))
+        : queryEquals;
+    case '!=':
+      return folding
+        ? (l, r) => !(typeof l === 'string' && typeof r === 'string' ? fold(l) === fold(r) : queryEquals(l, r))
+        : (l, r) => !queryEquals(l, r);
+    case '<':
+      return (l, r) => queryOrder(l, r) < 0;
+    case '<=':
+      return (l, r) => queryOrder(l, r) <= 0;
+    case '>':
+      return (l, r) => queryOrder(l, r) > 0;
+    case '>=':
+      return (l, r) => queryOrder(l, r) >= 0;
+    case 'BEGINSWITH':
+      return (l, r) =>
+        typeof l === 'string' && typeof r === 'string'
+          ? fold(l).startsWith(fold(r))
+          : l instanceof Uint8Array && r instanceof Uint8Array && bytesStartWith(l, r);
+    case 'ENDSWITH':
+      return (l, r) =>
+        typeof l === 'string' && typeof r === 'string'
+          ? fold(l).endsWith(fold(r))
+          : l instanceof Uint8Array && r instanceof Uint8Array && bytesEndWith(l, r);
+    case 'CONTAINS':
+      return (l, r) =>
+        typeof l === 'string' && typeof r === 'string'
+          ? fold(l).includes(fold(r))
+          : l instanceof Uint8Array && r instanceof Uint8Array && bytesContain(l, r);
+    case 'LIKE':
+      return likeTest(fold);
+    case 'BETWEEN':
+      // Evaluated specially (the right side is the pair of bounds).
+      return () => false;
+  }
+}
+
+function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => PredicateFn): PredicateFn {
+  const left = compileOperand(c.left, compilePred);
+  const right = compileOperand(c.right, compilePred);
+  const quantifier = c.left.kind === 'path' && c.left.quantifier ? c.left.quantifier : 'ANY';
+
+  if (c.op === 'BETWEEN') {
+    const bounds = c.right.kind === 'constList' ? c.right.values : [];
+    const lo = bounds[0];
+    const hi = bounds[1];
+    const inRange = (l: unknown): boolean => queryOrder(l, lo) >= 0 && queryOrder(l, hi) <= 0;
+    if (!left.multi) return (rec, env) => inRange(left.single(rec, env));
+    return quantified(quantifier, left.values, inRange);
+  }
+
+  // IN / == against a constant list: one hash lookup per left value.
+  const folding = c.caseInsensitive || c.diacriticInsensitive;
+  if (c.right.kind === 'constList' && c.op === '==' && c.right.values.length > 4) {
+    const fold = (v: unknown): unknown => (folding && typeof v === 'string' ? foldString(v, c.caseInsensitive, c.diacriticInsensitive) : v);
+    const keys = new Set(c.right.values.map((v) => equalityKey(fold(v))));
+    const member = (l: unknown): boolean => keys.has(equalityKey(fold(l)));
+    if (!left.multi) return (rec, env) => member(left.single(rec, env));
+    return quantified(quantifier, left.values, member);
+  }
+
+  const test = makeTest(c);
+  if (!left.multi && !right.multi) {
+    if (right.constant) {
+      const r = right.single(undefined as unknown as ObjectRecord, { resolver: undefined });
+      // Fast paths for the most common shapes: a plain field against a string or number constant.
+      if (!folding && c.op === '==' && (typeof r === 'string' || (typeof r === 'number' && !Number.isNaN(r)))) {
+        const t = typeof r;
+        return (rec, env) => {
+          const l = left.single(rec, env);
+          return typeof l === t ? l === r : queryEquals(l, r);
+        };
+      }
+      if (!folding && c.op === '!=' && (typeof r === 'string' || (typeof r === 'number' && !Number.isNaN(r)))) {
+        const t = typeof r;
+        return (rec, env) => {
+          const l = left.single(rec, env);
+          return typeof l === t ? l !== r : !queryEquals(l, r);
+        };
+      }
+      if (r instanceof QueryDate || r instanceof Date) {
+        const ms = r instanceof Date ? r.getTime() : r.ms;
+        const op = c.op;
+        if (op === '==' || op === '<' || op === '<=' || op === '>' || op === '>=') {
+          return (rec, env) => {
+            const l = left.single(rec, env);
+            if (!(l instanceof Date)) return test(l, r);
+            const t = l.getTime();
+            return op === '==' ? t === ms : op === '<' ? t < ms : op === '<=' ? t <= ms : op === '>' ? t > ms : t >= ms;
+          };
+        }
+      }
+      if (typeof r === 'number' && !Number.isNaN(r) && (c.op === '<' || c.op === '<=' || c.op === '>' || c.op === '>=')) {
+        const op = c.op;
+        return (rec, env) => {
+          const l = left.single(rec, env);
+          if (typeof l !== 'number') return test(l, r);
+          return op === '<' ? l < r : op === '<=' ? l <= r : op === '>' ? l > r : l >= r;
+        };
+      }
+      return (rec, env) => test(left.single(rec, env), r);
+    }
+    return (rec, env) => test(left.single(rec, env), right.single(rec, env));
+  }
+  return (rec, env) => {
+    const rs = right.values(rec, env);
+    const anyRight = (l: unknown): boolean => {
+      for (const r of rs) if (test(l, r)) return true;
+      return false;
+    };
+    const ls = left.values(rec, env);
+    switch (quantifier) {
+      case 'ANY':
+        for (const l of ls) if (anyRight(l)) return true;
+        return false;
+      case 'ALL':
+        for (const l of ls) if (!anyRight(l)) return false;
+        return true;
+      case 'NONE':
+        for (const l of ls) if (anyRight(l)) return false;
+        return true;
+    }
+  };
+}
+
+function quantified(q: 'ANY' | 'ALL' | 'NONE', values: ValuesFn, test: (l: unknown) => boolean): PredicateFn {
+  switch (q) {
+    case 'ANY':
+      return (rec, env) => values(rec, env).some(test);
+    case 'ALL':
+      return (rec, env) => values(rec, env).every(test);
+    case 'NONE':
+      return (rec, env) => !values(rec, env).some(test);
+  }
+}
+
+/** Compiles a bound predicate into a closure (no eval, no Function constructor). */
+export function compilePredicate(p: BoundPredicate): PredicateFn {
+  switch (p.kind) {
+    case 'constant': {
+      const v = p.value;
+      return () => v;
+    }
+    case 'not': {
+      const inner = compilePredicate(p.operand);
+      return (rec, env) => !inner(rec, env);
+    }
+    case 'and': {
+      const parts = p.operands.map(compilePredicate);
+      if (parts.length === 2) {
+        const [a, b] = parts as [PredicateFn, PredicateFn];
+        return (rec, env) => a(rec, env) && b(rec, env);
+      }
+      return (rec, env) => {
+        for (const f of parts) if (!f(rec, env)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const parts = p.operands.map(compilePredicate);
+      return (rec, env) => {
+        for (const f of parts) if (f(rec, env)) return true;
+        return false;
+      };
+    }
+    case 'compare':
+      return compileCompare(p, compilePredicate);
+  }
+}
+
+/** Reads the one value of a SORT / DISTINCT key path. */
+export function readKeyPath(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown {
+  return walk(steps, rec, env)[0] ?? null;
+}
+
+/**
+ * Applies SORT, DISTINCT and LIMIT in the order written. Each SORT is stable, so a later SORT
+ * orders first and earlier ones break its ties (Realm's rule for consecutive SORTs); DISTINCT
+ * keeps the first object of each group in the current order; LIMIT keeps the first n.
+ */
+export function applyDescriptors(
+  objects: ObjectRecord[],
+  descriptors: readonly BoundDescriptor[],
+  env: EvalEnv,
+): ObjectRecord[] {
+  let out = objects;
+  for (const d of descriptors) {
+    switch (d.kind) {
+      case 'limit':
+        if (out.length > d.count) out = out.slice(0, d.count);
+        break;
+      case 'sort': {
+        const decorated = out.map((rec) => ({ rec, keys: d.keys.map((k) => readKeyPath(k.steps, rec, env)) }));
+        decorated.sort((a, b) => {
+          for (let i = 0; i < d.keys.length; i++) {
+            const c = sortCompare(a.keys[i], b.keys[i]);
+            if (c !== 0) return d.keys[i]!.ascending ? c : -c;
+          }
+          return 0;
+        });
+        out = decorated.map((x) => x.rec);
+        break;
+      }
+      case 'distinct': {
+        const seen = new Set<string>();
+        const kept: ObjectRecord[] = [];
+        for (const rec of out) {
+          const key = d.keys.map((k) => equalityKey(readKeyPath(k, rec, env))).join('\u0000');
+          if (seen.has(key)) continue;
+          seen.add(key);
+          kept.push(rec);
+        }
+        out = kept;
+        break;
+      }
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,794 @@
+import { Binary } from 'bson';
+import {
+  Decimal128,
+  ObjectId,
+  UUID,
+  coerceScalar,
+  isRecord,
+  type ObjectSchema,
+  type PropertySchema,
+  type Schema,
+} from '../model/index.ts';
+import type { ComparePredicate, Expr, Literal, PathExpr, Predicate, QueryAst, SubqueryExpr } from './ast.ts';
+import type {
+  BoundConst,
+  BoundConstList,
+  BoundDescriptor,
+  BoundOp,
+  BoundOperand,
+  BoundPath,
+  BoundPredicate,
+  BoundSortKey,
+  BoundSubquery,
+  Step,
+  ValueBase,
+  ValueType,
+} from './bound.ts';
+import { decodeBase64 } from './base64.ts';
+import { QueryDate, kindOf } from './compare.ts';
+import { QueryError } from './errors.ts';
+import type { QueryLimits } from './limits.ts';
+
+export interface BindOptions {
+  readonly limits: QueryLimits;
+  /** The query text, for line/column in errors. */
+  readonly text?: string;
+  /** Supplies the value of a `%%…` expansion (permission filters); absent: expansions are errors. */
+  readonly expansion?: (path: readonly string[], pos: number) => unknown;
+}
+
+export interface BoundQuery {
+  readonly predicate: BoundPredicate;
+  readonly descriptors: readonly BoundDescriptor[];
+  /** Whether evaluation follows links (and so needs an ObjectResolver). */
+  readonly needsResolver: boolean;
+}
+
+const T = (base: ValueBase, objectType?: string): ValueType => (objectType !== undefined ? { base, objectType } : { base });
+
+/** The value type of a schema property's element. */
+export function propertyValueType(prop: PropertySchema, schema: Schema): ValueType {
+  if (prop.type === 'object') {
+    const target = schema.require(prop.objectType!);
+    return T(target.embedded ? 'embedded' : 'link', target.name);
+  }
+  switch (prop.type) {
+    case 'int':
+    case 'counter':
+      return T('int');
+    case 'double':
+    case 'float':
+      return T('double');
+    default:
+      return T(prop.type);
+  }
+}
+
+type Category = 'num' | Exclude<ValueBase, 'int' | 'double' | 'decimal'>;
+function category(t: ValueType): Category {
+  return t.base === 'int' || t.base === 'double' || t.base === 'decimal' ? 'num' : t.base;
+}
+
+export function describeType(t: ValueType): string {
+  switch (t.base) {
+    case 'link':
+      return `link to ${t.objectType}`;
+    case 'embedded':
+      return `embedded ${t.objectType}`;
+    case 'record':
+      return 'object';
+    default:
+      return t.base;
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Parses a number literal's text to a JS number. */
+export function numberFromText(text: string): number {
+  let t = text;
+  let sign = 1;
+  if (t.startsWith('-')) {
+    sign = -1;
+    t = t.slice(1);
+  } else if (t.startsWith('+')) t = t.slice(1);
+  const lower = t.toLowerCase();
+  if (lower === 'inf' || lower === 'infinity') return sign * Infinity;
+  if (lower === 'nan') return NaN;
+  if (lower.startsWith('0x')) return sign * Number(t);
+  return sign * Number(t);
+}
+
+function decimalFromText(text: string): Decimal128 | undefined {
+  let t = text;
+  let sign = '';
+  if (t.startsWith('-') || t.startsWith('+')) {
+    sign = t[0] === '-' ? '-' : '';
+    t = t.slice(1);
+  }
+  const lower = t.toLowerCase();
+  try {
+    if (lower === 'inf' || lower === 'infinity') return Decimal128.fromString(sign + 'Infinity');
+    if (lower === 'nan') return Decimal128.fromString('NaN');
+    if (lower.startsWith('0x')) return Decimal128.fromString(sign + BigInt(t).toString());
+    return Decimal128.fromString(sign + t);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Milliseconds of a timestamp literal, as a QueryDate (between two milliseconds: floor + 0.5). */
+export function dateFromTimestamp(seconds: number, nanos: number): QueryDate {
+  const wholeMs = Math.floor(nanos / 1_000_000);
+  const rest = nanos - wholeMs * 1_000_000;
+  const ms = seconds * 1000 + wholeMs;
+  return new QueryDate(rest === 0 ? ms : ms + 0.5);
+}
+
+function uuidFromHex(hex: string): UUID {
+  return new UUID(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
+}
+
+interface Scope {
+  readonly type: ObjectSchema;
+  /** The SUBQUERY variable bound to the current element, if any. */
+  readonly variable: string | null;
+  /** Variables of enclosing SUBQUERY expressions (not reachable from here, but their names are taken). */
+  readonly outer: ReadonlySet<string>;
+}
+
+type Pending =
+  | { readonly kind: 'literal'; readonly literal: Literal; readonly pos: number }
+  | { readonly kind: 'value'; readonly value: unknown; readonly pos: number; readonly what: string }
+  | { readonly kind: 'list'; readonly items: readonly Pending[]; readonly pos: number };
+
+type Cur =
+  | { readonly k: 'record'; readonly type: ObjectSchema; readonly isRoot: boolean }
+  | { readonly k: 'link'; readonly target: ObjectSchema }
+  | { readonly k: 'coll'; readonly prop: PropertySchema }
+  | { readonly k: 'dict'; readonly prop: PropertySchema }
+  | { readonly k: 'value'; readonly type: ValueType }
+  | { readonly k: 'done'; readonly type: ValueType };
+
+class Binder {
+  private needsResolver = false;
+  private depth = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly root: ObjectSchema,
+    private readonly args: readonly unknown[],
+    private readonly opts: BindOptions,
+  ) {
+    if (args.length > opts.limits.maxArguments) {
+      throw new QueryError(`more than ${opts.limits.maxArguments} arguments`, 0, opts.text);
+    }
+  }
+
+  private err(message: string, pos: number): QueryError {
+    return new QueryError(message, pos, this.opts.text);
+  }
+
+  bind(ast: QueryAst): BoundQuery {
+    const predicate = this.bindPredicate(ast.predicate, { type: this.root, variable: null, outer: new Set() });
+    const descriptors = ast.descriptors.map((d): BoundDescriptor => {
+      switch (d.kind) {
+        case 'limit':
+          if (!Number.isSafeInteger(d.count) || d.count < 0) throw this.err('LIMIT needs a whole number', d.pos);
+          return { kind: 'limit', count: d.count };
+        case 'sort':
+          return {
+            kind: 'sort',
+            keys: d.keys.map((k): BoundSortKey => ({ steps: this.bindScalarPath(k.path, 'SORT', d.pos), ascending: k.ascending, path: k.path })),
+          };
+        case 'distinct':
+          return { kind: 'distinct', keys: d.paths.map((p) => this.bindScalarPath(p, 'DISTINCT', d.pos)), paths: d.paths };
+      }
+    });
+    return { predicate, descriptors, needsResolver: this.needsResolver };
+  }
+
+  /** SORT and DISTINCT keys: properties through to-one links and embedded objects, ending at a scalar. */
+  private bindScalarPath(names: readonly string[], what: string, pos: number): Step[] {
+    let type = this.root;
+    const steps: Step[] = [];
+    names.forEach((name, i) => {
+      const prop = type.properties.get(name);
+      if (!prop) throw this.err(`${what}: ${type.name} has no property '${name}'`, pos);
+      if (prop.collection !== 'none') throw this.err(`${what}: cannot use '${names.join('.')}': '${name}' is a ${prop.collection}`, pos);
+      steps.push({ kind: 'field', name, prop, owner: type });
+      const last = i === names.length - 1;
+      if (prop.type === 'object') {
+        if (last) throw this.err(`${what}: '${names.join('.')}' is an object; name one of its properties`, pos);
+        const target = this.schema.require(prop.objectType!);
+        if (!target.embedded) {
+          steps.push({ kind: 'follow', objectType: target.name });
+          this.needsResolver = true;
+        }
+        type = target;
+      } else if (!last) {
+        throw this.err(`${what}: '${name}' is not an object, it has no property '${names[i + 1]}'`, pos);
+      }
+    });
+    return steps;
+  }
+
+  private bindPredicate(p: Predicate, scope: Scope): BoundPredicate {
+    if (++this.depth > this.opts.limits.maxDepth + 4) throw this.err(`query is nested deeper than ${this.opts.limits.maxDepth} levels`, p.pos);
+    try {
+      switch (p.kind) {
+        case 'constant':
+          return { kind: 'constant', value: p.value, pos: p.pos };
+        case 'not':
+          return { kind: 'not', operand: this.bindPredicate(p.operand, scope), pos: p.pos };
+        case 'and':
+        case 'or':
+          if (p.operands.length === 0) throw this.err(`empty ${p.kind.toUpperCase()}`, p.pos);
+          return { kind: p.kind, operands: p.operands.map((o) => this.bindPredicate(o, scope)), pos: p.pos };
+        case 'compare':
+          return this.bindCompare(p, scope);
+      }
+    } finally {
+      this.depth--;
+    }
+  }
+
+  // ---- operands --------------------------------------------------------------------------------
+
+  private prebind(e: Expr, scope: Scope): BoundPath | BoundSubquery | Pending {
+    switch (e.kind) {
+      case 'literal':
+        return { kind: 'literal', literal: e.literal, pos: e.pos };
+      case 'arg': {
+        if (e.index >= this.args.length) {
+          throw this.err(`argument $${e.index} is not provided (${this.args.length} argument${this.args.length === 1 ? '' : 's'} given)`, e.pos);
+        }
+        return this.pendingValue(this.args[e.index], e.pos, `argument $${e.index}`);
+      }
+      case 'expansion': {
+        if (!this.opts.expansion) throw this.err(`%%${e.path.join('.')} is only allowed in permission filters`, e.pos);
+        return this.pendingValue(this.opts.expansion(e.path, e.pos), e.pos, `%%${e.path.join('.')}`);
+      }
+      case 'list': {
+        if (e.items.length > this.opts.limits.maxListItems) throw this.err(`list has more than ${this.opts.limits.maxListItems} items`, e.pos);
+        const items = e.items.map((it) => {
+          const b = this.prebind(it, scope);
+          if (b.kind === 'list') throw this.err('a list cannot contain a list', it.pos);
+          return b as Pending;
+        });
+        return { kind: 'list', items, pos: e.pos };
+      }
+      case 'path':
+        return this.bindPath(e, scope);
+      case 'subquery':
+        return this.bindSubquery(e, scope);
+    }
+  }
+
+  private pendingValue(raw: unknown, pos: number, what: string): Pending {
+    if (Array.isArray(raw)) {
+      if (raw.length > this.opts.limits.maxListItems) throw this.err(`${what} has more than ${this.opts.limits.maxListItems} items`, pos);
+      return {
+        kind: 'list',
+        items: raw.map((x, i) => {
+          if (Array.isArray(x)) throw this.err(`${what}[${i}] is a list; lists cannot be nested`, pos);
+          return { kind: 'value', value: x, pos, what: `${what}[${i}]` } as const;
+        }),
+        pos,
+      };
+    }
+    return { kind: 'value', value: raw, pos, what };
+  }
+
+  /** A runtime value (argument or expansion) with its type, checked to be something a query can hold. */
+  private runtimeConst(raw: unknown, pos: number, what: string, hint: ValueType | null): BoundConst {
+    let v: unknown = raw === undefined ? null : raw;
+    if (v instanceof ArrayBuffer) v = new Uint8Array(v);
+    else if (v instanceof Binary && !(v instanceof UUID)) v = new Uint8Array(v.buffer.subarray(0, v.position));
+    if (v instanceof Date && Number.isNaN(v.getTime())) throw this.err(`${what} is an invalid date`, pos);
+    const k = kindOf(v);
+    let type: ValueType;
+    switch (k) {
+      case 'null':
+        type = T('null');
+        break;
+      case 'number':
+        type = T(Number.isInteger(v) ? 'int' : 'double');
+        break;
+      case 'decimal':
+        type = T('decimal');
+        break;
+      case 'other':
+        if (isRecord(v)) {
+          type = T('record');
+          break;
+        }
+        throw this.err(`${what} has a type queries do not support (${v === null ? 'null' : typeof v})`, pos);
+      case 'data':
+        // Copy: the caller may reuse its buffer after compiling.
+        v = new Uint8Array(v as Uint8Array);
+        type = T('data');
+        break;
+      default:
+        type = T(k as ValueBase);
+    }
+    if (hint && (hint.base === 'link') && type.base === 'record') {
+      return { kind: 'const', value: this.linkKeyOf(v as Record<string, unknown>, hint, pos, what), type: hint, pos };
+    }
+    return { kind: 'const', value: v, type, pos };
+  }
+
+  /** The primary key of an object given where a link is compared. */
+  private linkKeyOf(rec: Record<string, unknown>, hint: ValueType, pos: number, what: string): unknown {
+    const target = this.schema.require(hint.objectType!);
+    const pkName = target.primaryKey!;
+    const pkProp = target.properties.get(pkName)!;
+    const pk = Object.prototype.hasOwnProperty.call(rec, pkName) ? coerceScalar(pkProp.type, rec[pkName]) : undefined;
+    if (pk === undefined || pk === null) throw this.err(`${what} is not a ${target.name} object (no valid primary key '${pkName}')`, pos);
+    return pk;
+  }
+
+  private literalConst(lit: Literal, pos: number, hint: ValueType | null): BoundConst {
+    switch (lit.type) {
+      case 'null':
+        return { kind: 'const', value: null, type: T('null'), pos };
+      case 'bool':
+        return { kind: 'const', value: lit.value, type: T('bool'), pos };
+      case 'number': {
+        if (hint && hint.base === 'decimal') {
+          const d = decimalFromText(lit.text);
+          if (!d) throw this.err(`${lit.text} cannot be represented as a decimal`, pos);
+          return { kind: 'const', value: d, type: T('decimal'), pos };
+        }
+        const n = numberFromText(lit.text);
+        return { kind: 'const', value: n, type: T(Number.isInteger(n) ? 'int' : 'double'), pos };
+      }
+      case 'string':
+        if (hint && hint.base === 'data') return { kind: 'const', value: utf8.encode(lit.value), type: T('data'), pos };
+        return { kind: 'const', value: lit.value, type: T('string'), pos };
+      case 'timestamp':
+        return { kind: 'const', value: dateFromTimestamp(lit.seconds, lit.nanos), type: T('date'), pos };
+      case 'objectId':
+        return { kind: 'const', value: new ObjectId(lit.hex), type: T('objectId'), pos };
+      case 'uuid':
+        return { kind: 'const', value: uuidFromHex(lit.hex), type: T('uuid'), pos };
+      case 'binary': {
+        // The lexer validated the base64; decode it here so the tree keeps only text.
+        const bytes = decodeBase64(lit.base64);
+        if (!bytes) throw this.err('invalid base64 in B64 literal', pos);
+        return { kind: 'const', value: bytes, type: T('data'), pos };
+      }
+    }
+  }
+
+  private resolvePending(p: Pending, hint: ValueType | null): BoundConst | BoundConstList {
+    switch (p.kind) {
+      case 'literal':
+        return this.literalConst(p.literal, p.pos, hint);
+      case 'value':
+        return this.runtimeConst(p.value, p.pos, p.what, hint);
+      case 'list': {
+        const items = p.items.map((it) => this.resolvePending(it, hint) as BoundConst);
+        return { kind: 'constList', values: items.map((i) => i.value), types: items.map((i) => i.type), pos: p.pos };
+      }
+    }
+  }
+
+  private bindPath(e: PathExpr, scope: Scope): BoundPath {
+    if (e.variable !== null && e.variable !== scope.variable) {
+      if (scope.outer.has(e.variable)) {
+        throw this.err(`${e.variable} belongs to an enclosing SUBQUERY; inside this SUBQUERY only ${scope.variable} can be used`, e.pos);
+      }
+      throw this.err(`unknown variable ${e.variable}`, e.pos);
+    }
+    if (e.segments.length === 0) throw this.err(`compare a property of ${e.variable}, not ${e.variable} itself`, e.pos);
+    const steps: Step[] = [];
+    let cur: Cur = { k: 'record', type: scope.type, isRoot: true };
+    let multi = false;
+    let throughLink = false;
+    let aggregate = false;
+    const segs = e.segments;
+    const shown = (upTo: number): string =>
+      segs
+        .slice(0, upTo + 1)
+        .map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : `['${s.key}']`))
+        .join('.');
+    const elementCur = (prop: PropertySchema): Cur => {
+      const vt = propertyValueType(prop, this.schema);
+      if (vt.base === 'link') return { k: 'link', target: this.schema.require(vt.objectType!) };
+      if (vt.base === 'embedded') return { k: 'record', type: this.schema.require(vt.objectType!), isRoot: false };
+      return { k: 'value', type: vt };
+    };
+    let i = 0;
+    while (i < segs.length) {
+      const seg = segs[i]!;
+      switch (cur.k) {
+        case 'link': {
+          steps.push({ kind: 'follow', objectType: cur.target.name });
+          this.needsResolver = true;
+          throughLink = true;
+          cur = { k: 'record', type: cur.target, isRoot: false };
+          continue; // same segment, now on the record
+        }
+        case 'record': {
+          if (seg.type !== 'field') {
+            throw this.err(
+              seg.type === 'op' ? `${seg.op} applies to a list, set, dictionary or string, not to ${cur.type.name}` : `${cur.type.name} is not a dictionary`,
+              seg.pos,
+            );
+          }
+          const prop = cur.type.properties.get(seg.name);
+          if (!prop) throw this.err(`${cur.type.name} has no property '${seg.name}'`, seg.pos);
+          steps.push({ kind: 'field', name: seg.name, prop, owner: cur.type });
+          if (prop.collection === 'list' || prop.collection === 'set') cur = { k: 'coll', prop };
+          else if (prop.collection === 'dictionary') cur = { k: 'dict', prop };
+          else cur = elementCur(prop);
+          i++;
+          continue;
+        }
+        case 'coll': {
+          const elem = propertyValueType(cur.prop, this.schema);
+          if (seg.type === 'op') {
+            if (seg.op === '@count' || seg.op === '@size') {
+              if (elem.base === 'link') {
+                steps.push({ kind: 'expand' }, { kind: 'follow', objectType: elem.objectType! });
+                this.needsResolver = true;
+                steps.push({ kind: 'size', over: 'items' });
+              } else if (multi) {
+                steps.push({ kind: 'expand' }, { kind: 'size', over: 'items' });
+              } else steps.push({ kind: 'size', over: 'value' });
+              aggregate = true;
+              multi = false;
+              cur = { k: 'done', type: T('int') };
+              i++;
+              continue;
+            }
+            if (seg.op === '@keys' || seg.op === '@values') throw this.err(`${seg.op} applies to a dictionary; '${shown(i - 1)}' is a ${cur.prop.collection}`, seg.pos);
+            // @sum @avg @min @max
+            steps.push({ kind: 'expand' });
+            let valueType = elem;
+            if (elem.base === 'link' || elem.base === 'embedded') {
+              const next = segs[i + 1];
+              if (!next || next.type !== 'field') throw this.err(`${seg.op} over a list of objects needs a property: ${shown(i)}.property`, seg.pos);
+              const target = this.schema.require(elem.objectType!);
+              if (elem.base === 'link') {
+                steps.push({ kind: 'follow', objectType: target.name });
+                this.needsResolver = true;
+                throughLink = true;
+              }
+              const prop = target.properties.get(next.name);
+              if (!prop) throw this.err(`${target.name} has no property '${next.name}'`, next.pos);
+              if (prop.collection !== 'none') throw this.err(`${seg.op} needs a single value per object; '${next.name}' is a ${prop.collection}`, next.pos);
+              steps.push({ kind: 'field', name: next.name, prop, owner: target });
+              valueType = propertyValueType(prop, this.schema);
+              i++;
+            }
+            const aggType = this.aggregateType(seg.op, valueType, seg.pos);
+            steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+            aggregate = true;
+            multi = false;
+            cur = { k: 'done', type: aggType };
+            i++;
+            continue;
+          }
+          if (seg.type === 'key') throw this.err(`'${shown(i - 1)}' is a ${cur.prop.collection}, not a dictionary`, seg.pos);
+          // A property of the elements: expand, then go on from each element.
+          steps.push({ kind: 'expand' });
+          multi = true;
+          cur = elementCur(cur.prop);
+          if (cur.k === 'value' && !(seg.name === 'length' && (cur.type.base === 'string' || cur.type.base === 'mixed'))) {
+            throw this.err(`'${shown(i - 1)}' is a list of ${describeType(cur.type)}; it has no property '${seg.name}'`, seg.pos);
+          }
+          continue;
+        }
+        case 'dict': {
+          const prop = cur.prop;
+          if (seg.type === 'field' || seg.type === 'key') {
+            const key = seg.type === 'field' ? seg.name : seg.key;
+            steps.push({ kind: 'dictKey', key });
+            cur = elementCur(prop);
+            i++;
+            continue;
+          }
+          switch (seg.op) {
+            case '@keys':
+              steps.push({ kind: 'dictKeys' });
+              multi = true;
+              cur = { k: 'value', type: T('string') };
+              break;
+            case '@values':
+              steps.push({ kind: 'dictValues' });
+              multi = true;
+              cur = elementCur(prop);
+              break;
+            case '@count':
+            case '@size':
+              if (multi) steps.push({ kind: 'dictKeys' }, { kind: 'size', over: 'items' });
+              else steps.push({ kind: 'size', over: 'value' });
+              aggregate = true;
+              multi = false;
+              cur = { k: 'done', type: T('int') };
+              break;
+            default: {
+              const elem = propertyValueType(prop, this.schema);
+              const aggType = this.aggregateType(seg.op, elem, seg.pos);
+              steps.push({ kind: 'dictValues' }, { kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              aggregate = true;
+              multi = false;
+              cur = { k: 'done', type: aggType };
+            }
+          }
+          i++;
+          continue;
+        }
+        case 'value': {
+          const b = cur.type.base;
+          if (seg.type === 'field' && seg.name === 'length' && (b === 'string' || b === 'mixed')) {
+            steps.push({ kind: 'length' });
+            aggregate = true;
+            cur = { k: 'value', type: T('int') };
+            i++;
+            continue;
+          }
+          if (seg.type === 'op' && multi && seg.op !== '@keys' && seg.op !== '@values') {
+            // `items.price.@sum`: an aggregate over every value the path reached.
+            if (seg.op === '@count' || seg.op === '@size') {
+              steps.push({ kind: 'size', over: 'items' });
+              cur = { k: 'done', type: T('int') };
+            } else {
+              const aggType = this.aggregateType(seg.op, cur.type, seg.pos);
+              steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              cur = { k: 'done', type: aggType };
+            }
+            aggregate = true;
+            multi = false;
+            i++;
+            continue;
+          }
+          if (seg.type === 'op' && (seg.op === '@size' || seg.op === '@count') && (b === 'string' || b === 'data' || b === 'mixed')) {
+            steps.push({ kind: 'size', over: 'value' });
+            aggregate = true;
+            cur = { k: 'done', type: T('int') };
+            i++;
+            continue;
+          }
+          throw this.err(`'${shown(i - 1)}' is ${describeType(cur.type)}; '${shown(i)}' is not valid`, seg.pos);
+        }
+        case 'done':
+          throw this.err(`nothing can follow '${shown(i - 1)}'`, seg.pos);
+      }
+    }
+    // The end of the path.
+    let type: ValueType;
+    switch (cur.k) {
+      case 'coll':
+        steps.push({ kind: 'expand' });
+        multi = true;
+        type = propertyValueType(cur.prop, this.schema);
+        break;
+      case 'dict':
+        steps.push({ kind: 'dictValues' });
+        multi = true;
+        type = propertyValueType(cur.prop, this.schema);
+        break;
+      case 'link':
+        type = T('link', cur.target.name);
+        break;
+      case 'record':
+        if (cur.isRoot) throw this.err('a key path must name a property', e.pos);
+        type = T('embedded', cur.type.name);
+        break;
+      default:
+        type = cur.type;
+    }
+    if (e.quantifier !== null && !multi) {
+      throw this.err(`${e.quantifier} needs a key path through a list, set or dictionary; '${shown(segs.length - 1)}' has one value`, e.pos);
+    }
+    return { kind: 'path', steps, multi, type, quantifier: e.quantifier, throughLink, aggregate, variable: e.variable, pos: e.pos };
+  }
+
+  private aggregateType(op: string, elem: ValueType, pos: number): ValueType {
+    const b = elem.base;
+    const numeric = b === 'int' || b === 'double' || b === 'decimal';
+    if (op === '@sum' || op === '@avg') {
+      if (numeric) return T(op === '@avg' && b === 'int' ? 'double' : b);
+      if (b === 'mixed') return T('mixed');
+      throw this.err(`${op} needs numbers, not ${describeType(elem)}`, pos);
+    }
+    if (numeric || b === 'date' || b === 'mixed') return elem;
+    throw this.err(`${op} needs numbers or dates, not ${describeType(elem)}`, pos);
+  }
+
+  private bindSubquery(e: SubqueryExpr, scope: Scope): BoundSubquery {
+    if (e.variable === scope.variable || scope.outer.has(e.variable)) {
+      throw this.err(`the SUBQUERY variable ${e.variable} is already in use`, e.pos);
+    }
+    const coll = this.bindPath(e.collection, scope);
+    if (!coll.multi || (coll.type.base !== 'link' && coll.type.base !== 'embedded') || coll.aggregate) {
+      throw this.err('SUBQUERY needs a list or set of objects', e.collection.pos);
+    }
+    const steps = [...coll.steps];
+    if (coll.type.base === 'link') {
+      steps.push({ kind: 'follow', objectType: coll.type.objectType! });
+      this.needsResolver = true;
+    }
+    const elementType = this.schema.require(coll.type.objectType!);
+    const outer = new Set(scope.outer);
+    if (scope.variable) outer.add(scope.variable);
+    const predicate = this.bindPredicate(e.predicate, { type: elementType, variable: e.variable, outer });
+    return {
+      kind: 'subquery',
+      collection: { ...coll, steps, throughLink: coll.throughLink || coll.type.base === 'link' },
+      variable: e.variable,
+      elementType: elementType.name,
+      predicate,
+      pos: e.pos,
+    };
+  }
+
+  // ---- comparisons -----------------------------------------------------------------------------
+
+  private operandType(o: BoundOperand): ValueType | null {
+    switch (o.kind) {
+      case 'path':
+        return o.type;
+      case 'subquery':
+        return T('int');
+      case 'const':
+        return o.type;
+      case 'constList':
+        return null;
+    }
+  }
+
+  private bindCompare(p: ComparePredicate, scope: Scope): BoundPredicate {
+    const lp = this.prebind(p.left, scope);
+    const rp = this.prebind(p.right, scope);
+    const isPending = (x: unknown): x is Pending => {
+      const k = (x as { kind: string }).kind;
+      return k === 'literal' || k === 'value' || k === 'list';
+    };
+    // Constants take their exact form from the other side (a number against a decimal field is
+    // a Decimal128, a string against binary data is its UTF-8 bytes).
+    let left: BoundOperand;
+    let right: BoundOperand;
+    if (isPending(lp) && isPending(rp)) {
+      left = this.resolvePending(lp, null);
+      right = this.resolvePending(rp, this.operandType(left));
+    } else if (isPending(lp)) {
+      right = rp as BoundOperand;
+      left = this.resolvePending(lp, this.operandType(right));
+    } else if (isPending(rp)) {
+      left = lp as BoundOperand;
+      right = this.resolvePending(rp, this.operandType(left));
+    } else {
+      left = lp as BoundOperand;
+      right = rp as BoundOperand;
+    }
+    if (right.kind === 'path' && right.quantifier !== null && right.quantifier !== 'ANY') {
+      throw this.err(`put ${right.quantifier} on the left-hand key path`, right.pos);
+    }
+    if (left.kind === 'path' && right.kind === 'path' && left.quantifier && right.quantifier && left.quantifier !== 'ANY' && right.quantifier !== 'ANY') {
+      throw this.err('only one side of a comparison can have ALL or NONE', p.pos);
+    }
+    const isMulti = (o: BoundOperand): boolean => o.kind === 'constList' || (o.kind === 'path' && o.multi);
+    let op: BoundOp;
+    switch (p.op) {
+      case 'IN':
+        if (!isMulti(right)) throw this.err('the value after IN must be a list: {…}, a list argument, or a list property', p.right.pos);
+        op = '==';
+        break;
+      case 'BETWEEN':
+        if (right.kind !== 'constList' || right.values.length !== 2) {
+          throw this.err('BETWEEN needs exactly two values: x BETWEEN {low, high}', p.right.pos);
+        }
+        op = 'BETWEEN';
+        break;
+      default:
+        op = p.op;
+    }
+    const fold = p.caseInsensitive || p.diacriticInsensitive;
+    const lTypes = this.typesOf(left);
+    const rTypes = this.typesOf(right);
+    for (const lt of lTypes) {
+      for (const rt of rTypes) this.checkPair(op, lt, rt, fold, p);
+    }
+    return {
+      kind: 'compare',
+      op,
+      left,
+      right,
+      caseInsensitive: p.caseInsensitive,
+      diacriticInsensitive: p.diacriticInsensitive,
+      isIn: p.op === 'IN',
+      pos: p.pos,
+      source: p,
+    };
+  }
+
+  private typesOf(o: BoundOperand): readonly ValueType[] {
+    if (o.kind === 'constList') return o.types;
+    return [this.operandType(o)!];
+  }
+
+  private checkPair(op: BoundOp, l: ValueType, r: ValueType, fold: boolean, p: ComparePredicate): void {
+    const cl = category(l);
+    const cr = category(r);
+    const bad = (why?: string): never => {
+      // Point at the right-hand side: usually the constant of the wrong type.
+      throw this.err(why ?? `cannot compare ${describeType(l)} with ${describeType(r)} using ${p.op}`, p.right.pos);
+    };
+    if (fold) {
+      const ok = (c: Category): boolean => c === 'string' || c === 'mixed' || c === 'null';
+      if (!ok(cl) || !ok(cr)) bad(`[c] and [d] apply to strings; cannot use them to compare ${describeType(l)} with ${describeType(r)}`);
+    }
+    switch (op) {
+      case '==':
+      case '!=': {
+        if (cl === 'null' || cr === 'null') {
+          if (cl === 'record' || cr === 'record') bad();
+          return;
+        }
+        if (cl === 'mixed' || cr === 'mixed') {
+          if (cl === 'record' || cr === 'record' || cl === 'embedded' || cr === 'embedded' || cl === 'link' || cr === 'link') bad();
+          return;
+        }
+        if (cl === 'link' || cr === 'link') {
+          const link = cl === 'link' ? l : r;
+          const other = cl === 'link' ? r : l;
+          if (other.base === 'link') {
+            if (other.objectType !== link.objectType) bad();
+            return;
+          }
+          const target = this.schema.require(link.objectType!);
+          const pkType = propertyValueType(target.properties.get(target.primaryKey!)!, this.schema);
+          if (category(other) !== category(pkType)) bad();
+          return;
+        }
+        if (cl === 'embedded' || cr === 'embedded' || cl === 'record' || cr === 'record') bad();
+        if (cl !== cr) bad();
+        return;
+      }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+      case 'BETWEEN': {
+        const unordered = new Set<Category>(['null', 'uuid', 'link', 'embedded', 'record']);
+        if (unordered.has(cl) || unordered.has(cr)) {
+          if (cl === 'null' || cr === 'null') bad(`cannot use ${p.op} with null`);
+          bad(`${p.op} is not supported for ${describeType(unordered.has(cl) ? l : r)}; only == and != are`);
+        }
+        if (cl === 'mixed' || cr === 'mixed' || cl === cr) return;
+        bad();
+        return;
+      }
+      default: {
+        // BEGINSWITH ENDSWITH CONTAINS LIKE
+        const ok = (c: Category): boolean => c === 'string' || c === 'data' || c === 'mixed';
+        if (!ok(cl) || !ok(cr)) {
+          bad(`${p.op} needs strings or binary data; cannot use it with ${describeType(ok(cl) ? r : l)}`);
+        }
+        if (cl !== 'mixed' && cr !== 'mixed' && cl !== cr) bad();
+        return;
+      }
+    }
+  }
+}
+
+
+/** Resolves and type-checks a parsed query against an object type. */
+export function bindQuery(
+  schema: Schema,
+  typeName: string,
+  ast: QueryAst,
+  args: readonly unknown[],
+  opts: BindOptions,
+): BoundQuery {
+  const type = schema.get(typeName);
+  if (!type) throw new QueryError(`unknown object type '${typeName}'`, 0, opts.text);
+  if (type.embedded) throw new QueryError(`${typeName} is embedded; query the type that holds it`, 0, opts.text);
+  return new Binder(schema, type, args, opts).bind(ast);
+}
+
+export type { BoundConst, BoundConstList };

@@ -1,0 +1,154 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as v from 'valibot';
+import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
+import { OutpostError } from '../../protocol/errors.ts';
+import type { AuthService } from '../auth/service.ts';
+import { parseConfig, type RolesConfig } from '../config/load.ts';
+import { objectOf, roleSchema } from '../config/schema.ts';
+import type { ServerStore, UserRow } from '../store/types.ts';
+import { parseBody } from './errors.ts';
+import type { HttpContext, OutpostHttpServer } from './server.ts';
+
+/*
+ * The admin API under /api/admin, behind the admin key (`Authorization: Bearer <admin key>`,
+ * compared in constant time). Without a configured key every admin request is refused.
+ *
+ * Schema and rules changes go through `hooks` when given (the sync engine applies them to its
+ * running state and checks them: a hook may throw OutpostError, e.g. `schema_mismatch`, to refuse);
+ * without hooks they are only stored, and take effect at the next start.
+ */
+
+export interface AdminHooks {
+  /** Apply a new schema (already validated with parseSchema). Default: store it. */
+  setSchema?(schema: ObjectSchemaInput[]): Promise<void>;
+  /** Apply new roles (already validated). Default: store them as the `rules` setting. */
+  setRules?(rules: RolesConfig): Promise<void>;
+}
+
+export interface AdminOptions {
+  readonly adminKey: string | undefined;
+  /** The configured schema and roles, shown until the admin API stores others. */
+  readonly schema: readonly ObjectSchemaInput[];
+  readonly roles: RolesConfig;
+  readonly developmentMode: boolean;
+  readonly queryableFields: { readonly global: readonly string[]; readonly byType: Readonly<Record<string, readonly string[]>> };
+  readonly hooks?: AdminHooks;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** A JSON object (valibot's `record` would turn an array into an object instead of refusing it). */
+const jsonObject = v.custom<Record<string, unknown>>((x) => x !== null && typeof x === 'object' && !Array.isArray(x), 'must be a JSON object');
+const customDataBody = v.strictObject({ customData: jsonObject });
+const createUserBody = v.strictObject({
+  email: v.optional(v.pipe(v.string(), v.maxLength(254))),
+  password: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  customData: v.optional(jsonObject),
+});
+const apiKeyBody = v.strictObject({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(128)) });
+const schemaBody = v.strictObject({ schema: v.array(objectOf(v.unknown())) });
+const rulesBody = v.strictObject({
+  rules: v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) }),
+});
+
+function userJson(u: UserRow) {
+  return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt };
+}
+
+/** The stored rules, or the configured ones. */
+export async function currentRules(store: ServerStore, configured: RolesConfig): Promise<RolesConfig> {
+  const stored = await store.getSetting('rules');
+  return (stored as RolesConfig | undefined) ?? configured;
+}
+
+export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, auth: AuthService, options: AdminOptions): void {
+  const expected = options.adminKey === undefined ? undefined : digest(options.adminKey);
+  const admin = (handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => (ctx: HttpContext) => {
+    if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
+    const given = ctx.bearer();
+    // Hashing first makes the comparison constant-time whatever the lengths.
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
+    return handler(ctx);
+  };
+  const route = (method: string, path: string, handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => http.route(method, path, admin(handler));
+
+  route('GET', '/api/admin/schema', async () => ({ status: 200, body: { schema: (await store.getSchema()) ?? options.schema } }));
+
+  route('PUT', '/api/admin/schema', async (ctx) => {
+    const body = parseBody(schemaBody, await ctx.json());
+    const schema = parseSchema(body.schema as unknown as ObjectSchemaInput[]).toJSON();
+    if (options.hooks?.setSchema) await options.hooks.setSchema(schema);
+    else await store.transaction((tx) => tx.setSchema(schema));
+    return { status: 200, body: { schema } };
+  });
+
+  route('GET', '/api/admin/rules', async () => ({ status: 200, body: { rules: await currentRules(store, options.roles) } }));
+
+  route('PUT', '/api/admin/rules', async (ctx) => {
+    const body = parseBody(rulesBody, await ctx.json());
+    // The same checks as the config file: filters parse and type-check against the schema.
+    try {
+      parseConfig({
+        developmentMode: options.developmentMode,
+        auth: { tokens: { secret: 'x'.repeat(32) } }, // only the rules are being checked
+        schema: (await store.getSchema()) ?? options.schema,
+        queryableFields: options.queryableFields,
+        roles: body.rules,
+      });
+    } catch (err) {
+      throw new OutpostError('bad_query', `invalid rules: ${(err as Error).message}`);
+    }
+    const rules: RolesConfig = { byType: body.rules.byType, default: body.rules.default };
+    if (options.hooks?.setRules) await options.hooks.setRules(rules);
+    else await store.setSetting('rules', rules);
+    return { status: 200, body: { rules } };
+  });
+
+  route('GET', '/api/admin/users', async (ctx) => {
+    const limitText = ctx.url.searchParams.get('limit');
+    const limit = limitText === null ? 100 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new OutpostError('bad_message', 'limit must be an integer from 1 to 1000');
+    const after = ctx.url.searchParams.get('after') ?? undefined;
+    const users = await store.auth.listUsers({ ...(after ? { afterId: after } : {}), limit });
+    return { status: 200, body: { users: users.map(userJson), ...(users.length === limit ? { next: users[users.length - 1]!.id } : {}) } };
+  });
+
+  route('POST', '/api/admin/users', async (ctx) => {
+    const body = parseBody(createUserBody, await ctx.json());
+    if ((body.email === undefined) !== (body.password === undefined)) throw new OutpostError('bad_message', 'give both email and password, or neither');
+    const user = await auth.createUser(body);
+    return { status: 201, body: { user: userJson(user) } };
+  });
+
+  route('GET', '/api/admin/users/:id', async (ctx) => {
+    const user = await store.auth.getUser(ctx.params.id!);
+    if (!user) throw new OutpostError('not_found', 'no such user');
+    return { status: 200, body: { user: userJson(user) } };
+  });
+
+  route('DELETE', '/api/admin/users/:id', async (ctx) => {
+    if (!(await auth.deleteUser(ctx.params.id!))) throw new OutpostError('not_found', 'no such user');
+    return { status: 204 };
+  });
+
+  route('PUT', '/api/admin/users/:id/custom-data', async (ctx) => {
+    const body = parseBody(customDataBody, await ctx.json());
+    if (!(await auth.setCustomData(ctx.params.id!, body.customData))) throw new OutpostError('not_found', 'no such user');
+    return { status: 200, body: { customData: body.customData } };
+  });
+
+  route('GET', '/api/admin/api-keys', async () => ({
+    status: 200,
+    body: { apiKeys: (await store.auth.listApiKeys()).map((k) => ({ id: k.id, name: k.name, userId: k.userId, createdAt: k.createdAt, revokedAt: k.revokedAt })) },
+  }));
+
+  route('POST', '/api/admin/api-keys', async (ctx) => {
+    const body = parseBody(apiKeyBody, await ctx.json());
+    return { status: 201, body: await auth.createApiKey(body.name) };
+  });
+
+  route('DELETE', '/api/admin/api-keys/:id', async (ctx) => {
+    if (!(await auth.revokeApiKey(ctx.params.id!))) throw new OutpostError('not_found', 'no such API key');
+    return { status: 204 };
+  });
+}

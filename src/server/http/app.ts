@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { AuthService } from '../auth/service.ts';
+import type { OutpostConfig } from '../config/load.ts';
+import type { Logger } from '../log.ts';
+import type { MetricsRegistry } from '../metrics.ts';
+import type { ServerStore } from '../store/types.ts';
+import { mountAdminRoutes, type AdminHooks } from './admin-routes.ts';
+import { mountAuthRoutes } from './auth-routes.ts';
+import { createHttpCore, type OutpostHttpServer } from './server.ts';
+
+export interface HttpServerOptions {
+  readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir' | 'schema' | 'roles' | 'developmentMode' | 'queryableFields'>;
+  readonly store: ServerStore;
+  readonly auth: AuthService;
+  readonly metrics: MetricsRegistry;
+  readonly log: Logger;
+  /** The admin key (configured or generated); the admin API is refused without one. */
+  readonly adminKey?: string | undefined;
+  /** How schema and rules changes from the admin API reach the running sync engine. */
+  readonly adminHooks?: AdminHooks;
+  /** Reported by /api/health; default: package.json's version. */
+  readonly version?: string;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const HEALTH_TIMEOUT_MS = 2000;
+
+/**
+ * The HTTP server with its built-in routes: auth (docs/protocol.md section 1), admin, health
+ * and metrics. The sync engine adds its own with `route` and `onUpgrade`.
+ */
+export function createHttpServer(options: HttpServerOptions): OutpostHttpServer {
+  const { config, store, auth, metrics, log } = options;
+  const http = createHttpCore({ config, metrics, log });
+  const version = options.version ?? packageVersion();
+
+  http.route('GET', '/api/health', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        store.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
+      return { status: 200, body: { status: 'ok', store: store.dialect, version } };
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'health check: the store is unreachable');
+      return { status: 503, body: { status: 'unavailable', store: store.dialect, version, error: { code: 'internal', message: 'the store is unreachable' } } };
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  http.route('GET', '/metrics', (ctx) => {
+    const text = metrics.render();
+    ctx.res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) });
+    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
+  });
+
+  mountAuthRoutes(http, auth, metrics);
+  mountAdminRoutes(http, store, auth, {
+    adminKey: options.adminKey,
+    schema: config.schema,
+    roles: config.roles,
+    developmentMode: config.developmentMode,
+    queryableFields: config.queryableFields,
+    ...(options.adminHooks ? { hooks: options.adminHooks } : {}),
+  });
+
+  return http;
+}

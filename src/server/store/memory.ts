@@ -1,0 +1,432 @@
+import { randomBytes } from 'node:crypto';
+import type { Changeset } from '../../changeset/index.ts';
+import { pkKey, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey } from '../../model/index.ts';
+import type { ObjectResolver } from '../../query/index.ts';
+import {
+  changesetFromJson,
+  changesetToJson,
+  compareCodePoints,
+  docFromJson,
+  docToJson,
+  keyText,
+  netViewChanges,
+  pkFromJson,
+  pkToJson,
+  unknownClientFile,
+} from './codec.ts';
+import { MemoryAuthStore } from './memory-auth.ts';
+import { Mutex } from './mutex.ts';
+import { TxMap } from './tx-map.ts';
+import {
+  objectKeyString,
+  type ClientFilePatch,
+  type ClientFileRow,
+  type HistoryRow,
+  type ObjectKey,
+  type ServerStore,
+  type StoreReader,
+  type StoreWriter,
+  type ViewChange,
+  type ViewFilter,
+} from './types.ts';
+import { viewMatches } from './view-query.ts';
+
+/*
+ * The in-memory store, for fast unit tests. It keeps the same encoded forms as the SQL stores
+ * (storage documents, encoded changesets) so values normalize identically, and the same
+ * isolation: a transaction writes to overlays (TxMap) that become visible only on commit.
+ */
+
+interface StoredHistory {
+  readonly origin: number;
+  readonly originVersion: number;
+  readonly privateTo: number | null;
+  readonly changeset: string;
+}
+
+interface StoredObject {
+  readonly type: string;
+  readonly pk: string;
+  readonly doc: string;
+}
+
+interface Tables<M extends 'base' | 'tx'> {
+  history: M extends 'base' ? Map<number, StoredHistory> : TxMap<number, StoredHistory>;
+  objects: M extends 'base' ? Map<string, StoredObject> : TxMap<string, StoredObject>;
+  clientFiles: M extends 'base' ? Map<number, string> : TxMap<number, string>;
+  reciprocal: M extends 'base' ? Map<string, { ident: number; version: number; changeset: string }> : TxMap<string, { ident: number; version: number; changeset: string }>;
+  views: M extends 'base' ? Map<string, { ident: number; type: string; pk: string }> : TxMap<string, { ident: number; type: string; pk: string }>;
+  meta: M extends 'base' ? Map<string, string> : TxMap<string, string>;
+  viewLog: M extends 'base' ? Map<string, LoggedView> : TxMap<string, LoggedView>;
+}
+
+interface LoggedView {
+  readonly ident: number;
+  readonly seq: number;
+  readonly version: number;
+  readonly kind: 'add' | 'remove';
+  readonly type: string;
+  readonly pk: string;
+}
+
+function overlay(base: Tables<'base'>): Tables<'tx'> {
+  return {
+    history: new TxMap(base.history),
+    objects: new TxMap(base.objects),
+    clientFiles: new TxMap(base.clientFiles),
+    reciprocal: new TxMap(base.reciprocal),
+    views: new TxMap(base.views),
+    meta: new TxMap(base.meta),
+    viewLog: new TxMap(base.viewLog),
+  };
+}
+
+const viewKey = (ident: number, type: string, pk: string): string => `${ident}\u0000${type}\u0000${pk}`;
+const recKey = (ident: number, version: number): string => `${ident}\u0000${version}`;
+
+/** Reads and writes over one set of tables (committed ones for readers, overlays for a transaction). */
+class MemoryAccess implements StoreWriter {
+  appended = 0;
+
+  constructor(
+    private readonly t: Tables<'tx'>,
+    private readonly baseLatest: () => number,
+    private readonly live: () => void,
+    private readonly nextSeq: () => number = () => {
+      throw new Error('read-only');
+    },
+  ) {}
+
+  async latestVersion(): Promise<number> {
+    this.live();
+    return this.baseLatest() + this.appended;
+  }
+
+  async history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
+    this.live();
+    const out: HistoryRow[] = [];
+    const last = Math.min(upTo, this.baseLatest() + this.appended);
+    for (let v = Math.max(after, 0) + 1; v <= last && (limit === undefined || out.length < limit); v++) {
+      const h = this.t.history.get(v);
+      if (h) out.push({ version: v, origin: h.origin, originVersion: h.originVersion, privateTo: h.privateTo, changeset: changesetFromJson(h.changeset) });
+    }
+    return out;
+  }
+
+  async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
+    this.live();
+    const out = new Map<string, ObjectRecord>();
+    for (const key of keys) {
+      const k = keyText(key);
+      const o = this.t.objects.get(k);
+      if (o) out.set(k, docFromJson(o.doc));
+    }
+    return out;
+  }
+
+  async queryObjects(type: string, filter: ViewFilter, page: { afterPk?: string; limit: number }): Promise<{ pk: string; record: ObjectRecord }[]> {
+    this.live();
+    const limit = Math.max(0, Math.floor(page.limit));
+    if (limit === 0 || filter.subscriptions.length === 0) return [];
+    for (const q of [...filter.subscriptions, ...(filter.readFilter ? [filter.readFilter] : [])]) {
+      if (q.typeName !== type) throw new Error(`query is for ${q.typeName}, not ${type}`);
+    }
+    const resolver: ObjectResolver = {
+      get: (t: string, pk: PrimaryKey) => {
+        const o = this.t.objects.get(objectKeyString(t, pkKey(pk)));
+        return o ? docFromJson(o.doc) : undefined;
+      },
+    };
+    const candidates = [...this.t.objects.entries()]
+      .map(([, o]) => o)
+      .filter((o) => o.type === type && (page.afterPk === undefined || compareCodePoints(o.pk, page.afterPk) > 0))
+      .sort((a, b) => compareCodePoints(a.pk, b.pk));
+    const out: { pk: string; record: ObjectRecord }[] = [];
+    for (const o of candidates) {
+      const record = docFromJson(o.doc);
+      if (!viewMatches(filter, record, resolver)) continue;
+      out.push({ pk: o.pk, record });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  async getClientFile(ident: number): Promise<ClientFileRow | undefined> {
+    this.live();
+    const raw = this.t.clientFiles.get(ident);
+    return raw === undefined ? undefined : (JSON.parse(raw) as ClientFileRow);
+  }
+
+  async reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
+    this.live();
+    const rows = [...this.t.reciprocal.entries()].map(([, r]) => r).filter((r) => r.ident === ident && r.version > after);
+    rows.sort((a, b) => a.version - b.version);
+    return new Map(rows.map((r) => [r.version, changesetFromJson(r.changeset)]));
+  }
+
+  async inView(ident: number, keys: readonly ObjectKey[]): Promise<Set<string>> {
+    this.live();
+    const out = new Set<string>();
+    for (const key of keys) {
+      const pk = pkKey(key.pk as PrimaryKey);
+      if (this.t.views.has(viewKey(ident, key.type, pk))) out.add(objectKeyString(key.type, pk));
+    }
+    return out;
+  }
+
+  async viewOf(ident: number, type: string): Promise<string[]> {
+    this.live();
+    const out: string[] = [];
+    for (const [, v] of this.t.views.entries()) if (v.ident === ident && v.type === type) out.push(v.pk);
+    return out.sort(compareCodePoints);
+  }
+
+  async getSchema(): Promise<ObjectSchemaInput[] | undefined> {
+    this.live();
+    const raw = this.t.meta.get('schema');
+    return raw === undefined ? undefined : (JSON.parse(raw) as ObjectSchemaInput[]);
+  }
+
+  async appendHistory(row: Omit<HistoryRow, 'version'>): Promise<number> {
+    this.live();
+    const version = this.baseLatest() + this.appended + 1;
+    this.t.history.set(version, { origin: row.origin, originVersion: row.originVersion, privateTo: row.privateTo, changeset: changesetToJson(row.changeset) });
+    this.appended++;
+    return version;
+  }
+
+  async putObjects(objects: readonly { type: string; pk: PrimaryKey; record: ObjectRecord }[]): Promise<void> {
+    this.live();
+    for (const o of objects) {
+      const pk = pkKey(o.pk);
+      this.t.objects.set(objectKeyString(o.type, pk), { type: o.type, pk, doc: docToJson(o.record) });
+    }
+  }
+
+  async deleteObjects(keys: readonly ObjectKey[]): Promise<void> {
+    this.live();
+    for (const key of keys) this.t.objects.delete(keyText(key));
+  }
+
+  async putReciprocal(ident: number, version: number, changeset: Changeset): Promise<void> {
+    this.live();
+    this.t.reciprocal.set(recKey(ident, version), { ident, version, changeset: changesetToJson(changeset) });
+  }
+
+  async pruneReciprocal(ident: number, upTo: number): Promise<void> {
+    this.live();
+    for (const [k, r] of [...this.t.reciprocal.entries()]) if (r.ident === ident && r.version <= upTo) this.t.reciprocal.delete(k);
+  }
+
+  async updateClientFile(ident: number, patch: ClientFilePatch): Promise<void> {
+    this.live();
+    const raw = this.t.clientFiles.get(ident);
+    if (raw === undefined) throw unknownClientFile(ident);
+    const row = JSON.parse(raw) as ClientFileRow;
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    this.t.clientFiles.set(ident, JSON.stringify({ ...row, ...defined }));
+  }
+
+  async addToView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
+    this.live();
+    for (const key of keys) {
+      const pk = pkKey(key.pk as PrimaryKey);
+      this.t.views.set(viewKey(ident, key.type, pk), { ident, type: key.type, pk });
+    }
+  }
+
+  async removeFromView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
+    this.live();
+    for (const key of keys) this.t.views.delete(viewKey(ident, key.type, pkKey(key.pk as PrimaryKey)));
+  }
+
+  private logged(ident: number, keep: (version: number) => boolean): LoggedView[] {
+    const rows = [...this.t.viewLog.entries()].map(([, r]) => r).filter((r) => r.ident === ident && keep(r.version));
+    return rows.sort((a, b) => a.version - b.version || a.seq - b.seq);
+  }
+
+  private static change(r: LoggedView): ViewChange {
+    return { kind: r.kind, type: r.type, pk: pkFromJson(r.pk), version: r.version };
+  }
+
+  async viewLog(ident: number, after: number): Promise<ViewChange[]> {
+    this.live();
+    return this.logged(ident, (v) => v > after).map(MemoryAccess.change);
+  }
+
+  async logViewChanges(ident: number, version: number, changes: readonly ViewChange[]): Promise<void> {
+    this.live();
+    for (const c of changes) {
+      const seq = this.nextSeq();
+      this.t.viewLog.set(`${ident}\u0000${seq}`, { ident, seq, version, kind: c.kind, type: c.type, pk: pkToJson(c.pk) });
+    }
+  }
+
+  async settleViewLog(ident: number, upTo: number): Promise<void> {
+    this.live();
+    const rows = this.logged(ident, (v) => v <= upTo);
+    const net = netViewChanges(rows.map(MemoryAccess.change));
+    await this.removeFromView(ident, net.remove);
+    await this.addToView(ident, net.add);
+    for (const r of rows) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
+  }
+
+  async claimView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
+    this.live();
+    await this.addToView(ident, keys);
+    const claimed = new Set(keys.map((k) => `${k.type}\u0000${pkKey(k.pk as PrimaryKey)}`));
+    for (const r of this.logged(ident, () => true)) {
+      if (claimed.has(`${r.type}\u0000${pkKey(pkFromJson(r.pk))}`)) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
+    }
+  }
+
+  async dropViewLog(ident: number, after: number): Promise<void> {
+    this.live();
+    for (const r of this.logged(ident, (v) => v > after)) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
+  }
+
+  async setSchema(schema: readonly ObjectSchemaInput[]): Promise<void> {
+    this.live();
+    this.t.meta.set('schema', JSON.stringify(schema));
+  }
+}
+
+export class MemoryStore implements ServerStore {
+  readonly dialect = 'memory' as const;
+  readonly location = 'memory';
+  readonly auth = new MemoryAuthStore();
+  private readonly tables: Tables<'base'> = {
+    history: new Map(),
+    objects: new Map(),
+    clientFiles: new Map(),
+    reciprocal: new Map(),
+    views: new Map(),
+    meta: new Map(),
+    viewLog: new Map(),
+  };
+  private latest = 0;
+  private nextIdent = 2;
+  private viewSeq = 0;
+  private closed = false;
+  private readonly mutex = new Mutex();
+  private readonly listeners = new Set<(latest: number) => void>();
+  /** Committed state, read outside transactions (overlays that are never written). */
+  private readonly reader: StoreReader = new MemoryAccess(overlay(this.tables), () => this.latest, () => this.checkOpen());
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  latestVersion(): Promise<number> {
+    return this.reader.latestVersion();
+  }
+  history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
+    return this.reader.history(after, upTo, limit);
+  }
+  getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
+    return this.reader.getObjects(keys);
+  }
+  queryObjects(type: string, filter: ViewFilter, page: { afterPk?: string; limit: number }): Promise<{ pk: string; record: ObjectRecord }[]> {
+    return this.reader.queryObjects(type, filter, page);
+  }
+  getClientFile(ident: number): Promise<ClientFileRow | undefined> {
+    return this.reader.getClientFile(ident);
+  }
+  reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
+    return this.reader.reciprocal(ident, after);
+  }
+  inView(ident: number, keys: readonly ObjectKey[]): Promise<Set<string>> {
+    return this.reader.inView(ident, keys);
+  }
+  viewOf(ident: number, type: string): Promise<string[]> {
+    return this.reader.viewOf(ident, type);
+  }
+  viewLog(ident: number, after: number): Promise<ViewChange[]> {
+    return this.reader.viewLog(ident, after);
+  }
+  getSchema(): Promise<ObjectSchemaInput[] | undefined> {
+    return this.reader.getSchema();
+  }
+
+  async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    let appended = 0;
+    const result = await this.mutex.run(async () => {
+      const t = overlay(this.tables);
+      let finished = false;
+      const access = new MemoryAccess(t, () => this.latest, () => {
+        this.checkOpen();
+        if (finished) throw new Error('this transaction has ended');
+      }, () => ++this.viewSeq);
+      try {
+        const result = await fn(access);
+        this.checkOpen();
+        for (const m of Object.values(t)) (m as TxMap<unknown, unknown>).commit();
+        this.latest += access.appended;
+        appended = access.appended;
+        return result;
+      } finally {
+        finished = true;
+      }
+    });
+    // Rung outside the mutex, so that listeners may start transactions of their own.
+    if (appended > 0) this.ring();
+    return result;
+  }
+
+  async createClientFile(userId: string): Promise<ClientFileRow> {
+    this.checkOpen();
+    const now = Date.now();
+    const row: ClientFileRow = {
+      ident: this.nextIdent++,
+      salt: randomBytes(16).toString('hex'),
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      lastIntegrated: 0,
+      reciprocalBase: 0,
+      queryVersion: 0,
+      subscriptions: [],
+    };
+    this.tables.clientFiles.set(row.ident, JSON.stringify(row));
+    return row;
+  }
+
+  onAppend(listener: (latestVersion: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private ring(): void {
+    const latest = this.latest;
+    queueMicrotask(() => {
+      for (const l of [...this.listeners]) {
+        try {
+          l(latest);
+        } catch {
+          // A listener's failure is its own; the append is committed.
+        }
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.checkOpen();
+  }
+
+  async getSetting(key: string): Promise<unknown> {
+    this.checkOpen();
+    const raw = this.tables.meta.get(`setting:${key}`);
+    return raw === undefined ? undefined : JSON.parse(raw);
+  }
+
+  async setSetting(key: string, value: unknown): Promise<void> {
+    this.checkOpen();
+    this.tables.meta.set(`setting:${key}`, JSON.stringify(value));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+  }
+}

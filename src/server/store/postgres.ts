@@ -1,0 +1,311 @@
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Changeset } from '../../changeset/index.ts';
+import type { ObjectRecord, ObjectSchemaInput } from '../../model/index.ts';
+import { clientFileFromRow } from './codec.ts';
+import { SCHEMA_VERSION, metaTableDdl, migrationsFrom } from './ddl.ts';
+import { Mutex } from './mutex.ts';
+import { Doorbell } from './pg-doorbell.ts';
+import { SqlAccess } from './sql-access.ts';
+import { SqlAuthStore } from './sql-auth.ts';
+import type { Row, SqlDatabase, SqlRunner } from './sql-runner.ts';
+import type { ClientFileRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
+
+/*
+ * The PostgreSQL store, for one or several server nodes sharing a database. Every table lives in
+ * one PostgreSQL schema (default `public`), and every statement names it explicitly, so pooled
+ * connections need no `search_path`.
+ *
+ * Appends are serialized in the database: a sync transaction takes a transaction-scoped advisory
+ * lock (keyed by the schema) before it reads the latest version, so two nodes never write the
+ * same version, and the lock is released by COMMIT/ROLLBACK or by the connection dying. In this
+ * process a mutex also queues transactions, so that waiting for the lock holds one pooled
+ * connection, not all of them.
+ *
+ * The doorbell: a transaction that appended sends `pg_notify(channel, '')` (delivered at commit,
+ * never with data); every node's listener then reads the latest version from the history table.
+ */
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function lockKey(kind: string, schema: string): string {
+  const hex = createHash('sha256').update(`outpost.${kind}:${schema}`).digest('hex').slice(0, 16);
+  return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
+}
+
+class PgRunner implements SqlRunner {
+  readonly dialect = 'postgres' as const;
+  constructor(protected readonly client: pg.Pool | pg.PoolClient) {}
+
+  async all(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.client.query(text, params as unknown[])).rows as Row[];
+  }
+  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.client.query(text, params as unknown[])).rowCount ?? 0;
+  }
+  async runMany(text: string, paramLists: readonly (readonly unknown[])[]): Promise<number> {
+    let n = 0;
+    for (const p of paramLists) n += await this.run(text, p);
+    return n;
+  }
+}
+
+class PgDatabase extends PgRunner implements SqlDatabase {
+  constructor(readonly pool: pg.Pool) {
+    super(pool);
+  }
+
+  /** Runs `fn` in a transaction on one pooled connection; `prelude` runs right after BEGIN. */
+  async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        if (prelude) await prelude(client);
+        const result = await fn(new PgRunner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        throw err;
+      }
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it, do not pool it.
+      client.release(broken);
+    }
+  }
+}
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL or a pg connection config. */
+  readonly connection: string | pg.PoolConfig;
+  /** The PostgreSQL schema holding the tables; created if missing. Default `public`. */
+  readonly schema?: string;
+  /** Pooled connections per node (default 10), plus one for the doorbell. */
+  readonly poolSize?: number;
+  /** Background errors (idle pool connections, the doorbell's reconnects). */
+  readonly onError?: (err: Error, where: string) => void;
+}
+
+export class PostgresStore implements ServerStore {
+  readonly dialect = 'postgres' as const;
+  readonly location: string;
+  readonly auth: SqlAuthStore;
+  readonly schemaName: string;
+  private readonly mutex = new Mutex();
+  private readonly db: PgDatabase;
+  private readonly read: SqlAccess;
+  private readonly t: (name: string) => string;
+  private readonly listeners = new Set<(latest: number) => void>();
+  /** The LISTEN connection (exposed for tests that cut it). */
+  doorbell: Doorbell | undefined;
+  private ringing = false;
+  private ringAgain = false;
+  private closed = false;
+
+  private constructor(pool: pg.Pool, schema: string, location: string, private readonly onError: (err: Error, where: string) => void) {
+    this.schemaName = schema;
+    this.location = location;
+    this.t = (name) => `"${schema}"."${name}"`;
+    this.db = new PgDatabase(pool);
+    this.auth = new SqlAuthStore(this.db, this.t);
+    this.read = new SqlAccess(this.db, this.t, `${schema}.objects`, () => this.checkOpen());
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const schema = options.schema ?? 'public';
+    if (!NAME_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
+    const base: pg.PoolConfig = typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection };
+    const config: pg.PoolConfig = { application_name: 'outpost', ...base, max: options.poolSize ?? 10 };
+    const location = describe(options.connection, schema);
+    const onError = options.onError ?? ((err, where) => console.error(`outpost store (${where}): ${err.message}`));
+    const pool = new pg.Pool(config);
+    pool.on('error', (err) => onError(err, 'idle connection'));
+    const store = new PostgresStore(pool, schema, location, onError);
+    try {
+      await store.migrate();
+      const channel = `outpost_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+      store.doorbell = new Doorbell({ ...config, max: undefined } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'));
+      await store.doorbell.start();
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw new Error(`PostgreSQL store at ${location} cannot open: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.db.write(
+      async (tx) => {
+        await tx.run(`CREATE SCHEMA IF NOT EXISTS "${this.schemaName}"`);
+        await tx.run(metaTableDdl(this.t));
+        const rows = await tx.all(`SELECT value FROM ${this.t('meta')} WHERE key = 'schema_version'`);
+        const from = rows[0] ? Number(rows[0].value) : 0;
+        for (const s of migrationsFrom(from, 'postgres', this.t)) await tx.run(s);
+        if (from !== SCHEMA_VERSION) {
+          await tx.run(
+            `INSERT INTO ${this.t('meta')} (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+            [String(SCHEMA_VERSION)],
+          );
+        }
+      },
+      // Nodes starting together migrate one at a time (CREATE … IF NOT EXISTS races otherwise).
+      async (c) => void (await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('migrate', this.schemaName)])),
+    );
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  latestVersion(): Promise<number> {
+    return this.read.latestVersion();
+  }
+  history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
+    return this.read.history(after, upTo, limit);
+  }
+  getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
+    return this.read.getObjects(keys);
+  }
+  queryObjects(type: string, filter: ViewFilter, page: { afterPk?: string; limit: number }): Promise<{ pk: string; record: ObjectRecord }[]> {
+    return this.read.queryObjects(type, filter, page);
+  }
+  getClientFile(ident: number): Promise<ClientFileRow | undefined> {
+    return this.read.getClientFile(ident);
+  }
+  reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
+    return this.read.reciprocal(ident, after);
+  }
+  inView(ident: number, keys: readonly ObjectKey[]): Promise<Set<string>> {
+    return this.read.inView(ident, keys);
+  }
+  viewOf(ident: number, type: string): Promise<string[]> {
+    return this.read.viewOf(ident, type);
+  }
+  viewLog(ident: number, after: number): Promise<ViewChange[]> {
+    return this.read.viewLog(ident, after);
+  }
+  getSchema(): Promise<ObjectSchemaInput[] | undefined> {
+    return this.read.getSchema();
+  }
+
+  async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    let access: SqlAccess | undefined;
+    const outcome = await this.mutex.run(async () => {
+      this.checkOpen();
+      let finished = false;
+      return this.db.write(
+        async (runner) => {
+          access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
+            this.checkOpen();
+            if (finished) throw new Error('this transaction has ended');
+          });
+          try {
+            const r = await fn(access);
+            // Queued with the transaction: delivered to every listener when (and only if) it commits.
+            if (access.appended > 0) await runner.run('SELECT pg_notify($1, $2)', [this.doorbell!.channel, '']);
+            return r;
+          } finally {
+            finished = true;
+          }
+        },
+        async (c) => void (await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('history', this.schemaName)])),
+      );
+    });
+    // Rung outside the mutex, so that listeners may start transactions of their own.
+    if (access && access.appended > 0) this.emit(access.lastAppended);
+    return outcome;
+  }
+
+  async createClientFile(userId: string): Promise<ClientFileRow> {
+    this.checkOpen();
+    const now = Date.now();
+    const rows = await this.db.all(
+      `INSERT INTO ${this.t('client_files')} (salt, user_id, created_at, last_seen_at, subscriptions) VALUES ($1, $2, $3, $4, '[]') RETURNING *`,
+      [randomBytes(16).toString('hex'), userId, now, now],
+    );
+    return clientFileFromRow(rows[0]!);
+  }
+
+  onAppend(listener: (latestVersion: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(latest: number): void {
+    queueMicrotask(() => {
+      for (const l of [...this.listeners]) {
+        try {
+          l(latest);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
+    });
+  }
+
+  /** The doorbell rang (or the listener reconnected): read the latest version; rings coalesce. */
+  private async ringFromDatabase(): Promise<void> {
+    if (this.ringing) {
+      this.ringAgain = true;
+      return;
+    }
+    this.ringing = true;
+    try {
+      do {
+        this.ringAgain = false;
+        if (this.closed) return;
+        this.emit(await this.read.latestVersion());
+      } while (this.ringAgain);
+    } catch (err) {
+      if (!this.closed) this.onError(err as Error, 'doorbell read');
+    } finally {
+      this.ringing = false;
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.checkOpen();
+    await this.db.all('SELECT 1 AS ok');
+  }
+
+  async getSetting(key: string): Promise<unknown> {
+    this.checkOpen();
+    const rows = await this.db.all(`SELECT value FROM ${this.t('meta')} WHERE key = $1`, [`setting:${key}`]);
+    return rows[0] ? JSON.parse(String(rows[0].value)) : undefined;
+  }
+
+  async setSetting(key: string, value: unknown): Promise<void> {
+    this.checkOpen();
+    await this.db.run(
+      `INSERT INTO ${this.t('meta')} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [`setting:${key}`, JSON.stringify(value)],
+    );
+  }
+
+  /** Waits for this process's running transactions, stops the doorbell and ends the pool. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.run(async () => {
+      this.closed = true;
+    });
+    this.listeners.clear();
+    await this.doorbell?.stop();
+    await this.db.pool.end();
+  }
+}
+
+/** Where the store is, without credentials. */
+function describe(connection: string | pg.PoolConfig, schema: string): string {
+  if (typeof connection === 'string') {
+    try {
+      const u = new URL(connection);
+      return `postgres://${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname} schema ${schema}`;
+    } catch {
+      return `postgres (schema ${schema})`;
+    }
+  }
+  return `postgres://${connection.host ?? 'localhost'}:${connection.port ?? 5432}/${connection.database ?? ''} schema ${schema}`;
+}

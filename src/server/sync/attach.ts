@@ -1,0 +1,93 @@
+import { OutpostError } from '../../protocol/errors.ts';
+import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
+import { rulesFromConfig, sessionLimitsFromConfig } from '../config/load.ts';
+import { currentRules } from '../http/admin-routes.ts';
+import type { ServerParts, SyncAttachment } from '../main.ts';
+import { createSyncMetrics } from '../metrics.ts';
+import { DataApi, type DataCaller, type DataRequest } from './data-api.ts';
+import { SyncEngine } from './engine.ts';
+import type { RulesSpec } from './roles.ts';
+import { createSyncEndpoint } from './websocket.ts';
+
+const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert', 'update', 'delete'];
+
+/**
+ * Attaches the sync engine to the server process: the WebSocket endpoint, the data API
+ * (`POST /api/data/:type/{query,get,insert,update,delete}`, for the admin key or a user's
+ * access token), and the admin hooks that apply schema and rules changes to the running engine.
+ */
+export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?: string | undefined }): Promise<SyncAttachment> {
+  const { config, log, store, auth, metrics, http } = parts;
+  const roles = await currentRules(store, config.roles);
+  const engine = await SyncEngine.open({
+    store,
+    schema: config.schema,
+    developmentMode: config.developmentMode,
+    queryable: config.queryableFields,
+    rules: rulesFromConfig({ roles }) as RulesSpec,
+    metrics: createSyncMetrics(metrics),
+  });
+  const endpoint = createSyncEndpoint({
+    engine,
+    auth,
+    log,
+    allowedOrigins: config.allowedOrigins,
+    limits: sessionLimitsFromConfig(config),
+    ...(config.limits.maxSessions !== undefined ? { maxSessions: config.limits.maxSessions } : {}),
+  });
+  http.onUpgrade((req, socket, head) => endpoint.handleUpgrade(req, socket, head));
+
+  const data = new DataApi(engine);
+  const caller = async (token: string | undefined): Promise<DataCaller> => {
+    if (!token) throw new OutpostError('unauthorized', 'an admin key or an access token is required');
+    if (parts.adminKey !== undefined && token === parts.adminKey) return { kind: 'admin' };
+    const user = await auth.verifyAccessToken(token);
+    return { kind: 'user', user: await auth.loadUser(user.userId) };
+  };
+  for (const action of DATA_ACTIONS) {
+    http.route('POST', `/api/data/:type/${action}`, async (ctx) => {
+      const who = await caller(ctx.bearer());
+      const body = await ctx.json();
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new OutpostError('bad_message', 'the body must be a JSON object');
+      return data.handle(who, { action, type: ctx.params.type!, body: body as Record<string, unknown> });
+    });
+  }
+
+  return {
+    adminHooks: {
+      async setSchema(schema: ObjectSchemaInput[]) {
+        // Additive changes only: a breaking change needs a client reset.
+        const next = parseSchema(schema);
+        for (const [name, t] of engine.schema.types) {
+          const n = next.get(name);
+          if (!n) throw new OutpostError('schema_mismatch', `type ${name} cannot be removed`);
+          for (const field of t.properties.keys()) {
+            if (!n.properties.has(field)) throw new OutpostError('schema_mismatch', `field ${name}.${field} cannot be removed`);
+          }
+        }
+        const additions = [];
+        for (const [name, t] of next.types) {
+          const cur = engine.schema.get(name);
+          if (!cur) additions.push({ op: 'AddType' as const, type: name, schema: schema.find((s) => s.name === name)! });
+          else {
+            for (const field of t.properties.keys()) {
+              if (!cur.properties.has(field)) {
+                additions.push({ op: 'AddField' as const, type: name, field, property: schema.find((s) => s.name === name)!.properties[field]! });
+              }
+            }
+          }
+        }
+        if (additions.length) await engine.serverWrite(additions);
+      },
+      async setRules(rules) {
+        await store.setSetting('rules', rules);
+        // Sessions keep the role chosen when they started; new sessions get the new rules.
+        engine.rules = rulesFromConfig({ roles: rules }) as RulesSpec;
+      },
+    },
+    async close() {
+      await endpoint.close();
+      engine.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { decodeValue, encodeValue, type Instruction } from '../../changeset/index.ts';
+import {
+  checkPrimaryKey,
+  isRecord,
+  newObjectRecord,
+  validateObject,
+  type ObjectRecord,
+  type PrimaryKey,
+} from '../../model/index.ts';
+import { OutpostError } from '../../protocol/errors.ts';
+import { compileQuery, type PermissionUser } from '../../query/index.ts';
+import type { SyncEngine } from './engine.ts';
+import { keyOf } from './keys.ts';
+import { revertObject } from './revert.ts';
+import { SessionRoles, type TypeRole } from './roles.ts';
+
+/*
+ * The data API: query, insert, update and delete objects from a server (the role Atlas played
+ * for Device Sync). Every write becomes a changeset in the history, so it reaches clients like
+ * any other change. Values are Extended JSON, as on the wire. A caller is either the admin (all
+ * access) or a user, who gets the same roles as in a sync session.
+ */
+
+export type DataCaller = { readonly kind: 'admin' } | { readonly kind: 'user'; readonly user: PermissionUser };
+
+export interface DataRequest {
+  readonly action: 'query' | 'get' | 'insert' | 'update' | 'delete';
+  readonly type: string;
+  readonly body: Record<string, unknown>;
+}
+
+export interface DataResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const MAX_RESULTS = 10_000;
+
+function bad(message: string): OutpostError {
+  return new OutpostError('bad_message', message);
+}
+
+export class DataApi {
+  constructor(private readonly engine: SyncEngine) {}
+
+  private role(caller: DataCaller, type: string): TypeRole | undefined {
+    if (caller.kind === 'admin') return undefined;
+    return new SessionRoles(this.engine.schema, this.engine.rules, caller.user, this.engine.queryable).get(type);
+  }
+
+  private canRead(role: TypeRole | undefined, rec: ObjectRecord): boolean {
+    if (!role) return true;
+    if (role.read.kind === 'none') return false;
+    return role.read.kind === 'all' || role.read.query.matches(rec);
+  }
+
+  private checkWrite(role: TypeRole | undefined, type: string, before: ObjectRecord | undefined, after: ObjectRecord | undefined, fields: Iterable<string>): void {
+    if (!role) return;
+    const denied = () => new OutpostError('permission_denied', `no write permission for this ${type} (role ${role.name})`);
+    if (role.write.kind === 'none') throw denied();
+    if (role.write.kind === 'filter') {
+      const q = role.write.query;
+      if ((before && !q.matches(before)) || (after && !q.matches(after))) throw denied();
+    }
+    for (const f of fields) if (role.fields[f]?.write === false) throw new OutpostError('permission_denied', `field ${type}.${f} is not writable`);
+  }
+
+  private async load(type: string, pk: PrimaryKey): Promise<ObjectRecord | undefined> {
+    const found = await this.engine.store.getObjects([{ type, pk }]);
+    return found.get(keyOf(type, pk));
+  }
+
+  async handle(caller: DataCaller, req: DataRequest): Promise<DataResponse> {
+    const schema = this.engine.schema;
+    const t = schema.get(req.type);
+    if (!t || t.embedded) throw new OutpostError('unknown_type', `unknown object type "${req.type}"`);
+    const role = this.role(caller, req.type);
+    const pkOf = () => checkPrimaryKey(schema, req.type, decodeValue(req.body.pk));
+    switch (req.action) {
+      case 'query': {
+        const text = req.body.query ?? 'TRUEPREDICATE';
+        const args = req.body.args ?? [];
+        if (typeof text !== 'string' || !Array.isArray(args)) throw bad('query must be a string and args an array');
+        const q = compileQuery(schema, req.type, text, args.map((a) => decodeValue(a)));
+        const limit = Math.min(Number(req.body.limit ?? 1000) || 1000, MAX_RESULTS);
+        const out: ObjectRecord[] = [];
+        let afterPk: string | undefined;
+        // Push the predicate down; SORT/DISTINCT/LIMIT of the query apply to the matches.
+        const filter = { subscriptions: [q], readFilter: role?.read.kind === 'filter' ? role.read.query : null };
+        if (role?.read.kind === 'none') return { status: 200, body: { objects: [] } };
+        for (;;) {
+          const page = await this.engine.store.queryObjects(req.type, filter, { ...(afterPk ? { afterPk } : {}), limit: 1000 });
+          out.push(...page.map((p) => p.record));
+          if (page.length < 1000 || out.length >= MAX_RESULTS) break;
+          afterPk = page[page.length - 1]!.pk;
+        }
+        const result = q.run(out).slice(0, limit);
+        return { status: 200, body: { objects: result.map((r) => encodeValue(r)) } };
+      }
+      case 'get': {
+        const rec = await this.load(req.type, pkOf());
+        if (!rec || !this.canRead(role, rec)) throw new OutpostError('not_found', `no ${req.type} with that primary key`);
+        return { status: 200, body: { object: encodeValue(rec) } };
+      }
+      case 'insert': {
+        if (!isRecord(req.body.object)) throw bad('insert needs an "object"');
+        const input = decodeValue(req.body.object) as ObjectRecord;
+        const rec = validateObject(schema, req.type, input, 'create');
+        const pk = rec[t.primaryKey!] as PrimaryKey;
+        if (await this.load(req.type, pk)) throw new OutpostError('user_exists', `a ${req.type} with that primary key exists`);
+        this.checkWrite(role, req.type, undefined, rec, Object.keys(input));
+        const instructions: Instruction[] = [
+          { op: 'CreateObject', type: req.type, pk },
+          ...revertObject(t, pk, newObjectRecord(t, pk), rec, 'all'),
+        ];
+        const version = await this.engine.serverWrite(instructions);
+        return { status: 201, body: { version } };
+      }
+      case 'update': {
+        const pk = pkOf();
+        if (!isRecord(req.body.set)) throw bad('update needs a "set" object');
+        const patch = validateObject(schema, req.type, decodeValue(req.body.set), 'update');
+        if (t.primaryKey! in patch) throw bad('the primary key cannot change');
+        const before = await this.load(req.type, pk);
+        if (!before || !this.canRead(role, before)) throw new OutpostError('not_found', `no ${req.type} with that primary key`);
+        const after = Object.assign(Object.create(null), before, patch) as ObjectRecord;
+        this.checkWrite(role, req.type, before, after, Object.keys(patch));
+        const instructions = revertObject(t, pk, before, after, new Set(Object.keys(patch)));
+        const version = instructions.length ? await this.engine.serverWrite(instructions) : this.engine.latestVersion;
+        return { status: 200, body: { version } };
+      }
+      case 'delete': {
+        const pk = pkOf();
+        const before = await this.load(req.type, pk);
+        if (!before || !this.canRead(role, before)) throw new OutpostError('not_found', `no ${req.type} with that primary key`);
+        this.checkWrite(role, req.type, before, undefined, []);
+        const version = await this.engine.serverWrite([{ op: 'EraseObject', type: req.type, pk }]);
+        return { status: 200, body: { version } };
+      }
+    }
+  }
+}

@@ -1,0 +1,333 @@
+import { AsyncResource } from 'node:async_hooks';
+import { applyChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../../changeset/index.ts';
+import { parseSchema, pkKey, samePropertySchema, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../../model/index.ts';
+import { decodeValue } from '../../changeset/encoding.ts';
+import { OutpostError } from '../../protocol/errors.ts';
+import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
+import type { Download } from '../../protocol/index.ts';
+import type { StoredSubscription, StoreReader, SyncStore } from '../store/types.ts';
+import { ClientSchemaFilter } from './downloads.ts';
+import { HistoryCache, prepareRow } from './history-cache.ts';
+import { integrateUpload, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
+import { keyOf } from './keys.ts';
+import { inViewAt, planBootstrap, planDownload, toMessages, type PlannerContext } from './planner.ts';
+import type { RulesSpec, SessionRoles } from './roles.ts';
+import type { SessionView } from './view.ts';
+
+/** What the engine needs to know of a live session. */
+export interface EngineSession {
+  readonly ident: number;
+  /** The objects the client has, as `keyOf` strings (mirrors the store's view set). */
+  readonly viewSet: Set<string>;
+  readonly futureAdds: Map<string, number>;
+  readonly futureRemoves: Map<string, number>;
+  readonly transitions: Map<string, { version: number; in: boolean }[]>;
+  view: SessionView;
+  roles: SessionRoles;
+  clientFilter: ClientSchemaFilter;
+  cursor: { serverVersion: number; clientVersion: number };
+  queryVersion: number;
+  /** New history is available (called at most once per append). */
+  wake(): void;
+}
+
+export interface SyncMetricsSink {
+  sessionOpened?(): void;
+  sessionClosed?(): void;
+  uploaded?(changesets: number): void;
+  downloaded?(changesets: number, bytes: number): void;
+  mergeSeconds?(seconds: number): void;
+  bootstrapSeconds?(seconds: number): void;
+  compensatingWrites?(count: number): void;
+}
+
+export interface EngineOptions {
+  readonly store: SyncStore;
+  /** The configured schema; the stored one (development mode) takes precedence when present. */
+  readonly schema?: readonly ObjectSchemaInput[];
+  readonly developmentMode?: boolean;
+  readonly queryable?: QueryableFields;
+  readonly rules?: RulesSpec;
+  readonly metrics?: SyncMetricsSink;
+  /** How far a client timestamp may pull the server's clock ahead of its wall clock. */
+  readonly maxClockAheadMs?: number;
+  /** The wall clock (tests inject a deterministic one). */
+  readonly now?: () => number;
+  /** Download batch size: rows read per download, and bytes of changesets per message. */
+  readonly downloadRows?: number;
+  readonly downloadBytes?: number;
+  /** Objects per bootstrap batch. */
+  readonly bootstrapBatch?: number;
+}
+
+const PAGE = 500;
+
+/**
+ * The sync engine: one per server process, shared by its sessions. It integrates uploads,
+ * builds downloads and bootstraps, writes on the server's own behalf, and rings every session
+ * when the history grows (here, or on another node sharing the database).
+ */
+export class SyncEngine {
+  readonly store: SyncStore;
+  schema: Schema;
+  readonly developmentMode: boolean;
+  readonly queryable: QueryableFields;
+  /** Replaced by the admin API; sessions keep the roles they started with. */
+  rules: RulesSpec;
+  readonly metrics: SyncMetricsSink;
+  readonly clock: HybridClock;
+  private readonly cache: HistoryCache;
+  private readonly sessions = new Set<EngineSession>();
+  private latestKnown = 0;
+  private unsubscribe: (() => void) | undefined;
+  private readonly downloadRows: number;
+  private readonly downloadBytes: number;
+  private readonly bootstrapBatch: number;
+  private readonly scope = new AsyncResource('outpost-sync-engine');
+
+  private constructor(options: EngineOptions, schema: Schema) {
+    this.store = options.store;
+    this.schema = schema;
+    this.developmentMode = options.developmentMode ?? false;
+    this.queryable = options.queryable ?? {};
+    this.rules = options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] };
+    this.metrics = options.metrics ?? {};
+    this.clock = new HybridClock({ maxAheadMs: options.maxClockAheadMs ?? 10 * 60_000, ...(options.now ? { now: options.now } : {}) });
+    this.cache = new HistoryCache(options.store);
+    this.downloadRows = options.downloadRows ?? 1000;
+    this.downloadBytes = options.downloadBytes ?? 4 * 1024 * 1024;
+    this.bootstrapBatch = options.bootstrapBatch ?? 1000;
+  }
+
+  static async open(options: EngineOptions): Promise<SyncEngine> {
+    const stored = await options.store.getSchema();
+    const schema = parseSchema(stored ?? options.schema ?? []);
+    if (!stored && options.schema) await options.store.transaction((tx) => tx.setSchema(schema.toJSON()));
+    const engine = new SyncEngine(options, schema);
+    engine.latestKnown = await options.store.latestVersion();
+    engine.unsubscribe = options.store.onAppend((v) => engine.advance(v));
+    return engine;
+  }
+
+  get latestVersion(): number {
+    return this.latestKnown;
+  }
+
+  /** Another node (or this one) appended: wake the sessions that are behind. */
+  advance(version: number): void {
+    if (version <= this.latestKnown) return;
+    this.latestKnown = version;
+    // The doorbell may ring inside a store transaction's async context; the sessions' work must
+    // not inherit it (it would look like a nested transaction), so it runs in the engine's own.
+    this.scope.runInAsyncScope(() => {
+      for (const s of this.sessions) if (s.cursor.serverVersion < version) s.wake();
+    });
+  }
+
+  attach(session: EngineSession): void {
+    this.sessions.add(session);
+    this.metrics.sessionOpened?.();
+  }
+
+  detach(session: EngineSession): void {
+    if (this.sessions.delete(session)) this.metrics.sessionClosed?.();
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.sessions.clear();
+  }
+
+  // ---- schema -------------------------------------------------------------------------------
+
+  /**
+   * Checks a client's schema against the server's. Every type and field the client has must
+   * exist on the server with the same definition; in development mode the missing ones are
+   * added (through the history, so every replica learns them). Fields only the server has are
+   * cut from what this client downloads.
+   */
+  async checkClientSchema(input: readonly ObjectSchemaInput[] | undefined): Promise<ClientSchemaFilter> {
+    if (!input) return new ClientSchemaFilter(this.schema, undefined);
+    let client: Schema;
+    try {
+      client = parseSchema(input as ObjectSchemaInput[]);
+    } catch (err) {
+      throw new OutpostError('schema_mismatch', `the client's schema is invalid: ${(err as Error).message}`);
+    }
+    const additions: Instruction[] = [];
+    for (const [name, t] of client.types) {
+      const st = this.schema.get(name);
+      if (!st) {
+        additions.push({ op: 'AddType', type: name, schema: client.toJSON().find((x) => x.name === name)! });
+        continue;
+      }
+      if (st.embedded !== t.embedded || st.primaryKey !== t.primaryKey) {
+        throw new OutpostError('schema_mismatch', `type ${name} differs from the server's (embedded or primary key)`);
+      }
+      for (const [field, p] of t.properties) {
+        const sp = st.properties.get(field);
+        if (!sp) {
+          const input = client.toJSON().find((x) => x.name === name)!.properties[field]!;
+          additions.push({ op: 'AddField', type: name, field, property: input });
+        } else if (!samePropertySchema(sp, p)) {
+          throw new OutpostError('schema_mismatch', `field ${name}.${field} differs from the server's definition`);
+        }
+      }
+    }
+    if (additions.length > 0) {
+      if (!this.developmentMode) {
+        const what = additions.map((a) => (a.op === 'AddType' ? a.type : `${a.type}.${(a as { field: string }).field}`)).join(', ');
+        throw new OutpostError('schema_mismatch', `the server's schema lacks ${what} (development mode is off)`);
+      }
+      // Types first, so that fields referring to new types resolve.
+      additions.sort((a, b) => (a.op === b.op ? 0 : a.op === 'AddType' ? -1 : 1));
+      await this.serverWrite(additions);
+    }
+    return new ClientSchemaFilter(this.schema, client);
+  }
+
+  // ---- subscriptions ------------------------------------------------------------------------
+
+  /** Compiles a subscription set; a bad query throws a QueryError carrying its index. */
+  compileSubscriptions(queries: readonly StoredSubscription[]): CompiledQuery[] {
+    return queries.map((q, index) => {
+      try {
+        if (!this.schema.get(q.objectType) || this.schema.require(q.objectType).embedded) {
+          throw new OutpostError('bad_query', `unknown object type "${q.objectType}"`);
+        }
+        const args = q.args.map((a) => decodeValue(a));
+        return validateSubscription(this.schema, q.objectType, q.query, args, this.queryable);
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        throw new OutpostError('bad_query', `subscription ${index} (${q.objectType}: ${q.query.slice(0, 200)}): ${e.message}`, { index });
+      }
+    });
+  }
+
+  // ---- uploads ------------------------------------------------------------------------------
+
+  /**
+   * Integrates an upload. Under the same lock, the session's downloads are first planned up to
+   * the latest version, so that every row the upload is transformed against has been cut for
+   * this client with exact knowledge of its view (and the reverts of rejected writes see the
+   * view as the client will have it). The caller sends the returned downloads first.
+   */
+  async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: Download[] }> {
+    const downloads: Download[] = [];
+    const result = await this.store.transaction(async (tx) => {
+      for (;;) {
+        const latest = await tx.latestVersion();
+        if (session.cursor.serverVersion >= latest) break;
+        const rows = (await tx.history(session.cursor.serverVersion, latest, this.downloadRows)).map(prepareRow);
+        const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes, tx);
+        if (!planned) break;
+        downloads.push(toMessages(planned.items, session.cursor, planned.cursor, session.queryVersion, latest, Number.POSITIVE_INFINITY, false)[0]!);
+        session.cursor = planned.cursor;
+      }
+      return integrateUpload(tx, {
+        ident: session.ident,
+        schema: this.schema,
+        developmentMode: this.developmentMode,
+        roles: session.roles,
+        view: session.view,
+        viewSet: session.viewSet,
+        tick: () => this.clock.tick(),
+        processedUpTo: session.cursor.serverVersion,
+        inViewAt: (k, v) => inViewAt(session, k, v),
+      }, entries);
+    });
+    for (const e of entries) this.clock.observe(e.changeset.timestamp);
+    for (const k of result.addedToView) {
+      session.viewSet.add(keyOf(k.type, k.pk));
+      session.transitions.set(keyOf(k.type, k.pk), [...(session.transitions.get(keyOf(k.type, k.pk)) ?? []), { version: k.version, in: true }]);
+    }
+    this.schema = result.schema;
+    if (result.integrated > 0) this.metrics.uploaded?.(result.integrated);
+    if (result.mergeMicros > 0) this.metrics.mergeSeconds?.(result.mergeMicros / 1e6);
+    if (result.compensating.length > 0) this.metrics.compensatingWrites?.(result.compensating.length);
+    this.advance(result.lastVersion);
+    return { ...result, downloads };
+  }
+
+  /**
+   * A change made by the server itself (the data API, development-mode schema additions):
+   * applied and appended like any other changeset, based on the latest version.
+   */
+  async serverWrite(instructions: readonly Instruction[]): Promise<number> {
+    const version = await this.store.transaction(async (tx) => {
+      const state = await this.loadObjects(tx, instructions);
+      const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: this.clock.tick(), instructions: withoutRepeatedCreates(instructions, state) };
+      const changes = applyChangeset(state, changeset);
+      const puts = changes.filter((c) => c.kind !== 'delete').map((c) => ({ type: c.type, pk: c.pk, record: state.get(c.type, c.pk)! }));
+      const deletes = changes.filter((c) => c.kind === 'delete').map((c) => ({ type: c.type, pk: c.pk }));
+      if (puts.length) await tx.putObjects(puts);
+      if (deletes.length) await tx.deleteObjects(deletes);
+      if (state.schema !== this.schema) await tx.setSchema(state.schema.toJSON());
+      const latest = await tx.latestVersion();
+      const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: null, changeset });
+      this.schema = state.schema;
+      return v;
+    });
+    this.advance(version);
+    return version;
+  }
+
+  private async loadObjects(tx: StoreReader, instructions: readonly Instruction[]): Promise<ObjectState> {
+    const state = new ObjectState(this.schema);
+    const keys = new Map<string, { type: string; pk: PrimaryKey }>();
+    for (const i of instructions) if (i.op !== 'AddType' && i.op !== 'AddField') keys.set(keyOf(i.type, i.pk), { type: i.type, pk: i.pk });
+    if (keys.size === 0) return state;
+    const found = await tx.getObjects([...keys.values()]);
+    for (const [k, g] of keys) {
+      const rec = found.get(k);
+      if (rec) state.put(g.type, pkKey(g.pk), rec);
+    }
+    return state;
+  }
+
+  // ---- downloads ----------------------------------------------------------------------------
+
+  private plannerContext(): PlannerContext {
+    return { store: this.store, schema: this.schema, tick: () => this.clock.tick() };
+  }
+
+  /**
+   * The next DOWNLOAD for a session, or undefined when it is up to date. The caller sends it
+   * and then sets `session.cursor` to its cursor.
+   */
+  async nextDownload(session: EngineSession): Promise<Download | undefined> {
+    const latest = this.latestKnown;
+    if (session.cursor.serverVersion >= latest) return undefined;
+    const rows = await this.cache.range(session.cursor.serverVersion, latest, this.downloadRows);
+    const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes);
+    if (!planned) return undefined;
+    if (planned.appended !== undefined) this.advance(planned.appended);
+    const bytes = planned.items.reduce((n, i) => n + (i.kind === 'changeset' ? (i.json?.length ?? 256) : 256), 0);
+    this.metrics.downloaded?.(planned.items.length, bytes);
+    return toMessages(planned.items, session.cursor, planned.cursor, session.queryVersion, this.latestKnown, Number.POSITIVE_INFINITY, false)[0]!;
+  }
+
+  /**
+   * Bootstraps a new subscription set (see planner.ts): sends the batches in order with `send`,
+   * the last one with `batch: 'last'`, and updates the session's view, cursor and set version.
+   */
+  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, send: (d: Download) => Promise<void>): Promise<void> {
+    const started = performance.now();
+    const start = { ...session.cursor };
+    const plan = await planBootstrap(this.plannerContext(), session, view, PAGE, this.bootstrapBatch);
+    for (const d of toMessages(plan.items, start, plan.cursor, queryVersion, Math.max(this.latestKnown, plan.cursor.serverVersion), this.downloadBytes, true)) {
+      await send(d);
+    }
+    session.view = view;
+    session.queryVersion = queryVersion;
+    session.cursor = plan.cursor;
+    if (plan.appended !== undefined) this.advance(plan.appended);
+    this.metrics.bootstrapSeconds?.((performance.now() - started) / 1000);
+  }
+}
+
+export { SERVER_ORIGIN };

@@ -1,0 +1,75 @@
+import { encodeChangeset } from '../../changeset/index.ts';
+import { pkKey } from '../../model/index.ts';
+import { objectKeyString, type HistoryRow, type SyncStore } from '../store/types.ts';
+
+/** A history row with what every session's download needs, computed once. */
+export interface CachedRow extends HistoryRow {
+  /** The changeset's wire JSON (reused for every session that gets it unfiltered). */
+  readonly json: string;
+  /** The objects it touches (`objectKeyString`), in first-touch order. */
+  readonly objects: readonly string[];
+  /** Whether it carries schema instructions. */
+  readonly hasSchema: boolean;
+}
+
+/** A store row with its encoding and the objects it touches. */
+export function prepareRow(row: HistoryRow): CachedRow {
+  const objects = new Set<string>();
+  let hasSchema = false;
+  for (const i of row.changeset.instructions) {
+    if (i.op === 'AddType' || i.op === 'AddField') hasSchema = true;
+    else objects.add(objectKeyString(i.type, pkKey(i.pk)));
+  }
+  return { ...row, json: JSON.stringify(encodeChangeset(row.changeset)), objects: [...objects], hasSchema };
+}
+
+/**
+ * Recent history, decoded and encoded once for all sessions: after an upload every session
+ * whose view it touches downloads the same rows, so fan-out costs one store read, not one per
+ * session.
+ */
+export class HistoryCache {
+  private readonly rows = new Map<number, CachedRow>();
+
+  constructor(
+    private readonly store: SyncStore,
+    private readonly capacity = 20_000,
+  ) {}
+
+  /** Rows with after < version <= upTo, at most `limit`. */
+  async range(after: number, upTo: number, limit: number): Promise<CachedRow[]> {
+    const end = Math.min(upTo, after + limit);
+    const out: CachedRow[] = [];
+    let v = after + 1;
+    while (v <= end) {
+      const hit = this.rows.get(v);
+      if (hit) {
+        out.push(hit);
+        v++;
+        continue;
+      }
+      const fetched = await this.store.history(v - 1, end, Math.max(100, end - v + 1));
+      if (fetched.length === 0) break;
+      for (const row of fetched) {
+        const c = prepareRow(row);
+        this.put(c);
+        out.push(c);
+      }
+      v = fetched[fetched.length - 1]!.version + 1;
+    }
+    return out;
+  }
+
+  private put(row: CachedRow): void {
+    this.rows.set(row.version, row);
+    if (this.rows.size > this.capacity) {
+      // Evict the oldest versions: sessions that far behind read from the store.
+      const drop = this.rows.size - this.capacity;
+      let n = 0;
+      for (const k of this.rows.keys()) {
+        if (n++ >= drop) break;
+        this.rows.delete(k);
+      }
+    }
+  }
+}

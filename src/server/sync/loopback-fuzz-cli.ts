@@ -1,0 +1,24 @@
+import { runLoopbackScenario } from './loopback-fuzz.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const single = arg('--seed');
+const count = Number(arg('--seeds') ?? (single ? 1 : 100));
+const from = single ? Number(single) : Number(arg('--from') ?? 1);
+const steps = Number(arg('--steps') ?? 150);
+const sharedKeys = !process.argv.includes('--unique-keys');
+let ok = 0;
+const failed: number[] = [];
+for (let seed = from; seed < from + count; seed++) {
+  const r = await runLoopbackScenario(seed, steps, sharedKeys);
+  if (r.problems.length === 0) ok++;
+  else {
+    failed.push(seed);
+    console.log(`seed ${seed} FAILED — replay: npm run fuzz:server -- --seed ${seed}`);
+    for (const p of r.problems.slice(0, single ? 40 : 3)) console.log('  ' + p);
+  }
+}
+console.log(`converged ${ok}/${count}`);
+if (failed.length) process.exit(1);

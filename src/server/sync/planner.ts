@@ -1,0 +1,434 @@
+import type { Changeset, Instruction } from '../../changeset/index.ts';
+import { valuesEqual, zeroValue, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
+import type { Download } from '../../protocol/index.ts';
+import type { StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
+import { birthsOutside, cutRows, type ClientSchemaFilter, type Item } from './downloads.ts';
+import { prepareRow, type CachedRow } from './history-cache.ts';
+import { SERVER_ORIGIN } from './integrate.ts';
+import { keyOf, splitKey } from './keys.ts';
+import type { SessionView } from './view.ts';
+
+/*
+ * What a session downloads, and how objects come into and go out of its view.
+ *
+ * The rule that keeps filtered downloads convergent: everything a client learns about an object
+ * reaches it as a changeset in its own sequence of downloads, at a position the server also
+ * transforms that client's uploads against. So an object enters a client's view either at its
+ * birth (the client gets its whole history from the CreateObject on), or through a private
+ * "enter" row: a history row only this client gets, creating the object with its current state
+ * written as defaults (so that the client's own concurrent writes to the same key, an offline
+ * create for instance, merge with it by the rules instead of being overwritten). And an object
+ * leaves the view through a private "leave" row that erases it on that client only: it is a
+ * download, never uploaded, and other replicas keep the object.
+ *
+ * Because these rows are history, a client that reconnects from an older cursor gets exactly
+ * the same view changes again; the membership of objects is only worked out anew where no
+ * such row exists yet.
+ */
+
+export interface PlannerSession {
+  readonly ident: number;
+  /** The objects the client has as of its cursor. */
+  readonly viewSet: Set<string>;
+  /**
+   * Objects whose enter (add) or leave (remove) row lies past the cursor, already written:
+   * rows about them before it are cut as the view was, and their membership is not worked out
+   * again.
+   */
+  readonly futureAdds: Map<string, number>;
+  readonly futureRemoves: Map<string, number>;
+  /**
+   * View changes of this session per object, in order: `in` from `version` on. A removal
+   * logged at cursor r takes effect for rows after r.
+   */
+  readonly transitions: Map<string, { version: number; in: boolean }[]>;
+  view: SessionView;
+  clientFilter: ClientSchemaFilter;
+  cursor: { serverVersion: number; clientVersion: number };
+  queryVersion: number;
+}
+
+export interface PlannerContext {
+  readonly store: SyncStore;
+  readonly schema: Schema;
+  /** A new server timestamp. */
+  tick(): number;
+}
+
+/** The instructions that create an object with its state, every value written as a default. */
+export function enterInstructions(schema: Schema, type: string, rec: ObjectRecord): Instruction[] {
+  const t = schema.require(type);
+  const pk = rec[t.primaryKey!] as PrimaryKey;
+  const target = { type, pk };
+  const out: Instruction[] = [{ op: 'CreateObject', ...target }];
+  for (const [name, prop] of t.properties) {
+    if (name === t.primaryKey || !(name in rec)) continue;
+    const v = rec[name]!;
+    switch (prop.collection) {
+      case 'none':
+        if (!valuesEqual(v, zeroValue(prop))) out.push({ op: 'Set', ...target, path: [name], value: v, default: true });
+        break;
+      case 'list':
+        (v as ObjectRecord[keyof ObjectRecord][]).forEach((x, i) => out.push({ op: 'ListInsert', ...target, path: [name, i], value: x }));
+        break;
+      case 'set':
+        for (const x of v as ObjectRecord[keyof ObjectRecord][]) out.push({ op: 'SetInsert', ...target, path: [name], value: x });
+        break;
+      case 'dictionary':
+        for (const [k, x] of Object.entries(v as ObjectRecord)) out.push({ op: 'Set', ...target, path: [name, k], value: x, default: true });
+        break;
+    }
+  }
+  return out;
+}
+
+function transition(session: PlannerSession, key: string, version: number, isIn: boolean): void {
+  const list = session.transitions.get(key);
+  if (list) list.push({ version, in: isIn });
+  else session.transitions.set(key, [{ version, in: isIn }]);
+}
+
+/** Whether rows about an object at a version were sent to the client; undefined when it never changed. */
+export function inViewAt(session: PlannerSession, key: string, version: number): boolean | undefined {
+  const list = session.transitions.get(key);
+  if (!list) return undefined;
+  let state: boolean | undefined;
+  for (const t of list) {
+    if (t.version <= version) state = t.in;
+    else if (state === undefined) return !t.in; // before the first change: the opposite of it
+  }
+  return state;
+}
+
+/**
+ * Records view changes: logged until the client acknowledges `version` (the store's view log),
+ * applied to the session's set at once. Removals take effect after `removedAfter` (the row
+ * that removed them); additions from `version`.
+ */
+async function logView(w: StoreWriter | SyncStore, session: PlannerSession, version: number, added: string[], removed: string[]): Promise<void> {
+  if (added.length === 0 && removed.length === 0) return;
+  const changes = [
+    ...removed.map((k) => ({ kind: 'remove' as const, ...splitKey(k), version })),
+    ...added.map((k) => ({ kind: 'add' as const, ...splitKey(k), version })),
+  ];
+  if ('transaction' in w) await w.transaction((tx) => tx.logViewChanges(session.ident, version, changes));
+  else await w.logViewChanges(session.ident, version, changes);
+  for (const k of removed) {
+    session.viewSet.delete(k);
+    transition(session, k, version + 1, false);
+  }
+  for (const k of added) {
+    session.viewSet.add(k);
+    transition(session, k, version, true);
+  }
+}
+
+/** The view changes a private row of this client makes: objects it creates (and keeps), objects it erases. */
+export function privateRowChanges(row: { changeset: Changeset }): { added: string[]; removed: string[] } {
+  const last = new Map<string, boolean>();
+  for (const i of row.changeset.instructions) {
+    if (i.op === 'CreateObject') last.set(keyOf(i.type, i.pk), true);
+    else if (i.op === 'EraseObject') last.set(keyOf(i.type, i.pk), false);
+  }
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const [k, isIn] of last) (isIn ? added : removed).push(k);
+  return { added, removed };
+}
+
+/** Logs the joins at birth up to `upTo`, each at its birth version. */
+async function logJoins(w: StoreWriter | SyncStore, session: PlannerSession, joinAt: Map<string, number>, upTo: number): Promise<void> {
+  const byVersion = new Map<number, string[]>();
+  for (const [k, v] of joinAt) if (v <= upTo) byVersion.set(v, [...(byVersion.get(v) ?? []), k]);
+  for (const [v, keys] of byVersion) await logView(w, session, v, keys, []);
+}
+
+/** The objects born in `rows` outside the view set that match the view now, with their birth version. */
+async function joins(session: PlannerSession, rows: readonly CachedRow[], reader: StoreReader, view: SessionView): Promise<Map<string, number>> {
+  const births = birthsOutside(rows, session.ident, (k) => session.viewSet.has(k) || session.futureAdds.has(k));
+  for (const k of births.keys()) if (!view.filterFor(splitKey(k).type) || session.futureRemoves.has(k)) births.delete(k);
+  if (births.size === 0) return births;
+  const found = await reader.getObjects([...births.keys()].map(splitKey));
+  for (const k of [...births.keys()]) {
+    const rec = found.get(k);
+    const { type } = splitKey(k);
+    if (!rec || !session.clientFilter.knowsType(type) || !view.matches(type, rec)) births.delete(k);
+  }
+  return births;
+}
+
+/**
+ * Cuts rows for a session and keeps its view set in step with them: joins at birth, erases it
+ * was sent, and its own private rows (enter, leave, reverts) as they pass.
+ */
+async function cut(writer: StoreWriter | SyncStore, reader: StoreReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
+  const joinAt = await joins(session, rows, reader, session.view);
+  const inViewAt = (k: string, v: number) => {
+    // The view as of the cursor, then the changes ahead of it in version order: a join or an
+    // enter row from its version on, a leave row for the rows after it.
+    const add = joinAt.get(k) ?? session.futureAdds.get(k);
+    const remove = session.futureRemoves.get(k);
+    const events: [number, boolean][] = [];
+    if (add !== undefined) events.push([add, true]);
+    if (remove !== undefined) events.push([remove + 1, false]);
+    events.sort((a, b) => a[0] - b[0]);
+    let isIn = session.viewSet.has(k);
+    for (const [at, value] of events) if (at <= v) isIn = value;
+    return isIn;
+  };
+  const c = cutRows(rows, session.ident, session.cursor.clientVersion, inViewAt, session.clientFilter, maxBytes);
+  await logJoins(writer, session, joinAt, c.serverVersion);
+  // Joins kept from before a reconnect (logged already) that the cursor has passed.
+  for (const [k, v] of session.futureAdds) {
+    if (v > c.serverVersion || rows.some((r) => r.version === v && r.privateTo === session.ident)) continue;
+    session.futureAdds.delete(k);
+    session.viewSet.add(k);
+  }
+  // Private rows of this client passed: their view changes are facts now.
+  for (const row of rows) {
+    if (row.version > c.serverVersion) break;
+    if (row.privateTo !== session.ident) continue;
+    const { added, removed } = privateRowChanges(row);
+    for (const k of added) session.futureAdds.delete(k);
+    for (const k of removed) session.futureRemoves.delete(k);
+    await logView(writer, session, row.version, added.filter((k) => !session.viewSet.has(k)), removed.filter((k) => session.viewSet.has(k)));
+  }
+  await logView(writer, session, c.serverVersion, [], [...c.erased].filter((k) => session.viewSet.has(k)));
+  return c;
+}
+
+/**
+ * Membership of touched objects, judged on their current state: objects in the view set that
+ * no longer match leave; objects outside it that match enter. Objects with a view row already
+ * written past the cursor are left alone.
+ */
+function membership(session: PlannerSession, keys: Iterable<string>, found: Map<string, ObjectRecord>) {
+  const enter: { key: string; type: string; record: ObjectRecord }[] = [];
+  const leave: string[] = [];
+  for (const k of keys) {
+    if (session.futureAdds.has(k) || session.futureRemoves.has(k)) continue;
+    const { type } = splitKey(k);
+    const rec = found.get(k);
+    // A gone object leaves the view when its erase reaches the client (see `erased`).
+    if (rec === undefined) continue;
+    const matches = session.clientFilter.knowsType(type) && session.view.matches(type, rec);
+    const has = session.viewSet.has(k);
+    if (has && !matches) leave.push(k);
+    else if (!has && matches) enter.push({ key: k, type, record: session.clientFilter.record(type, rec) });
+  }
+  return { enter, leave };
+}
+
+/**
+ * Appends the private rows that move objects into (their state) and out of (an erase) a
+ * client's view, in chunks, and returns their items. Runs inside the transaction that read the
+ * objects, so their state is the state at these rows.
+ */
+async function appendViewRows(
+  ctx: PlannerContext,
+  tx: StoreWriter,
+  session: PlannerSession,
+  leave: readonly string[],
+  enter: readonly { key: string; type: string; record: ObjectRecord }[],
+  clientVersion: number,
+  chunk: number,
+): Promise<{ items: Item[]; last: number }> {
+  const items: Item[] = [];
+  let last = 0;
+  const parts: Instruction[][] = [];
+  if (leave.length) parts.push(leave.map((k) => ({ op: 'EraseObject', ...splitKey(k) })));
+  for (let i = 0; i < enter.length; i += chunk) {
+    parts.push(enter.slice(i, i + chunk).flatMap((o) => enterInstructions(ctx.schema, o.type, o.record)));
+  }
+  for (const instructions of parts) {
+    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions };
+    const latest = await tx.latestVersion();
+    const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
+    items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
+    const { added, removed } = privateRowChanges({ changeset });
+    await logView(tx, session, v, added, removed);
+    last = v;
+  }
+  return { items, last };
+}
+
+export interface PlannedDownload {
+  readonly items: Item[];
+  readonly cursor: { serverVersion: number; clientVersion: number };
+  /** The last version appended by the planner (private view rows), if any. */
+  readonly appended?: number;
+}
+
+/** The next download for a session (undefined when it is up to date). */
+export async function planDownload(
+  ctx: PlannerContext,
+  session: PlannerSession,
+  rows: readonly CachedRow[],
+  maxBytes: number,
+  /** Inside a transaction that holds the append lock (an upload's): plan with it directly. */
+  locked?: StoreWriter,
+): Promise<PlannedDownload | undefined> {
+  if (rows.length === 0) return undefined;
+  const reader: StoreReader = locked ?? ctx.store;
+  const writer: StoreWriter | SyncStore = locked ?? ctx.store;
+  const c = await cut(writer, reader, session, rows, maxBytes);
+  const items: Item[] = [...c.items];
+  const cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
+  const candidates = [...c.outside].filter((k) => session.view.filterFor(splitKey(k).type) !== undefined);
+  const check = [...c.inside, ...candidates];
+  if (check.length === 0) return { items, cursor };
+
+  // A first look (without the lock, unless held already): most touched objects neither enter nor leave.
+  const m = membership(session, check, await reader.getObjects(check.map(splitKey)));
+  if (m.enter.length === 0 && m.leave.length === 0) return { items, cursor };
+  if (locked) {
+    // Under the lock the objects read are the objects at the cursor: append their view rows.
+    const r = await appendViewRows(ctx, locked, session, m.leave, m.enter, cursor.clientVersion, 1000);
+    return { items: [...items, ...r.items], cursor: { serverVersion: r.last, clientVersion: cursor.clientVersion }, appended: r.last };
+  }
+  // Otherwise: under the lock, take the rows appended meanwhile, judge again, append.
+  let result: PlannedDownload = { items, cursor };
+  await ctx.store.transaction(async (tx) => {
+    const latestNow = await tx.latestVersion();
+    const keys = new Set(check);
+    let at = cursor;
+    const all = [...items];
+    if (latestNow > at.serverVersion) {
+      const more = (await tx.history(at.serverVersion, latestNow)).map(prepareRow);
+      const extra = await cut(tx, tx, Object.assign(Object.create(session) as PlannerSession, { cursor: at }), more, Number.POSITIVE_INFINITY);
+      all.push(...extra.items);
+      for (const k of extra.inside) keys.add(k);
+      for (const k of extra.outside) if (session.view.filterFor(splitKey(k).type)) keys.add(k);
+      at = { serverVersion: extra.serverVersion, clientVersion: extra.clientVersion };
+    }
+    const m2 = membership(session, keys, await tx.getObjects([...keys].map(splitKey)));
+    if (m2.enter.length === 0 && m2.leave.length === 0) {
+      result = { items: all, cursor: at };
+      return;
+    }
+    const r = await appendViewRows(ctx, tx, session, m2.leave, m2.enter, at.clientVersion, 1000);
+    result = { items: [...all, ...r.items], cursor: { serverVersion: r.last, clientVersion: at.clientVersion }, appended: r.last };
+  });
+  return result;
+}
+
+/**
+ * Bootstraps a new subscription set. Objects that enter the view are read page by page without
+ * the lock; then, under it, the rows since the session's cursor are cut to the old view,
+ * objects those rows touched are judged again, and one set of private rows erases the objects
+ * that left and creates the ones that entered. Returns the items in order (the caller sends
+ * them as batches the client applies together) and the new cursor.
+ */
+export async function planBootstrap(
+  ctx: PlannerContext,
+  session: PlannerSession,
+  view: SessionView,
+  pageSize: number,
+  chunk: number,
+): Promise<{ items: Item[]; cursor: { serverVersion: number; clientVersion: number }; appended?: number }> {
+  const store = ctx.store;
+  const start = await store.latestVersion();
+  const entering = new Map<string, { key: string; type: string; record: ObjectRecord }>();
+  const matched = new Set<string>();
+  for (const type of view.types()) {
+    if (!session.clientFilter.knowsType(type)) continue;
+    const filter = view.filterFor(type)!;
+    const pkField = ctx.schema.require(type).primaryKey!;
+    let afterPk: string | undefined;
+    for (;;) {
+      const page = await store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: pageSize });
+      for (const row of page) {
+        const k = keyOf(type, row.record[pkField] as PrimaryKey);
+        matched.add(k);
+        if (!session.viewSet.has(k)) entering.set(k, { key: k, type, record: session.clientFilter.record(type, row.record) });
+      }
+      if (page.length < pageSize) break;
+      afterPk = page[page.length - 1]!.pk;
+    }
+  }
+  let result: { items: Item[]; cursor: { serverVersion: number; clientVersion: number }; appended?: number } | undefined;
+  await store.transaction(async (tx) => {
+    const latest = await tx.latestVersion();
+    const items: Item[] = [];
+    const touched = new Set<string>();
+    if (latest > session.cursor.serverVersion) {
+      // Cut to the view as it was: leaving objects still get their changes, entering ones not.
+      const rows = (await tx.history(session.cursor.serverVersion, latest)).map(prepareRow);
+      const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
+      items.push(...c.items);
+      session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
+      for (const row of rows) if (row.version > start) for (const k of row.objects) touched.add(k);
+    }
+    // Objects the rows since the pages were read touched: judged on their state now.
+    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k));
+    const found = recheck.length ? await tx.getObjects(recheck.map(splitKey)) : new Map<string, ObjectRecord>();
+    for (const k of recheck) {
+      const { type } = splitKey(k);
+      const rec = found.get(k);
+      if (rec === undefined) {
+        entering.delete(k);
+        matched.add(k); // gone: its erase reaches the client (or did); nothing to do here
+        continue;
+      }
+      if (session.clientFilter.knowsType(type) && view.matches(type, rec)) {
+        matched.add(k);
+        if (!session.viewSet.has(k)) entering.set(k, { key: k, type, record: session.clientFilter.record(type, rec) });
+      } else {
+        matched.delete(k);
+        entering.delete(k);
+      }
+    }
+    for (const k of entering.keys()) if (session.viewSet.has(k)) entering.delete(k);
+    const leaving = [...session.viewSet].filter((k) => !matched.has(k));
+    let appended: number | undefined;
+    let cursor = session.cursor;
+    if (entering.size > 0 || leaving.length > 0) {
+      const r = await appendViewRows(ctx, tx, session, leaving, [...entering.values()], cursor.clientVersion, chunk);
+      items.push(...r.items);
+      cursor = { serverVersion: r.last, clientVersion: cursor.clientVersion };
+      appended = r.last;
+    }
+    result = { items, cursor, ...(appended !== undefined ? { appended } : {}) };
+  });
+  return result!;
+}
+
+/** Cuts a run of items into DOWNLOAD messages of at most `maxBytes` (roughly). */
+export function toMessages(
+  items: readonly Item[],
+  start: { serverVersion: number; clientVersion: number },
+  cursor: { serverVersion: number; clientVersion: number },
+  queryVersion: number,
+  latest: number,
+  maxBytes: number,
+  bootstrap: boolean,
+): Download[] {
+  const out: Download[] = [];
+  let batch: Item[] = [];
+  let bytes = 0;
+  const size = (i: Item) => i.json?.length ?? i.changeset.instructions.length * 80;
+  const flush = (last: boolean) => {
+    // Intermediate messages of a bootstrap keep the old cursor: the client applies them together.
+    const c = last ? cursor : start;
+    out.push({
+      t: 'DOWNLOAD',
+      queryVersion,
+      cursor: c,
+      latestServerVersion: Math.max(latest, cursor.serverVersion),
+      items: batch as Download['items'],
+      batch: bootstrap && !last ? 'more' : 'last',
+      progress: { downloaded: c.serverVersion, downloadable: Math.max(latest, cursor.serverVersion) },
+      serverTime: Date.now(),
+    });
+    batch = [];
+    bytes = 0;
+  };
+  for (const item of items) {
+    const s = size(item);
+    if (bootstrap && batch.length > 0 && bytes + s > maxBytes) flush(false);
+    batch.push(item);
+    bytes += s;
+  }
+  flush(true);
+  return out;
+}

@@ -1,0 +1,96 @@
+import { parseSchema, type Schema } from '../../model/index.ts';
+import { compilePermissionFilter, type CompiledQuery, type PermissionUser, type QueryableFields } from '../../query/index.ts';
+import { OutpostError } from '../../protocol/errors.ts';
+
+/*
+ * Roles (DESIGN.md section 8): for each object type an ordered list, falling back to the default
+ * roles. The first role whose `applyWhen` holds for the user is chosen when a session starts and
+ * kept for the whole session. `read` and `write` are booleans or document filters in the query
+ * language, with `%%user.id` and `%%user.custom_data.<field>` bound to the user.
+ */
+
+export type RuleSpec = boolean | string;
+
+export interface RoleSpec {
+  readonly name: string;
+  /** Whether the role applies to the user: a boolean or a predicate over `%%user…` values. */
+  readonly applyWhen: RuleSpec;
+  readonly read: RuleSpec;
+  readonly write: RuleSpec;
+  /** Field-level rules: a field that is not writable here cannot be written even where `write` allows. */
+  readonly fields?: Readonly<Record<string, { readonly read?: boolean; readonly write?: boolean }>>;
+}
+
+export interface RulesSpec {
+  readonly roles?: Readonly<Record<string, readonly RoleSpec[]>>;
+  readonly defaultRoles?: readonly RoleSpec[];
+}
+
+/** A rule resolved for one user: always, never, or a compiled document filter. */
+export type Rule = { readonly kind: 'all' } | { readonly kind: 'none' } | { readonly kind: 'filter'; readonly query: CompiledQuery };
+
+export interface TypeRole {
+  readonly name: string;
+  readonly read: Rule;
+  readonly write: Rule;
+  readonly fields: Readonly<Record<string, { readonly read?: boolean; readonly write?: boolean }>>;
+}
+
+const USER_SCHEMA = parseSchema([{ name: 'User', primaryKey: 'id', properties: { id: 'string' } }]);
+
+function applies(spec: RuleSpec, user: PermissionUser): boolean {
+  if (typeof spec === 'boolean') return spec;
+  const q = compilePermissionFilter(USER_SCHEMA, 'User', spec, user, { missingAsNull: true });
+  return q.matches(Object.assign(Object.create(null), { id: user.id }));
+}
+
+function resolveRule(schema: Schema, type: string, spec: RuleSpec, user: PermissionUser, queryable: QueryableFields): Rule {
+  if (spec === true) return { kind: 'all' };
+  if (spec === false) return { kind: 'none' };
+  return { kind: 'filter', query: compilePermissionFilter(schema, type, spec, user, { queryable, missingAsNull: true }) };
+}
+
+/** What a document may be read under: its read rule OR its write rule (writing implies reading, as in Realm). */
+function readSpec(role: RoleSpec): RuleSpec {
+  if (role.read === true || role.write === true) return true;
+  if (role.read === false) return role.write;
+  if (role.write === false) return role.read;
+  return `(${role.read}) OR (${role.write})`;
+}
+
+/**
+ * The roles a user gets, per object type, chosen once for a session. A type without a matching
+ * role can be neither read nor written.
+ */
+export class SessionRoles {
+  private readonly byType = new Map<string, TypeRole>();
+
+  constructor(schema: Schema, rules: RulesSpec, user: PermissionUser, queryable: QueryableFields) {
+    for (const type of schema.types.keys()) {
+      if (schema.require(type).embedded) continue;
+      const candidates = rules.roles?.[type] ?? rules.defaultRoles ?? [];
+      let chosen: TypeRole = { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
+      for (const role of candidates) {
+        try {
+          if (!applies(role.applyWhen, user)) continue;
+          const write = resolveRule(schema, type, role.write, user, queryable);
+          const read = resolveRule(schema, type, readSpec(role), user, queryable);
+          chosen = { name: role.name, read, write, fields: role.fields ?? {} };
+        } catch (err) {
+          throw new OutpostError('permission_denied', `role "${role.name}" for ${type} cannot be used: ${(err as Error).message}`);
+        }
+        break;
+      }
+      this.byType.set(type, chosen);
+    }
+  }
+
+  get(type: string): TypeRole {
+    return this.byType.get(type) ?? { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
+  }
+
+  /** The role names by type, to detect a role change between sessions (a client reset cause). */
+  signature(): string {
+    return [...this.byType.entries()].map(([t, r]) => `${t}:${r.name}`).join(',');
+  }
+}

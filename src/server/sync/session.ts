@@ -1,0 +1,504 @@
+import type { PermissionUser } from '../../query/index.ts';
+import { OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import {
+  CLOSE_CODES,
+  LIMITS,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type Bind,
+  type ClientIdent,
+  type ClientMessage,
+  type Download,
+  type ErrorAction,
+  type Query,
+  type ServerMessage,
+  type Subscription,
+  type Upload,
+} from '../../protocol/index.ts';
+import { encodeValue } from '../../changeset/index.ts';
+import type { ClientFileRow, StoredSubscription } from '../store/types.ts';
+import { ClientSchemaFilter } from './downloads.ts';
+import type { EngineSession, SyncEngine } from './engine.ts';
+import { encodeServerMessage } from './frames.ts';
+import { keyOf, pkFromText } from './keys.ts';
+import { TokenBucket } from './rate-limit.ts';
+import { SessionRoles } from './roles.ts';
+import { SessionView } from './view.ts';
+import { privateRowChanges } from './planner.ts';
+
+/** What a session needs of its socket (the `ws` WebSocket has it; tests use an in-memory one). */
+export interface SessionSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+export interface SessionAuth {
+  /** Verifies an access token; throws OutpostError `unauthorized` or `token_expired`. */
+  verifyAccessToken(token: string): Promise<{ userId: string; expiresAt: number }>;
+  /** The user as permission rules see it (id and custom data). */
+  loadUser(userId: string): Promise<PermissionUser>;
+}
+
+export interface SessionLimits {
+  readonly maxFrameBytes: number;
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  readonly bytesPerSecond: number;
+  readonly byteBurst: number;
+  readonly idleTimeoutMs: number;
+  readonly maxSubscriptions: number;
+  /** Above this many unsent bytes the session stops sending downloads until the client reads. */
+  readonly softBufferBytes: number;
+  /** A client that stays above the soft limit this long, or reaches the hard one, is dropped. */
+  readonly hardBufferBytes: number;
+  readonly slowConsumerMs: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  maxFrameBytes: LIMITS.maxFrameBytes,
+  messagesPerSecond: 200,
+  messageBurst: 400,
+  bytesPerSecond: 8 * 1024 * 1024,
+  byteBurst: 32 * 1024 * 1024,
+  idleTimeoutMs: LIMITS.idleTimeoutMs,
+  maxSubscriptions: LIMITS.maxSubscriptions,
+  softBufferBytes: 4 * 1024 * 1024,
+  hardBufferBytes: 64 * 1024 * 1024,
+  slowConsumerMs: 30_000,
+};
+
+export interface SessionLog {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** What a client should do about an error it is sent. */
+export function actionFor(code: ErrorCode): ErrorAction {
+  switch (code) {
+    case 'bad_client_file':
+    case 'bad_cursor':
+      return 'client_reset';
+    case 'token_expired':
+      return 'refresh_token';
+    case 'unauthorized':
+      return 'log_out';
+    case 'rate_limited':
+    case 'slow_consumer':
+    case 'internal':
+    case 'session_closed':
+      return 'retry';
+    case 'compensating_write':
+      return 'none';
+    default:
+      return 'fatal';
+  }
+}
+
+type State = 'connected' | 'bound' | 'active' | 'closed';
+
+function storedSubscriptions(queries: readonly Subscription[]): StoredSubscription[] {
+  return queries.map((q) => ({ ...(q.name !== undefined ? { name: q.name } : {}), objectType: q.objectType, query: q.query, args: q.args.map(encodeValue) }));
+}
+
+/**
+ * One client's sync session over one WebSocket. Messages are handled one at a time, in order,
+ * together with download pushes (a per-session queue), so the session's cursor and view set
+ * never see two changes at once.
+ */
+export class SyncSession implements EngineSession {
+  ident = 0;
+  readonly viewSet = new Set<string>();
+  readonly futureAdds = new Map<string, number>();
+  readonly futureRemoves = new Map<string, number>();
+  readonly transitions = new Map<string, { version: number; in: boolean }[]>();
+  view: SessionView;
+  roles: SessionRoles;
+  clientFilter: ClientSchemaFilter;
+  cursor = { serverVersion: 0, clientVersion: 0 };
+  /** The cursor of the last DOWNLOAD actually sent (downloads with nothing for the client are not). */
+  private sentCursor = { serverVersion: 0, clientVersion: 0 };
+  queryVersion = 0;
+
+  private state: State = 'connected';
+  private queue: Promise<void> = Promise.resolve();
+  private pumpQueued = false;
+  private slowSince = 0;
+  private readonly marks: { requestId: number; target: number }[] = [];
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
+  private lastActivity = Date.now();
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly ws: SessionSocket,
+    private readonly engine: SyncEngine,
+    private readonly auth: SessionAuth,
+    private readonly user: { userId: string; expiresAt: number },
+    private readonly limits: SessionLimits,
+    private readonly log: SessionLog,
+  ) {
+    const empty = new SessionRoles(engine.schema, { defaultRoles: [] }, { id: user.userId }, engine.queryable);
+    this.roles = empty;
+    this.view = new SessionView(engine.schema, empty, []);
+    this.clientFilter = new ClientSchemaFilter(engine.schema, undefined);
+    this.messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst);
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.closed());
+    ws.on('error', (err) => this.log.warn({ err: err.message, ident: this.ident }, 'websocket error'));
+    this.scheduleExpiry();
+    this.idleTimer = setInterval(() => {
+      if (Date.now() - this.lastActivity > this.limits.idleTimeoutMs) this.fail(new OutpostError('session_closed', 'no message for too long'));
+    }, Math.min(60_000, this.limits.idleTimeoutMs));
+    this.idleTimer.unref?.();
+  }
+
+  // ---- transport ----------------------------------------------------------------------------
+
+  private send(m: ServerMessage): void {
+    if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(encodeServerMessage(m));
+  }
+
+  /** Sends a typed ERROR; unless its action is `none`, closes the connection after it. */
+  private fail(err: unknown): void {
+    if (this.state === 'closed') return;
+    const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
+    if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
+    const action = actionFor(e.code);
+    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : 2_000) : undefined;
+    this.send({
+      t: 'ERROR',
+      code: e.code,
+      message: e.message.slice(0, 4000),
+      action,
+      tryAgain: action === 'retry' || action === 'refresh_token',
+      ...(backoffMs !== undefined ? { backoffMs } : {}),
+    });
+    if (action !== 'none') this.close(CLOSE_CODES.error, e.code);
+  }
+
+  private close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+    }
+    this.closed();
+  }
+
+  private closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearInterval(this.idleTimer);
+    clearTimeout(this.expiryTimer);
+    this.engine.detach(this);
+  }
+
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const ms = this.user.expiresAt - Date.now();
+    this.expiryTimer = setTimeout(() => this.fail(new OutpostError('token_expired', 'the access token expired; refresh it and reconnect')), Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    this.expiryTimer.unref?.();
+  }
+
+  /** Runs tasks one at a time, in order; a failing task ends the session with a typed error. */
+  private run(task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.state === 'closed') return;
+      try {
+        await task();
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    this.lastActivity = Date.now();
+    if (isBinary) return this.fail(new OutpostError('bad_message', 'frames are JSON text'));
+    if (data.length > this.limits.maxFrameBytes) {
+      return this.fail(new OutpostError('frame_too_large', `a frame is limited to ${this.limits.maxFrameBytes} bytes`));
+    }
+    if (!this.messages.take(1) || !this.bytes.take(data.length)) {
+      return this.fail(new OutpostError('rate_limited', 'too many messages; slow down'));
+    }
+    let msg: ClientMessage;
+    try {
+      msg = parseClientMessage(data.toString('utf8'));
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (msg.t === 'PING') {
+      // Answered at once, outside the queue: a long bootstrap must not look like a dead server.
+      this.send({ t: 'PONG', timestamp: msg.timestamp, serverTime: Date.now() });
+      return;
+    }
+    this.run(() => this.handle(msg));
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  private async handle(msg: ClientMessage): Promise<void> {
+    const allowed: Record<State, readonly string[]> = {
+      connected: ['BIND', 'UNBIND'],
+      bound: ['IDENT', 'REFRESH', 'UNBIND'],
+      active: ['QUERY', 'UPLOAD', 'MARK', 'REFRESH', 'UNBIND'],
+      closed: [],
+    };
+    if (!allowed[this.state].includes(msg.t)) {
+      throw new OutpostError('bad_session_state', `${msg.t} is not allowed ${this.state === 'connected' ? 'before BIND' : this.state === 'bound' ? 'before IDENT' : 'now'}`);
+    }
+    switch (msg.t) {
+      case 'BIND':
+        return this.bind(msg);
+      case 'IDENT':
+        return this.identify(msg);
+      case 'QUERY':
+        return this.query(msg);
+      case 'UPLOAD':
+        return this.upload(msg);
+      case 'MARK':
+        this.marks.push({ requestId: msg.requestId, target: await this.engine.store.latestVersion() });
+        return this.pump();
+      case 'REFRESH':
+        return this.refresh(msg.token);
+      case 'UNBIND':
+        this.send({ t: 'UNBOUND' });
+        this.close(CLOSE_CODES.normal, 'unbound');
+        return;
+    }
+  }
+
+  private async bind(msg: Bind): Promise<void> {
+    if (msg.protocolVersion < MIN_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
+      throw new OutpostError('protocol_version', `protocol version ${msg.protocolVersion} is not supported (${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
+    }
+    this.clientFilter = await this.engine.checkClientSchema(msg.schema as never);
+    let file: ClientFileRow | undefined;
+    if (msg.fileIdent === null) {
+      file = await this.engine.store.createClientFile(this.user.userId);
+      this.send({ t: 'IDENT', fileIdent: file.ident, salt: file.salt });
+    } else {
+      file = await this.engine.store.getClientFile(msg.fileIdent);
+      if (!file || file.salt !== msg.salt) {
+        throw new OutpostError('bad_client_file', `client file ${msg.fileIdent} is not known to this server (restored from a backup?)`);
+      }
+      if (file.userId !== this.user.userId) throw new OutpostError('bad_client_file', 'this local database belongs to another user');
+    }
+    this.ident = file.ident;
+    const user = await this.auth.loadUser(this.user.userId);
+    this.roles = new SessionRoles(this.engine.schema, this.engine.rules, user, this.engine.queryable);
+    this.state = 'bound';
+  }
+
+  private async identify(msg: ClientIdent): Promise<void> {
+    const file = (await this.engine.store.getClientFile(this.ident))!;
+    if (msg.fileIdent !== file.ident || msg.salt !== file.salt) throw new OutpostError('bad_client_file', 'IDENT does not match BIND');
+    const latest = await this.engine.store.latestVersion();
+    if (msg.cursor.serverVersion > latest || msg.cursor.clientVersion > file.lastIntegrated) {
+      throw new OutpostError('bad_cursor', `the client is ahead of the server (version ${msg.cursor.serverVersion} of ${latest}): the server was restored from an older copy`);
+    }
+    this.cursor = { ...msg.cursor };
+    this.sentCursor = { ...msg.cursor };
+    // The view set as of the client's cursor: view changes it received are settled. Of those
+    // it did not receive, joins are kept (an upload may already have been integrated on the
+    // strength of them, and their rows come again from its cursor), removals are worked out
+    // again from the rows; enter and leave rows are history and come again by themselves.
+    const future = await this.engine.store.transaction(async (tx) => {
+      await tx.settleViewLog(this.ident, msg.cursor.serverVersion);
+      const pending = await tx.viewLog(this.ident, msg.cursor.serverVersion);
+      await tx.dropViewLog(this.ident, msg.cursor.serverVersion);
+      for (const type of this.engine.schema.types.keys()) {
+        for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
+      }
+      const joins = pending.filter((c) => c.kind === 'add');
+      const byVersion = new Map<number, typeof joins>();
+      for (const a of joins) byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), a]);
+      for (const [v, list] of byVersion) await tx.logViewChanges(this.ident, v, list);
+      const rows = await tx.history(msg.cursor.serverVersion, await tx.latestVersion());
+      return { joins, rows: rows.filter((r) => r.privateTo === this.ident) };
+    });
+    const ahead = (k: string, version: number, isIn: boolean) => {
+      (isIn ? this.futureAdds : this.futureRemoves).set(k, version);
+      (isIn ? this.futureRemoves : this.futureAdds).delete(k);
+      // For the rows the client was not sent; an object it has all along needs none.
+      if (!this.viewSet.has(k) || !isIn) this.transitions.set(k, [...(this.transitions.get(k) ?? []), { version: isIn ? version : version + 1, in: isIn }]);
+    };
+    for (const j of future.joins) ahead(keyOf(j.type, j.pk), j.version, true);
+    for (const row of future.rows) {
+      const { added, removed } = privateRowChanges(row);
+      for (const k of added) ahead(k, row.version, true);
+      for (const k of removed) ahead(k, row.version, false);
+    }
+    this.state = 'active';
+    this.engine.attach(this);
+    const wanted = msg.subscriptions;
+    const stored = { version: file.queryVersion, queries: file.subscriptions };
+    if (this.futureAdds.size > 0 || this.futureRemoves.size > 0) {
+      // Deliver what the client was already sent (under the set it had) before anything else.
+      this.queryVersion = stored.version;
+      this.view = new SessionView(this.engine.schema, this.roles, this.engine.compileSubscriptions(stored.queries));
+      while (this.futureAdds.size > 0 || this.futureRemoves.size > 0) {
+        const d = await this.engine.nextDownload(this);
+        if (!d) break;
+        this.sendDownload(d);
+        this.cursor = d.cursor;
+      }
+    }
+    if (wanted.version !== stored.version || JSON.stringify(storedSubscriptions(wanted.queries)) !== JSON.stringify(stored.queries)) {
+      // The client changed its subscriptions while offline (or this is its first session).
+      const ok = await this.changeSubscriptions(wanted.version, wanted.queries);
+      if (ok) return;
+    }
+    this.queryVersion = stored.version;
+    try {
+      this.view = new SessionView(this.engine.schema, this.roles, this.engine.compileSubscriptions(stored.queries));
+    } catch (err) {
+      this.send({ t: 'QUERY_ERROR', version: stored.version, code: 'bad_query', message: (err as Error).message });
+    }
+    await this.pump();
+  }
+
+  /** Bootstraps a subscription set; false (after a QUERY_ERROR) when it is rejected. */
+  private async changeSubscriptions(version: number, queries: readonly Subscription[]): Promise<boolean> {
+    const reject = (code: ErrorCode, message: string, index?: number) => {
+      this.send({ t: 'QUERY_ERROR', version, code, message, ...(index !== undefined ? { index } : {}) });
+      return false;
+    };
+    if (queries.length > this.limits.maxSubscriptions) {
+      return reject('subscription_limit', `a subscription set is limited to ${this.limits.maxSubscriptions} queries`);
+    }
+    const stored = storedSubscriptions(queries);
+    let compiled;
+    try {
+      compiled = this.engine.compileSubscriptions(stored);
+    } catch (err) {
+      const e = err as OutpostError;
+      return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
+    }
+    const view = new SessionView(this.engine.schema, this.roles, compiled);
+    await this.engine.bootstrap(this, view, version, async (d) => this.sendDownload(d));
+    await this.engine.store.transaction((tx) => tx.updateClientFile(this.ident, { queryVersion: version, subscriptions: stored }));
+    await this.pump();
+    return true;
+  }
+
+  private async query(msg: Query): Promise<void> {
+    if (msg.version <= this.queryVersion) {
+      throw new OutpostError('bad_session_state', `subscription set version ${msg.version} is not newer than ${this.queryVersion}`);
+    }
+    await this.changeSubscriptions(msg.version, msg.queries);
+  }
+
+  private async upload(msg: Upload): Promise<void> {
+    const result = await this.engine.integrate(this, msg.changesets);
+    // The downloads planned under the upload's lock go first, in order.
+    for (const d of result.downloads) {
+      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) this.sendDownload(d);
+    }
+    if (result.compensating.length > 0) {
+      this.send({
+        t: 'ERROR',
+        code: 'compensating_write',
+        message: `${result.compensating.length} write(s) were rejected and reverted`,
+        action: 'none',
+        tryAgain: false,
+        compensatingWrites: result.compensating.map((c) => ({ type: c.type, pk: c.pk, reason: `${c.code}: ${c.reason}`, clientVersion: c.clientVersion })),
+      });
+    }
+    await this.pump();
+  }
+
+  private async refresh(token: string): Promise<void> {
+    const verified = await this.auth.verifyAccessToken(token);
+    if (verified.userId !== this.user.userId) throw new OutpostError('unauthorized', 'REFRESH carries another user\u2019s token');
+    this.user.expiresAt = verified.expiresAt;
+    this.scheduleExpiry();
+  }
+
+  // ---- downloads ----------------------------------------------------------------------------
+
+  wake(): void {
+    if (this.state !== 'active' || this.pumpQueued) return;
+    this.pumpQueued = true;
+    this.run(async () => {
+      this.pumpQueued = false;
+      await this.pump();
+    });
+  }
+
+  /** Sends downloads until the session is up to date, then answers the MARKs it has reached. */
+  private async pump(): Promise<void> {
+    for (;;) {
+      if (this.state !== 'active') return;
+      const buffered = this.ws.bufferedAmount;
+      if (buffered > this.limits.softBufferBytes) {
+        // A slow consumer: stop producing; drop it if it stays slow, or falls far behind.
+        const now = Date.now();
+        if (this.slowSince === 0) this.slowSince = now;
+        if (buffered > this.limits.hardBufferBytes || now - this.slowSince > this.limits.slowConsumerMs) {
+          throw new OutpostError('slow_consumer', 'the client does not read its downloads fast enough');
+        }
+        setTimeout(() => this.wake(), 100).unref?.();
+        return;
+      }
+      this.slowSince = 0;
+      const d = await this.engine.nextDownload(this);
+      if (!d) break;
+      // Nothing for this client (changes to objects it does not have): only move the cursor,
+      // unless it acknowledges an upload, a MARK waits for it, or the client lags far behind.
+      const worth =
+        d.items.length > 0 ||
+        d.cursor.clientVersion > this.sentCursor.clientVersion ||
+        this.marks.length > 0 ||
+        d.cursor.serverVersion - this.sentCursor.serverVersion > 1000;
+      if (worth) this.sendDownload(d);
+      this.cursor = d.cursor;
+    }
+    while (this.marks.length > 0 && this.marks[0]!.target <= this.cursor.serverVersion) {
+      if (this.sentCursor.serverVersion < this.cursor.serverVersion) {
+        this.sendDownload({ t: 'DOWNLOAD', queryVersion: this.queryVersion, cursor: { ...this.cursor }, latestServerVersion: this.engine.latestVersion, items: [], batch: 'last', serverTime: Date.now() });
+      }
+      const m = this.marks.shift()!;
+      this.send({ t: 'MARK', requestId: m.requestId, serverVersion: m.target });
+    }
+    if (this.marks.length > 0 && this.cursor.serverVersion < this.engine.latestVersion) this.wake();
+    else if (this.marks.length > 0) {
+      // The target was read from the store ahead of this node's doorbell: look again shortly.
+      this.engine.advance(await this.engine.store.latestVersion());
+      setTimeout(() => this.wake(), 20).unref?.();
+    }
+  }
+
+  private sendDownload(d: Download): void {
+    this.send(d);
+    this.sentCursor = { ...d.cursor };
+  }
+
+  /** Resolves when the session has handled everything queued so far (tests). */
+  async idle(): Promise<void> {
+    let last: Promise<void> | undefined;
+    while (last !== this.queue) {
+      last = this.queue;
+      await last;
+    }
+  }
+
+  /** Ends the session from outside (server shutdown). */
+  shutdown(): void {
+    this.fail(new OutpostError('session_closed', 'the server is shutting down'));
+  }
+}

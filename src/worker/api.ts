@@ -1,0 +1,175 @@
+import type { ObjectSchemaInput } from '../model/index.ts';
+import type { ErrorCode } from '../protocol/index.ts';
+import type { Storable, StoredRecord } from './codec.ts';
+import type { IndexChanges } from './diff.ts';
+import type { QuerySpec } from './query-spec.ts';
+
+/*
+ * The interface between the page and its worker. The browser implements it across a Comlink
+ * channel (src/worker/entry.ts); Node and tests call the same WorkerHost in-process. Everything
+ * that crosses is structured-clonable (values in storable form, see codec.ts), and failures come
+ * back as values rather than thrown errors: Comlink keeps only an error's message, and the page
+ * needs the code and details to rethrow a typed OutpostError.
+ */
+
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Record<string, unknown>;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+/** A path inside an object: a field, then list indices, dictionary keys, embedded fields. */
+export type WirePath = readonly (string | number)[];
+
+/**
+ * One recorded write operation. `instr` carries an instruction the page could fully determine
+ * (and already validated); the others depend on the current state, which only the worker sees
+ * inside its transaction.
+ */
+export type WireOp =
+  | { readonly op: 'create'; readonly type: string; readonly values: StoredRecord; readonly explicit: readonly string[]; readonly mode: UpdateMode }
+  | { readonly op: 'update'; readonly type: string; readonly pk: Storable; readonly values: StoredRecord }
+  | { readonly op: 'delete'; readonly type: string; readonly pk: Storable }
+  | { readonly op: 'push'; readonly type: string; readonly pk: Storable; readonly path: WirePath; readonly values: readonly Storable[] }
+  | { readonly op: 'instr'; readonly instr: Storable };
+
+export type UpdateMode = 'never' | 'modified' | 'all';
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'paused';
+
+export interface SyncProgress {
+  /** Local changesets not yet acknowledged by the server. */
+  readonly pendingUploads: number;
+  /** The last client version written locally, and the last one the server acknowledged. */
+  readonly lastClientVersion: number;
+  readonly acknowledgedClientVersion: number;
+  /** The last server version integrated, and the latest the server reported. */
+  readonly serverVersion: number;
+  readonly latestServerVersion: number;
+  /** From the server's DOWNLOAD progress, when it sends one. */
+  readonly downloaded: number;
+  readonly downloadable: number;
+}
+
+export type SubscriptionState = 'pending' | 'bootstrapping' | 'awaiting_mark' | 'complete' | 'error' | 'superseded';
+
+/** A subscription as the worker stores it (args in storable form). */
+export interface StoredSubscription {
+  readonly name?: string;
+  readonly objectType: string;
+  readonly query: string;
+  readonly args: readonly Storable[];
+  readonly createdAt: number;
+}
+
+export interface SubscriptionSetInfo {
+  readonly version: number;
+  readonly state: SubscriptionState;
+  readonly queries: readonly StoredSubscription[];
+  readonly error?: WireError;
+}
+
+export type SubscriptionMutation =
+  | { readonly op: 'add'; readonly sub: Omit<StoredSubscription, 'createdAt'>; readonly updateExisting: boolean }
+  | { readonly op: 'removeByName'; readonly name: string }
+  | { readonly op: 'remove'; readonly objectType: string; readonly query: string; readonly args: readonly Storable[] }
+  | { readonly op: 'removeByType'; readonly objectType: string }
+  | { readonly op: 'removeAll' };
+
+export interface CompensatingWriteInfo {
+  readonly type: string;
+  readonly pk: Storable;
+  readonly reason: string;
+  readonly clientVersion?: number;
+}
+
+export interface SyncErrorInfo extends WireError {
+  /** What the client does about it (the server's ERROR action, or the client's own decision). */
+  readonly action?: string;
+  readonly compensatingWrites?: readonly CompensatingWriteInfo[];
+}
+
+export type WorkerEvent =
+  | {
+      readonly kind: 'query';
+      readonly id: number;
+      readonly initial: boolean;
+      readonly changes: IndexChanges;
+      readonly inserted: readonly StoredRecord[];
+      readonly modified: readonly StoredRecord[];
+    }
+  | { readonly kind: 'queryError'; readonly id: number; readonly error: WireError }
+  | { readonly kind: 'connection'; readonly state: ConnectionState }
+  | { readonly kind: 'progress'; readonly progress: SyncProgress }
+  | { readonly kind: 'subscriptions'; readonly sets: readonly SubscriptionSetInfo[] }
+  | { readonly kind: 'error'; readonly error: SyncErrorInfo }
+  | { readonly kind: 'identity'; readonly dbId: string; readonly fileIdent: number | null }
+  | { readonly kind: 'leader'; readonly isLeader: boolean }
+  | { readonly kind: 'closed'; readonly error: WireError };
+
+export interface EventSink {
+  event(e: WorkerEvent): void;
+}
+
+export interface AccessToken {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
+/** How the worker gets access tokens: the page owns the user and refreshes over HTTP. */
+export interface AuthBridge {
+  getAccessToken(options: { minValidityMs: number }): Promise<Result<AccessToken>>;
+}
+
+export interface SyncTimings {
+  readonly pingIntervalMs?: number;
+  readonly pongTimeoutMs?: number;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Refresh the access token this long before it expires (REFRESH on the open session). */
+  readonly refreshBeforeExpiryMs?: number;
+}
+
+export interface OpenRequest {
+  /** The IndexedDB database name, `outpost:<appId>:<userId>`. */
+  readonly name: string;
+  readonly schema: readonly ObjectSchemaInput[];
+  readonly sync: null | {
+    /** The WebSocket URL of the sync endpoint. */
+    readonly url: string;
+    readonly appId: string;
+    readonly userId: string;
+    readonly timings?: SyncTimings;
+  };
+  /** What the page remembers of this database (to detect one the browser evicted). */
+  readonly remembered: { readonly dbId: string; readonly fileIdent: number | null; readonly pendingUploads: number } | null;
+}
+
+export interface OpenResponse {
+  readonly dbId: string;
+  readonly fileIdent: number | null;
+  readonly progress: SyncProgress;
+  readonly subscriptions: readonly SubscriptionSetInfo[];
+  /** Set when the database the page remembered is gone and a fresh one was created. */
+  readonly evicted?: { readonly lostUploads: number; readonly previousFileIdent: number | null };
+}
+
+export interface WorkerApi {
+  open(request: OpenRequest, sink: EventSink, auth: AuthBridge | null): Promise<Result<OpenResponse>>;
+  write(ops: readonly WireOp[]): Promise<Result<{ clientVersion: number | null }>>;
+  query(spec: QuerySpec): Promise<Result<StoredRecord[]>>;
+  watch(id: number, spec: QuerySpec): Promise<Result<null>>;
+  unwatch(id: number): Promise<void>;
+  updateSubscriptions(mutations: readonly SubscriptionMutation[]): Promise<Result<SubscriptionSetInfo>>;
+  waitForUpload(timeoutMs: number | null): Promise<Result<null>>;
+  waitForDownload(timeoutMs: number | null): Promise<Result<null>>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Tells the session the network is back (resets the backoff). */
+  online(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { QuerySpec, StoredRecord, Storable, IndexChanges };

@@ -1,0 +1,40 @@
+/**
+ * Outpost's worker: the local database (IndexedDB through Dexie), live queries and the sync
+ * session. In a browser it runs as a dedicated Web Worker (entry.ts); in Node, in-process.
+ */
+export { WorkerHost, type HostOptions } from './host.ts';
+export type {
+  AccessToken,
+  AuthBridge,
+  CompensatingWriteInfo,
+  ConnectionState,
+  EventSink,
+  OpenRequest,
+  OpenResponse,
+  Result,
+  StoredSubscription,
+  SubscriptionMutation,
+  SubscriptionSetInfo,
+  SubscriptionState,
+  SyncErrorInfo,
+  SyncProgress,
+  SyncTimings,
+  UpdateMode,
+  WireError,
+  WireOp,
+  WirePath,
+  WorkerApi,
+  WorkerEvent,
+} from './api.ts';
+export { MemoryLockManager, defaultLocks, type LockManagerLike, type LockOptions } from './locks.ts';
+export { defaultChannels, type ChannelFactory, type ChannelLike, type TabMessage } from './channel.ts';
+export { headerSockets, subprotocolSockets, syncUrl, type SocketFactory, type SocketLike } from './transport.ts';
+export { Backoff } from './backoff.ts';
+export { diffKeys, applyIndexChanges, type IndexChanges } from './diff.ts';
+export { toStorable, fromStorable, toPlain, storableEqual } from './codec.ts';
+export { codePointOrderKey, indexKeyOf, IndexLayout } from './index-keys.ts';
+export { lastRunStats, matchQuery } from './query-runner.ts';
+export { compileSpec, specKey, specToAst, type QuerySpec } from './query-spec.ts';
+export { LocalDatabase } from './local-db.ts';
+export { SyncSession, DEFAULT_TIMINGS } from './session.ts';
+export type { IndexedDbEnv } from './store.ts';

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { pkKey } from '../model/index.ts';
+import type { Download } from '../protocol/index.ts';
+import { workOrderSchema } from '../client/testing/fixtures.ts';
+import { LocalDatabase } from './local-db.ts';
+import { toStorable } from './codec.ts';
+
+async function open() {
+  const { db } = await LocalDatabase.open('t', workOrderSchema, { indexedDB: new IDBFactory(), IDBKeyRange });
+  return db;
+}
+
+const dl = (items: Download['items'], cursor: { serverVersion: number; clientVersion: number }, extra: Partial<Download> = {}): Download => ({
+  t: 'DOWNLOAD',
+  queryVersion: 0,
+  cursor,
+  latestServerVersion: cursor.serverVersion,
+  items,
+  batch: 'last',
+  serverTime: Date.now(),
+  ...extra,
+});
+
+const cs = (origin: number, ts: number, instructions: unknown[]) => ({ origin, timestamp: ts, instructions: instructions as never });
+
+describe('LocalDatabase.integrate', () => {
+  it('skips duplicate items, rebases local changesets and acknowledges them', async () => {
+    const db = await open();
+    await db.write([{ op: 'create', type: 'Customer', values: { _id: 'c', name: 'local', tier: 1 }, explicit: ['_id', 'name', 'tier'], mode: 'never' }]);
+    await db.identify(7, 'salt');
+    const foreign = dl(
+      [
+        { kind: 'changeset', serverVersion: 1, clientVersion: 0, changeset: cs(9, 1, [{ op: 'CreateObject', type: 'Customer', pk: 'd' }, { op: 'Set', type: 'Customer', pk: 'd', path: ['tier'], value: 5 }]) },
+        { kind: 'changeset', serverVersion: 2, clientVersion: 0, changeset: cs(9, 2, [{ op: 'AddInteger', type: 'Customer', pk: 'd', path: ['tier'], value: 1 }]) },
+      ],
+      { serverVersion: 2, clientVersion: 0 },
+    );
+    await db.integrate([foreign], 2);
+    // The same download again (a resend): nothing is applied twice.
+    const r = await db.integrate([foreign], 2);
+    expect(r.changes).toEqual([]);
+    const [d] = await db.read([['Customer', pkKey('d')]]);
+    expect(d!.record!.tier).toBe(6);
+    const up = await db.pendingUploads(0, 10);
+    expect(up.base).toBe(2);
+    expect(up.entries.map((e) => [e.clientVersion, e.changeset.origin])).toEqual([[1, 7]]);
+    // The server acknowledges client version 1.
+    await db.integrate([dl([], { serverVersion: 3, clientVersion: 1 })], 3);
+    expect((await db.pendingUploads(0, 10)).entries).toEqual([]);
+    expect((await db.meta()).serverVersion).toBe(3);
+    db.close();
+  });
+
+  it('merges an object entering the view with local changes, and erases a leaving one without history', async () => {
+    const db = await open();
+    await db.identify(7, 'salt');
+    // Offline, this client created x and incremented its tier.
+    await db.write([{ op: 'instr', instr: toStorable({ op: 'CreateObject', type: 'Customer', pk: 'x' } as never) }]);
+    await db.write([{ op: 'instr', instr: { op: 'AddInteger', type: 'Customer', pk: 'x', path: ['tier'], value: 2 } }]);
+    // The server's private "enter" row: x with its state written as defaults; y too.
+    const enter = cs(1, 1, [
+      { op: 'CreateObject', type: 'Customer', pk: 'x' },
+      { op: 'Set', type: 'Customer', pk: 'x', path: ['name'], value: 'server', default: true },
+      { op: 'Set', type: 'Customer', pk: 'x', path: ['tier'], value: 10, default: true },
+      { op: 'CreateObject', type: 'Customer', pk: 'y' },
+      { op: 'Set', type: 'Customer', pk: 'y', path: ['name'], value: 'y', default: true },
+    ]);
+    await db.integrate([dl([{ kind: 'changeset', serverVersion: 1, clientVersion: 0, changeset: enter }], { serverVersion: 1, clientVersion: 0 })], 1);
+    const [x] = await db.read([['Customer', pkKey('x')]]);
+    expect(x!.record).toMatchObject({ name: 'server', tier: 12 });
+    const historyBefore = (await db.pendingUploads(0, 10)).entries.length;
+    const leave = cs(1, 2, [{ op: 'EraseObject', type: 'Customer', pk: 'y' }]);
+    await db.integrate([dl([{ kind: 'changeset', serverVersion: 2, clientVersion: 0, changeset: leave }], { serverVersion: 2, clientVersion: 0 })], 2);
+    expect((await db.read([['Customer', pkKey('y')]]))[0]!.record).toBeUndefined();
+    expect((await db.pendingUploads(0, 10)).entries.length).toBe(historyBefore);
+    db.close();
+  });
+
+  it('applies held bootstrap batches together with the last one', async () => {
+    const db = await open();
+    const mk = (id: string, v: number) => ({
+      kind: 'changeset' as const,
+      serverVersion: v,
+      clientVersion: 0,
+      changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['name'], value: id, default: true }]),
+    });
+    await db.holdBatch(1, 'ignored-by-this-test');
+    expect((await db.heldBatches()).length).toBe(1);
+    await db.integrate([dl([mk('a', 1)], { serverVersion: 1, clientVersion: 0 }, { batch: 'more', queryVersion: 1 }), dl([mk('b', 2)], { serverVersion: 2, clientVersion: 0 }, { queryVersion: 1 })], 2);
+    expect((await db.heldBatches()).length).toBe(0);
+    expect((await db.read([['Customer', 'sa'], ['Customer', 'sb']])).map((c) => c.record?.name)).toEqual(['a', 'b']);
+    db.close();
+  });
+
+  it('refuses a download that acknowledges changesets this database never wrote, applying nothing', async () => {
+    const db = await open();
+    const bad = dl([{ kind: 'changeset', serverVersion: 1, clientVersion: 0, changeset: cs(9, 1, [{ op: 'CreateObject', type: 'Customer', pk: 'z' }]) }], { serverVersion: 1, clientVersion: 3 });
+    await expect(db.integrate([bad], 1)).rejects.toMatchObject({ code: 'bad_cursor' });
+    expect((await db.read([['Customer', 'sz']]))[0]!.record).toBeUndefined();
+    expect((await db.meta()).serverVersion).toBe(0);
+    db.close();
+  });
+});
+
+describe('storage errors', () => {
+  it('map IndexedDB failures to typed codes', async () => {
+    const { storageError } = await import('./store.ts');
+    expect(storageError({ name: 'QuotaExceededError', message: 'full' }).code).toBe('quota_exceeded');
+    expect(storageError({ name: 'AbortError', inner: { name: 'QuotaExceededError', message: 'full' } }).code).toBe('quota_exceeded');
+    expect(storageError({ name: 'DatabaseClosedError', message: 'closed' }).code).toBe('database_closed');
+    expect(storageError(new Error('boom')).code).toBe('internal');
+  });
+});

@@ -1,0 +1,455 @@
+import { applyChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
+import { rebase } from '../merge/index.ts';
+import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
+import { OutpostError, type Download } from '../protocol/index.ts';
+import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from './api.ts';
+import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from './codec.ts';
+import { IndexLayout } from './index-keys.ts';
+import type { ObjectChange } from './live.ts';
+import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type IndexedDbEnv, type ObjectRow, type SubscriptionRow, type SyncMeta } from './store.ts';
+import { applyOps, touchedKey } from './writes.ts';
+
+/*
+ * The worker's database operations, each one IndexedDB transaction: a local write (objects +
+ * history append, strict durability), the integration of downloads (objects + rebased history +
+ * cursor), identity, uploads, subscription sets. Every tab's worker runs these against the same
+ * IndexedDB database; IndexedDB serializes the read-write transactions, so each one reads the
+ * state it changes inside itself (never from a tab-local cache).
+ */
+
+export interface UploadBatch {
+  readonly base: number;
+  readonly entries: { readonly clientVersion: number; readonly changeset: Changeset }[];
+}
+
+export interface IntegrationResult {
+  readonly changes: ObjectChange[];
+  readonly meta: SyncMeta;
+  /** True when more than a few objects changed (others should re-run rather than re-read). */
+  readonly large: boolean;
+}
+
+const key2 = (type: string, key: string) => type + '\u0000' + key;
+
+export class LocalDatabase {
+  readonly storage: Storage;
+  readonly schema: Schema;
+  readonly layout: IndexLayout;
+  readonly clock = new HybridClock();
+  private readonly schemaJson: string;
+  /** Decoded history instructions by client version, reused while the stored text is unchanged. */
+  private readonly decoded = new Map<number, { ops: string; instructions: readonly Instruction[] }>();
+
+  private constructor(storage: Storage, schema: Schema) {
+    this.storage = storage;
+    this.schema = schema;
+    this.layout = new IndexLayout(schema);
+    this.schemaJson = JSON.stringify(schema.toJSON());
+  }
+
+  /** Opens (creating or migrating) the database; `created` tells whether it was new. */
+  static async open(name: string, schemaInput: readonly ObjectSchemaInput[], env?: IndexedDbEnv): Promise<{ db: LocalDatabase; created: boolean; meta: SyncMeta }> {
+    const schema = parseSchema(schemaInput);
+    const storage = new Storage(name, env);
+    await storage.open();
+    const db = new LocalDatabase(storage, schema);
+    try {
+      const { created, meta } = await db.init();
+      db.clock.observe(meta.hlc);
+      return { db, created, meta };
+    } catch (err) {
+      storage.close();
+      throw storageError(err);
+    }
+  }
+
+  get dexie() {
+    return this.storage.db;
+  }
+
+  close(): void {
+    this.storage.close();
+  }
+
+  private async init(): Promise<{ created: boolean; meta: SyncMeta }> {
+    const d = this.storage.db;
+    return d.transaction('rw', d.meta, d.objects, async () => {
+      const existing = (await d.meta.get('sync')) as SyncMeta | undefined;
+      const indexLayout = this.layout.fingerprint();
+      if (!existing) {
+        const meta: SyncMeta = {
+          key: 'sync',
+          dbId: randomId(),
+          createdAt: Date.now(),
+          fileIdent: null,
+          salt: null,
+          serverVersion: 0,
+          ackedClientVersion: 0,
+          nextClientVersion: 1,
+          hlc: 0,
+          latestServerVersion: 0,
+          schema: this.schemaJson,
+          indexLayout,
+        };
+        await d.meta.put(meta);
+        return { created: true, meta };
+      }
+      if (existing.schema === this.schemaJson && existing.indexLayout === indexLayout) return { created: false, meta: existing };
+      // The app's schema changed since this database was written: give every stored object the
+      // fields of the new schema (new ones at their zero value) and fresh index entries.
+      await d.objects.toCollection().modify((row: ObjectRow) => {
+        const t = this.schema.get(row.t);
+        if (!t) return;
+        const old = recordFromStorable(row.r);
+        const rec = newRecord();
+        for (const [name, prop] of t.properties) rec[name] = old[name] !== undefined ? old[name]! : zeroValue(prop);
+        (row as { r: unknown }).r = recordToStorable(rec);
+        (row as { ix: unknown }).ix = this.layout.entries(row.t, rec);
+      });
+      const meta = { ...existing, schema: this.schemaJson, indexLayout };
+      await d.meta.put(meta);
+      return { created: false, meta };
+    });
+  }
+
+  async meta(): Promise<SyncMeta> {
+    return (await this.storage.db.meta.get('sync')) as SyncMeta;
+  }
+
+  private changesetOf(r: HistoryRow): Changeset {
+    let d = this.decoded.get(r.v);
+    if (!d || d.ops !== r.ops) {
+      d = { ops: r.ops, instructions: instructionsFromJson(r.ops) };
+      this.decoded.set(r.v, d);
+    }
+    return { origin: r.origin, timestamp: r.ts, instructions: d.instructions };
+  }
+
+  private historyRow(v: number, c: Changeset): HistoryRow {
+    const ops = instructionsToJson(c.instructions);
+    this.decoded.set(v, { ops, instructions: c.instructions });
+    return { v, origin: c.origin, ts: c.timestamp, ops };
+  }
+
+  private forget(upTo: number): void {
+    for (const v of this.decoded.keys()) if (v <= upTo) this.decoded.delete(v);
+  }
+
+  row(type: string, rec: ObjectRecord): ObjectRow {
+    const t = this.schema.require(type);
+    const k = pkKey(rec[t.primaryKey!] as PrimaryKey);
+    return { id: rowId(type, k), t: type, k, r: recordToStorable(rec), ix: this.layout.entries(type, rec) };
+  }
+
+  // ---- local writes -------------------------------------------------------------------------
+
+  /** One write transaction: translate and apply the operations, store the objects, append the changeset. */
+  async write(ops: readonly WireOp[]): Promise<{ clientVersion: number | null; changes: ObjectChange[]; meta: SyncMeta | null }> {
+    const d = this.storage.strict;
+    try {
+      return await d.transaction('rw', d.objects, d.history, d.meta, async () => {
+        const meta = (await d.meta.get('sync')) as SyncMeta;
+        const keys = new Map<string, [string, string]>();
+        for (const op of ops) {
+          const k = touchedKey(op, this.schema);
+          if (k) {
+            const rk: [string, string] = [k.type, pkKey(k.pk)];
+            keys.set(key2(rk[0], rk[1]), rk);
+          }
+        }
+        const list = [...keys.values()];
+        const rows = await getRows(d.objects, list.map(([t, k]) => rowId(t, k)));
+        const state = new ObjectState(this.schema);
+        const before = new Map<string, ObjectRecord | undefined>();
+        rows.forEach((r, i) => {
+          const [t, k] = list[i]!;
+          if (r) {
+            state.put(t, k, recordFromStorable(r.r));
+            before.set(key2(t, k), recordFromStorable(r.r));
+          } else before.set(key2(t, k), undefined);
+        });
+        const instructions = applyOps(this.schema, state, ops);
+        if (instructions.length === 0) return { clientVersion: null, changes: [], meta: null };
+        this.clock.observe(meta.hlc);
+        const changeset: Changeset = { origin: meta.fileIdent ?? 0, timestamp: this.clock.tick(), instructions };
+        const changes: ObjectChange[] = [];
+        const puts: ObjectRow[] = [];
+        const dels: string[] = [];
+        for (const [t, k] of list) {
+          const rec = state.getByKey(t, k);
+          const was = before.get(key2(t, k));
+          if (rec) puts.push(this.row(t, rec));
+          else if (was) dels.push(rowId(t, k));
+          if (rec || was) changes.push({ type: t, key: k, record: rec });
+        }
+        if (puts.length) await d.objects.bulkPut(puts);
+        if (dels.length) await d.objects.bulkDelete(dels);
+        const v = meta.nextClientVersion;
+        await d.history.add(this.historyRow(v, changeset));
+        const next: SyncMeta = { ...meta, nextClientVersion: v + 1, hlc: this.clock.current };
+        await d.meta.put(next);
+        return { clientVersion: v, changes, meta: next };
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** The current records of some objects (after another tab committed them). */
+  async read(keys: readonly [string, string][]): Promise<ObjectChange[]> {
+    const rows = await this.storage.db.objects.bulkGet(keys.map(([t, k]) => rowId(t, k)));
+    return rows.map((r, i) => ({ type: keys[i]![0], key: keys[i]![1], record: r ? recordFromStorable(r.r) : undefined }));
+  }
+
+  // ---- sync -----------------------------------------------------------------------------------
+
+  progress(meta: SyncMeta, extra: { downloaded?: number; downloadable?: number } = {}): SyncProgress {
+    const last = meta.nextClientVersion - 1;
+    return {
+      pendingUploads: Math.max(0, last - meta.ackedClientVersion),
+      lastClientVersion: last,
+      acknowledgedClientVersion: meta.ackedClientVersion,
+      serverVersion: meta.serverVersion,
+      latestServerVersion: Math.max(meta.latestServerVersion, meta.serverVersion),
+      downloaded: extra.downloaded ?? meta.serverVersion,
+      downloadable: extra.downloadable ?? Math.max(meta.latestServerVersion, meta.serverVersion),
+    };
+  }
+
+  /** Takes the file ident the server allocated; local changesets written before it get it as origin. */
+  async identify(fileIdent: number, salt: string): Promise<SyncMeta> {
+    const d = this.storage.db;
+    return d.transaction('rw', d.meta, d.history, async () => {
+      const meta = (await d.meta.get('sync')) as SyncMeta;
+      if (meta.fileIdent !== null) return meta;
+      await d.history.toCollection().modify((row: HistoryRow) => {
+        if (row.origin === 0) (row as { origin: number }).origin = fileIdent;
+      });
+      const next: SyncMeta = { ...meta, fileIdent, salt };
+      await d.meta.put(next);
+      return next;
+    });
+  }
+
+  /** Local changesets after `after` (and past the acknowledged cursor), rebased onto the download cursor. */
+  async pendingUploads(after: number, maxCount: number): Promise<UploadBatch> {
+    const d = this.storage.db;
+    return d.transaction('r', d.meta, d.history, async () => {
+      const meta = (await d.meta.get('sync')) as SyncMeta;
+      const from = Math.max(after, meta.ackedClientVersion);
+      const rows = await d.history.where('v').above(from).limit(maxCount).toArray();
+      return { base: meta.serverVersion, entries: rows.map((r) => ({ clientVersion: r.v, changeset: this.changesetOf(r) })) };
+    });
+  }
+
+  async holdBatch(queryVersion: number, frame: string): Promise<void> {
+    await this.storage.db.batches.add({ queryVersion, frame });
+  }
+
+  async heldBatches(): Promise<BatchRow[]> {
+    return this.storage.db.batches.orderBy('id').toArray();
+  }
+
+  async clearBatches(): Promise<void> {
+    await this.storage.db.batches.clear();
+  }
+
+  /**
+   * Integrates downloads (held bootstrap batches and the message that completed them) in one
+   * transaction: the algorithm of SimClient.receive over IndexedDB. Foreign changesets are
+   * transformed against the unacknowledged local ones (which come out rebased, ready to upload
+   * on the new cursor) and applied; nothing downloaded ever enters the local history.
+   */
+  async integrate(downloads: readonly Download[], latestServerVersion: number): Promise<IntegrationResult> {
+    const d = this.storage.db;
+    try {
+      return await d.transaction('rw', [d.meta, d.history, d.objects, d.batches], async () => {
+        const meta = (await d.meta.get('sync')) as SyncMeta;
+        let local = (await d.history.where('v').above(meta.ackedClientVersion).toArray()).map((r) => ({
+          v: r.v,
+          cs: this.changesetOf(r),
+          dirty: false,
+        }));
+        let server = meta.serverVersion;
+        let acked = meta.ackedClientVersion;
+        this.clock.observe(meta.hlc);
+        const state = new ObjectState(this.schema);
+        const before = new Map<string, { t: string; k: string; rec: ObjectRecord | undefined }>();
+
+        const load = async (keys: [string, string][]): Promise<void> => {
+          const missing = keys.filter(([t, k]) => !before.has(key2(t, k)));
+          if (missing.length === 0) return;
+          const unique = [...new Map(missing.map((x) => [key2(x[0], x[1]), x])).values()];
+          const rows = await getRows(d.objects, unique.map(([t, k]) => rowId(t, k)));
+          rows.forEach((r, i) => {
+            const [t, k] = unique[i]!;
+            const rec = r ? recordFromStorable(r.r) : undefined;
+            before.set(key2(t, k), { t, k, rec: rec ? recordFromStorable(r!.r) : undefined });
+            if (rec) state.put(t, k, rec);
+          });
+        };
+        const ack = (upTo: number): void => {
+          if (upTo <= acked) return;
+          acked = upTo;
+          local = local.filter((l) => l.v > acked);
+        };
+        const keysOf = (instrs: readonly Instruction[]): [string, string][] =>
+          instrs.filter((i) => i.op !== 'AddType' && i.op !== 'AddField').map((i) => [i.type, pkKey((i as { pk: PrimaryKey }).pk)]);
+
+        // Load everything the downloads name up front (one read), the rest lazily.
+        const upfront: [string, string][] = [];
+        for (const m of downloads) for (const item of m.items) upfront.push(...keysOf(item.changeset.instructions));
+        await load(upfront);
+
+        for (const m of downloads) {
+          for (const item of m.items) {
+            // Objects entering or leaving this session's view come as changesets too (private
+            // rows that create the object with its state, or erase it here only): one path.
+            if (item.serverVersion <= server) continue; // a duplicate
+            ack(item.clientVersion);
+            this.clock.observe(item.changeset.timestamp);
+            // The local schema is fixed: schema instructions (development mode) are not applied here.
+            const incoming: Changeset = {
+              ...item.changeset,
+              instructions: item.changeset.instructions.filter((i) => i.op !== 'AddType' && i.op !== 'AddField'),
+            };
+            const r = rebase(incoming, local.map((l) => l.cs));
+            await load(keysOf(r.changeset.instructions));
+            applyChangeset(state, r.changeset);
+            r.concurrent.forEach((c, k) => {
+              if (c !== local[k]!.cs) {
+                local[k]!.cs = c;
+                local[k]!.dirty = true;
+              }
+            });
+            server = item.serverVersion;
+          }
+          if (m.cursor.serverVersion > server) server = m.cursor.serverVersion;
+          if (m.cursor.clientVersion > meta.nextClientVersion - 1) {
+            // The server acknowledges changesets this database never wrote: it is another
+            // database's history (or this one was restored from an older copy). Nothing is applied.
+            throw new OutpostError('bad_cursor', `the server acknowledges client version ${m.cursor.clientVersion}, but this database wrote only ${meta.nextClientVersion - 1}`);
+          }
+          ack(m.cursor.clientVersion);
+        }
+
+        const changes: ObjectChange[] = [];
+        const puts: ObjectRow[] = [];
+        const dels: string[] = [];
+        for (const { t, k, rec: was } of before.values()) {
+          const rec = state.getByKey(t, k);
+          if (!rec && !was) continue;
+          if (rec && was && valuesEqual(rec, was)) continue;
+          if (rec) puts.push(this.row(t, rec));
+          else dels.push(rowId(t, k));
+          changes.push({ type: t, key: k, record: rec });
+        }
+        if (puts.length) await d.objects.bulkPut(puts);
+        if (dels.length) await d.objects.bulkDelete(dels);
+        if (acked > meta.ackedClientVersion) await d.history.where('v').belowOrEqual(acked).delete();
+        const dirty = local.filter((l) => l.dirty);
+        if (dirty.length) await d.history.bulkPut(dirty.map((l) => this.historyRow(l.v, l.cs)));
+        this.forget(acked);
+        await d.batches.clear();
+        const next: SyncMeta = {
+          ...meta,
+          serverVersion: server,
+          ackedClientVersion: acked,
+          hlc: this.clock.current,
+          latestServerVersion: Math.max(meta.latestServerVersion, latestServerVersion, server),
+        };
+        await d.meta.put(next);
+        return { changes, meta: next, large: changes.length > 200 };
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  // ---- subscriptions ------------------------------------------------------------------------
+
+  async subscriptionSets(): Promise<SubscriptionSetInfo[]> {
+    const rows = await this.storage.db.subs.orderBy('version').toArray();
+    return rows.map(toInfo);
+  }
+
+  /** The set a session should announce: the latest one that was not rejected. */
+  async activeSet(): Promise<SubscriptionSetInfo> {
+    const rows = await this.storage.db.subs.orderBy('version').reverse().toArray();
+    const row = rows.find((r) => r.state !== 'error');
+    return row ? toInfo(row) : { version: 0, state: 'complete', queries: [] };
+  }
+
+  /** Applies mutations to the latest set; a new version only when the queries changed. */
+  async mutateSubscriptions(mutations: readonly SubscriptionMutation[]): Promise<{ set: SubscriptionSetInfo; changed: boolean }> {
+    const d = this.storage.db;
+    return d.transaction('rw', d.subs, async () => {
+      const rows = await d.subs.orderBy('version').reverse().toArray();
+      const base = rows.find((r) => r.state !== 'error');
+      const maxVersion = rows[0]?.version ?? 0;
+      let queries: StoredSubscription[] = [...(base?.queries ?? [])];
+      const now = Date.now();
+      for (const m of mutations) {
+        switch (m.op) {
+          case 'add': {
+            const same = (q: StoredSubscription) => q.objectType === m.sub.objectType && q.query === m.sub.query && storableEqual(q.args, m.sub.args);
+            if (m.sub.name !== undefined) {
+              const i = queries.findIndex((q) => q.name === m.sub.name);
+              if (i >= 0) {
+                if (same(queries[i]!)) break;
+                if (!m.updateExisting) {
+                  throw new OutpostError('bad_query', `a subscription named "${m.sub.name}" already exists with another query`, { name: m.sub.name });
+                }
+                queries[i] = { ...m.sub, createdAt: queries[i]!.createdAt };
+                break;
+              }
+            } else if (queries.some((q) => q.name === undefined && same(q))) break;
+            queries.push({ ...m.sub, createdAt: now });
+            break;
+          }
+          case 'removeByName':
+            queries = queries.filter((q) => q.name !== m.name);
+            break;
+          case 'remove':
+            queries = queries.filter((q) => !(q.objectType === m.objectType && q.query === m.query && storableEqual(q.args, m.args)));
+            break;
+          case 'removeByType':
+            queries = queries.filter((q) => q.objectType !== m.objectType);
+            break;
+          case 'removeAll':
+            queries = [];
+            break;
+        }
+      }
+      if (base && storableEqual(base.queries, queries)) return { set: toInfo(base), changed: false };
+      if (!base && queries.length === 0) return { set: { version: 0, state: 'complete' as const, queries: [] }, changed: false };
+      const row: SubscriptionRow = { version: maxVersion + 1, state: 'pending', queries, updatedAt: now };
+      await d.subs.put(row);
+      return { set: toInfo(row), changed: true };
+    });
+  }
+
+  /** Moves a set to a new state; a completed set supersedes the older ones. */
+  async setSubscriptionState(version: number, state: SubscriptionState, error?: WireError): Promise<boolean> {
+    const d = this.storage.db;
+    return d.transaction('rw', d.subs, async () => {
+      const row = await d.subs.get(version);
+      if (!row || row.state === state || row.state === 'error' || row.state === 'superseded' || row.state === 'complete') return false;
+      await d.subs.put({ ...row, state, ...(error ? { error } : {}), updatedAt: Date.now() });
+      if (state === 'complete') {
+        const older = await d.subs.where('version').below(version).toArray();
+        for (const o of older) if (o.state !== 'error' && o.state !== 'superseded') await d.subs.put({ ...o, state: 'superseded', updatedAt: Date.now() });
+        // Keep the history of sets short: the last few superseded or rejected ones are enough.
+        const stale = (await d.subs.where('version').below(version).toArray()).filter((o) => o.state === 'superseded' || o.state === 'error');
+        if (stale.length > 5) await d.subs.bulkDelete(stale.slice(0, stale.length - 5).map((o) => o.version));
+      }
+      return true;
+    });
+  }
+}
+
+function toInfo(r: SubscriptionRow): SubscriptionSetInfo {
+  return { version: r.version, state: r.state, queries: r.queries, ...(r.error ? { error: r.error } : {}) };
+}
+
+export type { HistoryRow };

@@ -1,0 +1,568 @@
+import type { Changeset } from '../changeset/index.ts';
+import type { ObjectSchemaInput } from '../model/index.ts';
+import {
+  encodeMessage,
+  LIMITS,
+  OutpostError,
+  parseServerMessage,
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type Download,
+  type ErrorMessage,
+  type Subscription,
+} from '../protocol/index.ts';
+import type { AuthBridge, ConnectionState, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, SyncTimings } from './api.ts';
+import { Backoff } from './backoff.ts';
+import { fromStorable, toStorable } from './codec.ts';
+import type { IntegrationResult, LocalDatabase } from './local-db.ts';
+import type { SocketFactory, SocketLike } from './transport.ts';
+
+/*
+ * The sync session: one WebSocket to the server, held by one worker at a time (the tab that owns
+ * the sync lock). It is SimClient (src/sim/client.ts) speaking the wire protocol with its state in
+ * IndexedDB: BIND / IDENT, UPLOAD of everything past the acknowledged cursor (each changeset once
+ * per connection, with `base` = the download cursor it is rebased on), DOWNLOAD integrated against
+ * the unacknowledged local changesets, bootstrap batches held until the last one, MARK, PING, and
+ * REFRESH before the access token expires. Incoming messages are handled strictly in order on one
+ * promise chain; a new connection starts a new generation and drops whatever the old one queued.
+ */
+
+export const DEFAULT_TIMINGS: Required<SyncTimings> = {
+  pingIntervalMs: LIMITS.pingIntervalMs,
+  pongTimeoutMs: LIMITS.pongTimeoutMs,
+  initialBackoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  refreshBeforeExpiryMs: 60_000,
+};
+
+export interface SessionEvents {
+  connection(state: ConnectionState): void;
+  integrated(result: IntegrationResult): void;
+  progress(progress: SyncProgress): void;
+  identity(fileIdent: number): void;
+  subscriptions(): void;
+  error(error: SyncErrorInfo): void;
+}
+
+export interface SessionOptions {
+  readonly db: LocalDatabase;
+  readonly url: string;
+  readonly schema: readonly ObjectSchemaInput[];
+  readonly auth: AuthBridge;
+  readonly sockets: SocketFactory;
+  readonly timings?: SyncTimings;
+  readonly random?: () => number;
+  readonly events: SessionEvents;
+}
+
+const OPEN = 1;
+const STOP_ACTIONS = new Set(['fatal', 'client_reset', 'client_reset_no_recovery', 'log_out']);
+const AUTH_FAILURES = new Set(['unauthorized', 'invalid_credentials', 'refresh_token_reused']);
+
+interface MarkWaiter {
+  resolve(): void;
+  reject(err: OutpostError): void;
+}
+
+export class SyncSession {
+  private readonly db: LocalDatabase;
+  private readonly timings: Required<SyncTimings>;
+  private readonly random: () => number;
+  private readonly backoff: Backoff;
+  private socket: SocketLike | undefined;
+  private gen = 0;
+  private state: ConnectionState = 'disconnected';
+  private queue: Promise<void> = Promise.resolve();
+  private paused = false;
+  private closed = false;
+  private stopped = false;
+  private identSent = false;
+  private uploadedUpTo = 0;
+  private sentSubVersion = 0;
+  private markSeq = 0;
+  private readonly sentMarks = new Map<number, { subVersion: number; waiters: MarkWaiter[] }>();
+  private unsentWaiters: MarkWaiter[] = [];
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private tokenExpiresAt = 0;
+  private forceRefresh = false;
+  private lastForcedRefresh = 0;
+  private lastRtt: number | undefined;
+  private downloadProgress: { downloaded?: number; downloadable?: number } = {};
+
+  constructor(private readonly options: SessionOptions) {
+    this.db = options.db;
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.random = options.random ?? Math.random;
+    this.backoff = new Backoff(this.timings.initialBackoffMs, this.timings.maxBackoffMs, this.random);
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  // ---- public controls ------------------------------------------------------------------------
+
+  pause(): void {
+    if (this.closed) return;
+    this.paused = true;
+    this.teardown();
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (this.closed) return;
+    this.paused = false;
+    this.stopped = false;
+    this.backoff.reset();
+    if (!this.socket) {
+      clearTimeout(this.reconnectTimer);
+      void this.connect();
+    }
+  }
+
+  /** The network came back: retry at once and restart the backoff. */
+  online(): void {
+    if (this.closed || this.paused || this.stopped || this.socket) return;
+    this.backoff.reset();
+    clearTimeout(this.reconnectTimer);
+    void this.connect();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.send({ t: 'UNBIND' });
+    this.teardown();
+    const err = new OutpostError('database_closed', 'the database was closed');
+    for (const w of this.allWaiters()) w.reject(err);
+    this.sentMarks.clear();
+    this.unsentWaiters = [];
+    this.setState('disconnected');
+  }
+
+  /** A local write committed (in this tab or another): upload it. */
+  localWrite(): void {
+    const gen = this.gen;
+    this.enqueue(gen, () => this.uploadPending());
+  }
+
+  /** The subscription sets changed: announce a newer one to the server. */
+  subscriptionsChanged(): void {
+    const gen = this.gen;
+    this.enqueue(gen, () => this.sendNewSubscriptions());
+  }
+
+  /** Resolves when everything the server had when the MARK reached it has been integrated. */
+  waitForDownload(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const w = { resolve, reject };
+      if (this.closed) return reject(new OutpostError('database_closed', 'the database was closed'));
+      if (this.identSent && this.socket?.readyState === OPEN) this.sendMark([w]);
+      else this.unsentWaiters.push(w);
+    });
+  }
+
+  // ---- connection -----------------------------------------------------------------------------
+
+  private setState(s: ConnectionState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.options.events.connection(s);
+  }
+
+  private send(m: ClientMessage): boolean {
+    const ws = this.socket;
+    if (!ws || ws.readyState !== OPEN) return false;
+    ws.send(encodeMessage(m));
+    return true;
+  }
+
+  private enqueue(gen: number, task: () => Promise<void> | void): void {
+    this.queue = this.queue.then(async () => {
+      if (gen !== this.gen || this.closed) return;
+      try {
+        await task();
+      } catch (err) {
+        if (gen !== this.gen) return;
+        const e = err instanceof OutpostError ? err : new OutpostError('internal', (err as Error)?.message ?? String(err));
+        this.options.events.error({ code: e.code, message: e.message, action: 'retry' });
+        this.drop(`fault:${e.code}`);
+      }
+    });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.paused || this.closed || this.stopped || this.socket) return;
+    const gen = ++this.gen;
+    clearTimeout(this.reconnectTimer);
+    this.setState('connecting');
+    const force = this.forceRefresh;
+    this.forceRefresh = false;
+    if (force) this.lastForcedRefresh = Date.now();
+    let token: { token: string; expiresAt: number };
+    try {
+      const r = await this.options.auth.getAccessToken({ minValidityMs: force ? Number.MAX_SAFE_INTEGER : 30_000 });
+      if (!r.ok) {
+        if (gen !== this.gen) return;
+        if (AUTH_FAILURES.has(r.error.code)) {
+          this.options.events.error({ ...r.error, action: 'log_out' });
+          this.stopped = true;
+          this.setState('disconnected');
+          return;
+        }
+        return this.scheduleReconnect(`auth:${r.error.code}`);
+      }
+      token = r.value;
+    } catch (err) {
+      if (gen !== this.gen) return;
+      return this.scheduleReconnect(`auth:${(err as Error)?.message}`);
+    }
+    if (gen !== this.gen || this.paused || this.closed || this.stopped) return;
+    this.tokenExpiresAt = token.expiresAt;
+    let ws: SocketLike;
+    try {
+      ws = this.options.sockets(this.options.url, token.token);
+    } catch (err) {
+      this.options.events.error({ code: 'connection_lost', message: (err as Error).message, action: 'retry' });
+      return this.scheduleReconnect('socket');
+    }
+    this.socket = ws;
+    let opened = false;
+    ws.onopen = () => {
+      if (gen !== this.gen) return;
+      opened = true;
+      this.enqueue(gen, () => this.onOpen());
+    };
+    ws.onmessage = (ev) => {
+      if (gen !== this.gen) return;
+      const text = typeof ev.data === 'string' ? ev.data : String(ev.data);
+      this.enqueue(gen, () => this.onFrame(text));
+    };
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (gen !== this.gen) return;
+      // A refused upgrade (expired or revoked token) looks like a close before open in browsers:
+      // refresh the token before the next attempt, at most every 30 s.
+      if (!opened && Date.now() - this.lastForcedRefresh > 30_000) this.forceRefresh = true;
+      this.drop(opened ? `closed:${ev.code}` : 'connect_failed');
+    };
+  }
+
+  /** Ends the current connection (if any) and schedules the next attempt. */
+  private drop(cause: string, hintMs = 0, immediate = false): void {
+    this.teardown();
+    if (this.paused) return this.setState('paused');
+    if (this.closed || this.stopped) return this.setState('disconnected');
+    this.scheduleReconnect(cause, hintMs, immediate);
+  }
+
+  private teardown(): void {
+    this.gen++;
+    const ws = this.socket;
+    this.socket = undefined;
+    this.identSent = false;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    clearTimeout(this.refreshTimer);
+    clearTimeout(this.reconnectTimer);
+    this.pongTimer = undefined;
+    // Waiters whose MARK went out on this connection ask again on the next one.
+    for (const m of this.sentMarks.values()) this.unsentWaiters.push(...m.waiters);
+    this.sentMarks.clear();
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // Closing a socket still connecting makes some implementations (ws) report an error: ignore it.
+      ws.onerror = () => {};
+      try {
+        ws.close(1000, 'client closing');
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  private scheduleReconnect(cause: string, hintMs = 0, immediate = false): void {
+    this.setState('disconnected');
+    clearTimeout(this.reconnectTimer);
+    const delay = immediate ? 0 : this.backoff.next(cause, hintMs);
+    this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private async onOpen(): Promise<void> {
+    // A new connection restarts any bootstrap: batches held from the last one are resent.
+    await this.db.clearBatches();
+    this.uploadedUpTo = 0;
+    const meta = await this.db.meta();
+    this.send({
+      t: 'BIND',
+      protocolVersion: PROTOCOL_VERSION,
+      fileIdent: meta.fileIdent,
+      salt: meta.salt,
+      schema: this.options.schema as never,
+    });
+    this.setState('connected');
+    this.schedulePing();
+    this.scheduleRefresh();
+    if (meta.fileIdent !== null) await this.sendIdent();
+  }
+
+  // ---- messages -------------------------------------------------------------------------------
+
+  private async onFrame(text: string): Promise<void> {
+    let m;
+    try {
+      m = parseServerMessage(text);
+    } catch (err) {
+      const e = err as OutpostError;
+      this.options.events.error({ code: e.code ?? 'bad_message', message: `the server sent a frame the client cannot read: ${e.message}`, action: 'retry' });
+      return this.drop(`bad_message`);
+    }
+    switch (m.t) {
+      case 'IDENT': {
+        const meta = await this.db.identify(m.fileIdent, m.salt);
+        this.backoff.reset();
+        this.options.events.identity(meta.fileIdent!);
+        await this.sendIdent();
+        return;
+      }
+      case 'DOWNLOAD':
+        this.backoff.reset();
+        return this.onDownload(text, m);
+      case 'MARK':
+        return this.onMark(m.requestId);
+      case 'QUERY_ERROR':
+        if (await this.db.setSubscriptionState(m.version, 'error', { code: m.code, message: m.message, ...(m.index !== undefined ? { details: { index: m.index } } : {}) })) {
+          this.options.events.subscriptions();
+        }
+        return;
+      case 'ERROR':
+        return this.onError(m);
+      case 'PONG':
+        this.lastRtt = Math.max(0, Date.now() - m.timestamp);
+        clearTimeout(this.pongTimer);
+        this.pongTimer = undefined;
+        return;
+      case 'UNBOUND':
+        return this.drop('unbound');
+    }
+  }
+
+  private async sendIdent(): Promise<void> {
+    const meta = await this.db.meta();
+    const set = await this.db.activeSet();
+    this.send({
+      t: 'IDENT',
+      fileIdent: meta.fileIdent!,
+      salt: meta.salt!,
+      cursor: { serverVersion: meta.serverVersion, clientVersion: meta.ackedClientVersion },
+      subscriptions: { version: set.version, queries: wireQueries(set) },
+    });
+    this.identSent = true;
+    this.sentSubVersion = set.version;
+    await this.uploadPending();
+    // A MARK answered after IDENT means the server has bootstrapped (or rejected) the set it carried.
+    const waiters = this.unsentWaiters;
+    this.unsentWaiters = [];
+    if (waiters.length > 0 || (set.version > 0 && set.state !== 'complete')) this.sendMark(waiters);
+  }
+
+  private async sendNewSubscriptions(): Promise<void> {
+    if (!this.identSent) return;
+    const set = await this.db.activeSet();
+    if (set.version <= this.sentSubVersion) return;
+    this.send({ t: 'QUERY', version: set.version, queries: wireQueries(set) });
+    this.sentSubVersion = set.version;
+    this.sendMark([]);
+  }
+
+  private sendMark(waiters: MarkWaiter[]): void {
+    const requestId = ++this.markSeq;
+    this.sentMarks.set(requestId, { subVersion: this.sentSubVersion, waiters });
+    if (!this.send({ t: 'MARK', requestId })) {
+      this.sentMarks.delete(requestId);
+      this.unsentWaiters.push(...waiters);
+    }
+  }
+
+  private async onMark(requestId: number): Promise<void> {
+    const m = this.sentMarks.get(requestId);
+    if (!m) return;
+    this.sentMarks.delete(requestId);
+    let changed = false;
+    for (const s of await this.db.subscriptionSets()) {
+      if (s.version > m.subVersion) continue;
+      if (s.state === 'pending' || s.state === 'bootstrapping' || s.state === 'awaiting_mark') {
+        changed = (await this.db.setSubscriptionState(s.version, 'complete')) || changed;
+      }
+    }
+    if (changed) this.options.events.subscriptions();
+    for (const w of m.waiters) w.resolve();
+  }
+
+  private async onDownload(text: string, m: Download): Promise<void> {
+    if (m.batch === 'more') {
+      await this.db.holdBatch(m.queryVersion, text);
+      if (await this.db.setSubscriptionState(m.queryVersion, 'bootstrapping')) this.options.events.subscriptions();
+      return;
+    }
+    const held = await this.db.heldBatches();
+    const messages: Download[] = held.map((b) => parseServerMessage(b.frame) as Download);
+    messages.push(m);
+    const result = await this.db.integrate(messages, m.latestServerVersion);
+    if (m.progress) this.downloadProgress = { downloaded: m.progress.downloaded, downloadable: m.progress.downloadable };
+    this.options.events.integrated(result);
+    this.options.events.progress(this.db.progress(result.meta, this.downloadProgress));
+    // The last batch of a bootstrap: the set waits for a MARK before it is complete.
+    const versions = new Set(messages.map((x) => x.queryVersion));
+    let changed = false;
+    for (const s of await this.db.subscriptionSets()) {
+      if (versions.has(s.version) && (s.state === 'pending' || s.state === 'bootstrapping')) {
+        changed = (await this.db.setSubscriptionState(s.version, 'awaiting_mark')) || changed;
+      }
+    }
+    if (changed) {
+      this.options.events.subscriptions();
+      this.sendMark([]);
+    }
+  }
+
+  private async onError(m: ErrorMessage): Promise<void> {
+    const info: SyncErrorInfo = {
+      code: m.code,
+      message: m.message,
+      action: m.action,
+      ...(m.compensatingWrites
+        ? {
+            compensatingWrites: m.compensatingWrites.map((w) => ({
+              type: w.type,
+              pk: toStorable(w.pk),
+              reason: w.reason,
+              ...(w.clientVersion !== undefined ? { clientVersion: w.clientVersion } : {}),
+            })),
+          }
+        : {}),
+    };
+    if (m.action === 'none') {
+      this.options.events.error(info);
+      return;
+    }
+    if (m.action === 'refresh_token') {
+      this.forceRefresh = true;
+      // Reconnect at once the first time; a token that keeps failing backs off like any error.
+      const immediate = Date.now() - this.lastForcedRefresh > 10_000;
+      return this.drop(`error:${m.code}`, 0, immediate);
+    }
+    this.options.events.error(info);
+    if (STOP_ACTIONS.has(m.action)) {
+      this.stopped = true;
+      return this.drop(`error:${m.code}`);
+    }
+    return this.drop(`error:${m.code}`, m.backoffMs ?? 0);
+  }
+
+  // ---- uploads ----------------------------------------------------------------------------------
+
+  private async uploadPending(): Promise<void> {
+    if (!this.identSent) return;
+    for (;;) {
+      const batch = await this.db.pendingUploads(this.uploadedUpTo, LIMITS.maxUploadChangesets);
+      if (batch.entries.length === 0) return;
+      const changesets = batch.entries.map((e) => ({ clientVersion: e.clientVersion, base: batch.base, changeset: e.changeset }));
+      if (!this.sendUpload(changesets)) return;
+      this.uploadedUpTo = batch.entries[batch.entries.length - 1]!.clientVersion;
+      if (batch.entries.length < LIMITS.maxUploadChangesets) return;
+    }
+  }
+
+  /** Sends an UPLOAD, split so that every frame stays under the size limit. */
+  private sendUpload(changesets: { clientVersion: number; base: number; changeset: Changeset }[]): boolean {
+    const text = encodeMessage({ t: 'UPLOAD', changesets });
+    if (text.length <= LIMITS.maxFrameBytes / 2 || changesets.length === 1) {
+      if (text.length > LIMITS.maxFrameBytes) {
+        this.options.events.error({
+          code: 'frame_too_large',
+          message: `local changeset ${changesets[0]!.clientVersion} is too large to upload (${text.length} bytes); split large writes`,
+          action: 'fatal',
+        });
+        return false;
+      }
+      const ws = this.socket;
+      if (!ws || ws.readyState !== OPEN) return false;
+      ws.send(text);
+      return true;
+    }
+    const half = Math.ceil(changesets.length / 2);
+    return this.sendUpload(changesets.slice(0, half)) && this.sendUpload(changesets.slice(half));
+  }
+
+  // ---- timers -----------------------------------------------------------------------------------
+
+  private schedulePing(): void {
+    clearTimeout(this.pingTimer);
+    const delay = this.timings.pingIntervalMs * (0.9 + 0.2 * this.random());
+    const gen = this.gen;
+    this.pingTimer = setTimeout(() => {
+      if (gen !== this.gen) return;
+      this.send({ t: 'PING', timestamp: Date.now(), ...(this.lastRtt !== undefined ? { rtt: this.lastRtt } : {}) });
+      if (this.pongTimer === undefined) {
+        this.pongTimer = setTimeout(() => {
+          if (gen !== this.gen) return;
+          this.options.events.error({ code: 'timeout', message: 'the server did not answer PING in time; reconnecting', action: 'retry' });
+          this.drop('pong_timeout');
+        }, this.timings.pongTimeoutMs);
+      }
+      this.schedulePing();
+    }, delay);
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    if (!this.tokenExpiresAt) return;
+    const lead = this.timings.refreshBeforeExpiryMs;
+    const delay = Math.max(1000, this.tokenExpiresAt - lead - Date.now());
+    const gen = this.gen;
+    this.refreshTimer = setTimeout(async () => {
+      if (gen !== this.gen) return;
+      try {
+        const r = await this.options.auth.getAccessToken({ minValidityMs: lead + 5000 });
+        if (gen !== this.gen) return;
+        if (r.ok) {
+          this.tokenExpiresAt = r.value.expiresAt;
+          this.send({ t: 'REFRESH', token: r.value.token });
+          this.scheduleRefresh();
+          return;
+        }
+        if (AUTH_FAILURES.has(r.error.code)) {
+          this.options.events.error({ ...r.error, action: 'log_out' });
+          this.stopped = true;
+          return this.drop('auth');
+        }
+      } catch {
+        // fall through: try again shortly; the server says token_expired if it runs out
+      }
+      if (gen === this.gen) this.refreshTimer = setTimeout(() => this.scheduleRefresh(), 30_000);
+    }, delay);
+  }
+
+  private allWaiters(): MarkWaiter[] {
+    const out = [...this.unsentWaiters];
+    for (const m of this.sentMarks.values()) out.push(...m.waiters);
+    return out;
+  }
+}
+
+function wireQueries(set: SubscriptionSetInfo): Subscription[] {
+  return set.queries.map((q) => ({
+    ...(q.name !== undefined ? { name: q.name } : {}),
+    objectType: q.objectType,
+    query: q.query,
+    args: q.args.map((a) => fromStorable(a)),
+  }));
+}

@@ -1,0 +1,199 @@
+import Dexie, { type Table } from 'dexie';
+import { OutpostError } from '../protocol/index.ts';
+import type { Storable, StoredRecord } from './codec.ts';
+import type { IndexKey } from './index-keys.ts';
+import type { StoredSubscription, SubscriptionState, WireError } from './api.ts';
+
+/*
+ * The worker's IndexedDB database, one per app and user (`outpost:<appId>:<userId>`):
+ *
+ *   objects  id     every object: `type NUL pk-string`, stored record, index entries (*ix)
+ *   history  v      local changesets not yet acknowledged, in their current rebased form
+ *   meta     key    'sync': identity, cursors, clock, schema; one row, written with the data it describes
+ *   subs     version  subscription sets and their states
+ *   batches  ++id   bootstrap DOWNLOAD batches held until the last one arrives
+ *
+ * Two connections: `db` with the browser's default durability, and `strict`, used for the local
+ * write transaction (objects + history append) so that a write that resolved survives a crash.
+ * Downloads can be fetched again, so they do not pay for a flush.
+ */
+
+export const STORAGE_VERSION = 1;
+
+export interface ObjectRow {
+  /** `rowId(t, k)`: one string key (cheaper than a compound key for large batches). */
+  readonly id: string;
+  readonly t: string;
+  readonly k: string;
+  readonly r: StoredRecord;
+  readonly ix: [string, string, IndexKey][];
+}
+
+/** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (JSON, see codec.ts). */
+export interface HistoryRow {
+  readonly v: number;
+  readonly origin: number;
+  readonly ts: number;
+  readonly ops: string;
+}
+
+export interface SyncMeta {
+  readonly key: 'sync';
+  /** A random id of this database instance: a page that remembers another one knows it was evicted. */
+  readonly dbId: string;
+  readonly createdAt: number;
+  readonly fileIdent: number | null;
+  readonly salt: string | null;
+  /** The download cursor: last server version integrated, and own client version acknowledged as of it. */
+  readonly serverVersion: number;
+  readonly ackedClientVersion: number;
+  readonly nextClientVersion: number;
+  readonly hlc: number;
+  readonly latestServerVersion: number;
+  readonly schema: string;
+  readonly indexLayout: string;
+}
+
+export interface SubscriptionRow {
+  readonly version: number;
+  readonly state: SubscriptionState;
+  readonly queries: readonly StoredSubscription[];
+  readonly error?: WireError;
+  readonly updatedAt: number;
+}
+
+export interface BatchRow {
+  readonly id?: number;
+  readonly queryVersion: number;
+  /** The DOWNLOAD frame as received (parsed again when the last batch arrives). */
+  readonly frame: string;
+}
+
+export interface OutpostDexie extends Dexie {
+  objects: Table<ObjectRow, string>;
+  history: Table<HistoryRow, number>;
+  meta: Table<SyncMeta | ({ key: string } & Record<string, Storable>), string>;
+  subs: Table<SubscriptionRow, number>;
+  batches: Table<BatchRow, number>;
+}
+
+export interface IndexedDbEnv {
+  readonly indexedDB: IDBFactory;
+  readonly IDBKeyRange: typeof IDBKeyRange;
+}
+
+function define(name: string, env: IndexedDbEnv | undefined, durability: 'default' | 'strict'): OutpostDexie {
+  const db = new Dexie(name, {
+    ...(env ? { indexedDB: env.indexedDB, IDBKeyRange: env.IDBKeyRange } : {}),
+    chromeTransactionDurability: durability,
+    // Dexie's optimistic query cache serves liveQuery(); Outpost has its own live queries.
+    cache: 'disabled',
+  }) as OutpostDexie;
+  db.version(STORAGE_VERSION).stores({
+    objects: 'id, *ix',
+    history: 'v',
+    meta: 'key',
+    subs: 'version',
+    batches: '++id',
+  });
+  return db;
+}
+
+export class Storage {
+  readonly db: OutpostDexie;
+  readonly strict: OutpostDexie;
+  private closedHandlers: ((reason: WireError) => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    env?: IndexedDbEnv,
+  ) {
+    this.db = define(name, env, 'default');
+    this.strict = define(name, env, 'strict');
+    for (const d of [this.db, this.strict]) {
+      // A newer version of the storage opened in another tab: close so that it is not blocked.
+      d.on('versionchange', () => {
+        this.close();
+        for (const h of this.closedHandlers) {
+          h({ code: 'database_closed', message: 'the local database was upgraded by a newer version of the app in another tab; reload this page' });
+        }
+        return false;
+      });
+    }
+  }
+
+  onClosed(handler: (reason: WireError) => void): void {
+    this.closedHandlers.push(handler);
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.db.open();
+      await this.strict.open();
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+    this.strict.close();
+  }
+}
+
+/** Maps IndexedDB and Dexie failures to typed errors. */
+export function storageError(err: unknown): OutpostError {
+  if (err instanceof OutpostError) return err;
+  const e = err as { name?: string; message?: string; inner?: { name?: string; message?: string } };
+  const names = [e?.name, e?.inner?.name];
+  const message = e?.inner?.message ?? e?.message ?? String(err);
+  if (names.includes('QuotaExceededError')) return new OutpostError('quota_exceeded', `the browser refused to store more data: ${message}`);
+  if (names.includes('DatabaseClosedError') || names.includes('InvalidStateError')) {
+    return new OutpostError('database_closed', `the local database is closed: ${message}`);
+  }
+  return new OutpostError('internal', `local storage failed: ${message}`, { name: e?.name ?? 'Error' });
+}
+
+export function rowId(type: string, key: string): string {
+  return type + '\u0000' + key;
+}
+
+/** The id range of every object of a type. */
+export function typeBounds(type: string): [string, string] {
+  return [type + '\u0000', type + '\u0001'];
+}
+
+/**
+ * The rows of these ids (undefined where absent), in order. A large batch (an import, a
+ * bootstrap) first finds which ids exist from the keys alone: reading ten thousand absent ids one
+ * by one costs more than one key cursor over the type.
+ */
+export async function getRows(table: Table<ObjectRow, string>, ids: readonly string[]): Promise<(ObjectRow | undefined)[]> {
+  if (ids.length < 500) return table.bulkGet(ids as string[]);
+  const byType = new Map<string, string[]>();
+  for (const id of ids) {
+    const type = id.slice(0, id.indexOf('\u0000'));
+    let list = byType.get(type);
+    if (!list) byType.set(type, (list = []));
+    list.push(id);
+  }
+  const existing = new Set<string>();
+  for (const [type, list] of byType) {
+    const [lo, hi] = typeBounds(type);
+    const range = table.where('id').between(lo, hi, true, false);
+    const count = await range.count();
+    if (count === 0) continue;
+    if (count <= list.length * 4) for (const k of await range.primaryKeys()) existing.add(k);
+    else for (const id of list) existing.add(id);
+  }
+  const wanted = ids.filter((id) => existing.has(id));
+  const found = new Map<string, ObjectRow>();
+  if (wanted.length) (await table.bulkGet(wanted)).forEach((r) => r && found.set(r.id, r));
+  return ids.map((id) => found.get(id));
+}
+
+export function randomId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

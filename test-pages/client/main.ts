@@ -1,0 +1,75 @@
+import { App, Credentials, ObjectId, type Database, type User } from '../../src/client/index.ts';
+import { e2eSchema } from './schema.ts';
+
+/*
+ * The browser tests' page: the real client, its dedicated worker (Comlink) and IndexedDB. The
+ * tests drive it through `window.e2e`; the list of task titles is also rendered, so a screenshot
+ * of a failure shows the state.
+ */
+
+interface E2E {
+  app: App;
+  user: User | null;
+  db: Database | null;
+  titles: string[];
+  emissions: number;
+  open(): Promise<{ userId: string; dbName: string }>;
+  addTask(title: string, priority?: number): Promise<string>;
+  rename(id: string, title: string): Promise<void>;
+  query(priority: number): Promise<string[]>;
+  isLeader(): boolean;
+  connection(): string;
+  progress(): unknown;
+  waitForUpload(): Promise<void>;
+  waitForDownload(): Promise<void>;
+}
+
+const list = document.getElementById('tasks')!;
+const status = document.getElementById('status')!;
+
+const e2e: E2E = {
+  app: new App({ baseUrl: location.origin, appId: 'e2e' }),
+  user: null,
+  db: null,
+  titles: [],
+  emissions: 0,
+  async open() {
+    this.user = this.app.currentUser ?? (await this.app.logIn(Credentials.anonymous()));
+    this.db = await this.app.open({ schema: e2eSchema, sync: { user: this.user, timings: { initialBackoffMs: 100, maxBackoffMs: 2000 } } });
+    this.db.objects('Task').sorted('title').observe().subscribe((items) => {
+      this.titles = items.map((t) => t.title as string);
+      this.emissions++;
+      list.replaceChildren(...this.titles.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+    });
+    this.db.sync.connectionState$.subscribe((s) => (status.textContent = s));
+    return { userId: this.user.id, dbName: this.db.name };
+  },
+  async addTask(title, priority = 0) {
+    const t = await this.db!.write((tx) => tx.create('Task', { _id: new ObjectId(), title, priority }));
+    return (t._id as ObjectId).toHexString();
+  },
+  async rename(id, title) {
+    await this.db!.write((tx) => tx.update('Task', new ObjectId(id), { title }));
+  },
+  async query(priority) {
+    return (await this.db!.objects('Task').filtered('priority == $0', priority).sorted('title').toArray()).map((t) => t.title as string);
+  },
+  isLeader() {
+    return this.db!.sync.isLeader;
+  },
+  connection() {
+    return this.db!.sync.connectionState;
+  },
+  progress() {
+    return this.db!.sync.progress;
+  },
+  waitForUpload() {
+    return this.db!.sync.waitForUpload({ timeoutMs: 10_000 });
+  },
+  waitForDownload() {
+    return this.db!.sync.waitForDownload({ timeoutMs: 10_000 });
+  },
+};
+
+(window as unknown as { e2e: E2E }).e2e = e2e;
+status.textContent = 'ready';
