@@ -116,7 +116,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
 }
 
-async function main(): Promise<void> {
+/** The command-line entry point (bin/outpost-server.js and `tsx src/server/main.ts`). */
+export async function main(): Promise<void> {
   let server: RunningServer;
   try {
     server = await startServer({ argv: process.argv.slice(2), attachSync: attachSyncEngine });

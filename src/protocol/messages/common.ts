@@ -2,7 +2,6 @@ import * as v from 'valibot';
 import { decodeChangeset, decodeValue, encodeChangeset, encodeValue } from '../../changeset/encoding.ts';
 import type { Changeset } from '../../changeset/instructions.ts';
 import { ObjectId, UUID, isRecord, type ObjectRecord, type PrimaryKey, type Value } from '../../model/values.ts';
-import { LIMITS } from '../version.ts';
 
 /*
  * Building blocks of the message schemas. Wire values (changesets, Extended JSON values) are
@@ -46,7 +45,9 @@ export const record = decoded<ObjectRecord>((raw) => {
 export const subscription = v.strictObject({
   name: v.optional(name),
   objectType: name,
-  query: v.pipe(v.string(), v.maxLength(LIMITS.maxQueryBytes)),
+  // The frame limit bounds the text; the query's own limit is checked by the server's validator,
+  // which answers QUERY_ERROR and keeps the session.
+  query: v.string(),
   args: v.pipe(v.array(value), v.maxLength(100)),
 });
 export type Subscription = v.InferOutput<typeof subscription>;

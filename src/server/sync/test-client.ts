@@ -4,6 +4,7 @@ import { rebase } from '../../merge/index.ts';
 import type { ObjectSchemaInput, Schema } from '../../model/index.ts';
 import {
   encodeMessage,
+  LIMITS,
   parseServerMessage,
   PROTOCOL_VERSION,
   WS_SUBPROTOCOL,
@@ -141,10 +142,14 @@ export class TestClient {
 
   uploadPending(): void {
     if (!this.identified || this.local.length === 0) return;
-    this.send({
-      t: 'UPLOAD',
-      changesets: this.local.map((e) => ({ clientVersion: e.clientVersion, base: this.cursor.serverVersion, changeset: e.changeset })),
-    });
+    for (let i = 0; i < this.local.length; i += LIMITS.maxUploadChangesets) {
+      this.send({
+        t: 'UPLOAD',
+        changesets: this.local
+          .slice(i, i + LIMITS.maxUploadChangesets)
+          .map((e) => ({ clientVersion: e.clientVersion, base: this.cursor.serverVersion, changeset: e.changeset })),
+      });
+    }
   }
 
   /** A local write: applied at once, uploaded when connected. */
