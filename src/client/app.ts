@@ -7,6 +7,7 @@ import { syncUrl } from '../worker/transport.ts';
 import { connectWorker, type InProcessOptions } from './connection.ts';
 import type { Credentials } from './credentials.ts';
 import { Database } from './database.ts';
+import { normalizeResetMode, type ClientResetConfig } from './reset.ts';
 import { fromWire, SyncError } from './errors.ts';
 import { defaultFetch, httpJson, type FetchLike } from './http.ts';
 import { defaultStore, readJson, writeJson, type KeyValueStore } from './kv.ts';
@@ -50,6 +51,8 @@ export interface SyncConfig {
    */
   readonly waitForDownload?: boolean | { readonly timeoutMs?: number; readonly onTimeout?: 'openLocal' | 'throw' };
   readonly timings?: SyncTimings;
+  /** What to do when the server asks for a client reset (docs/client.md "Client reset"). */
+  readonly clientReset?: ClientResetConfig<Database>;
 }
 
 export interface OpenConfig {
@@ -200,7 +203,16 @@ export class App {
     const request: OpenRequest = {
       name,
       schema: schema.toJSON(),
-      sync: sync && user ? { url: syncUrl(this.baseUrl, SYNC_PATH), appId: this.id, userId: user.id, ...(sync.timings ? { timings: sync.timings } : {}) } : null,
+      sync:
+        sync && user
+          ? {
+              url: syncUrl(this.baseUrl, SYNC_PATH),
+              appId: this.id,
+              userId: user.id,
+              ...(sync.timings ? { timings: sync.timings } : {}),
+              clientReset: { mode: normalizeResetMode(sync.clientReset?.mode) },
+            }
+          : null,
       remembered,
     };
     const auth: AuthBridge | null = user
@@ -224,6 +236,7 @@ export class App {
       syncEnabled: request.sync !== null,
       subscriptions: [],
       onClose: () => this.databases.delete(entry),
+      ...(sync?.clientReset ? { clientReset: sync.clientReset } : {}),
       onEvent: (e) => {
         if (e.kind === 'identity') remember({ fileIdent: e.fileIdent });
         else if (e.kind === 'progress') {
@@ -233,7 +246,7 @@ export class App {
     });
     entry.db = db;
     if (sync?.onError) db.onError(sync.onError);
-    const opened = await conn.api.open(request, conn.proxy(db.sink()), auth ? conn.proxy(auth) : null);
+    const opened = await conn.api.open(request, conn.proxy(db.sink()), auth ? conn.proxy(auth) : null, request.sync ? conn.proxy(db.resetHandler()) : null);
     if (!opened.ok) {
       conn.terminate();
       throw fromWire(opened.error);

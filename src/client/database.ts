@@ -2,8 +2,10 @@ import { BehaviorSubject, distinctUntilChanged, Observable, shareReplay, Subject
 import type { Schema } from '../model/index.ts';
 import { OutpostError } from '../protocol/index.ts';
 import type {
+  ClientResetMode,
   ConnectionState,
   EventSink,
+  ResetHandler,
   Result,
   SubscriptionMutation,
   SubscriptionSetInfo,
@@ -15,6 +17,8 @@ import { specKey, type QuerySpec } from '../worker/query-spec.ts';
 import type { StoredRecord } from '../worker/codec.ts';
 import type { WorkerConnection } from './connection.ts';
 import { fromWire, SyncError } from './errors.ts';
+import { normalizeResetMode, resetHandler, type ClientResetConfig, type ClientResetModeInput } from './reset.ts';
+import { SerializedTransaction } from './transact-tx.ts';
 import { ObjectQuery, Results, type LiveState, type ResultsHost, type SyncOptions, type SyncStatus } from './results.ts';
 import { sameContent, snapshotOf, type Snapshot } from './snapshot.ts';
 import { Subscriptions } from './subscriptions.ts';
@@ -103,6 +107,22 @@ export class SyncControl {
   async waitForDownload(options: { timeoutMs?: number } = {}): Promise<void> {
     unwrap(await this.db.conn.api.waitForDownload(options.timeoutMs ?? null));
   }
+
+  /**
+   * Resets the client by hand (online only): fetches a fresh copy from the server and, with a
+   * recover mode, replays the local changes it never integrated (see docs/client.md "Client
+   * reset"). The mode defaults to the configured one (`recoverOrDiscardUnsyncedChanges` when that
+   * is `manual`). Resolves once the reset is applied; rejects with `offline` or `connection_lost`
+   * (nothing reset) or `client_reset` (the reset failed; onFallback was called).
+   */
+  async resetClient(options: { mode?: ClientResetModeInput } = {}): Promise<void> {
+    let mode: ClientResetMode = normalizeResetMode(options.mode ?? this.db.resetMode);
+    if (mode === 'manual') {
+      if (options.mode !== undefined) throw new OutpostError('internal', "resetClient needs a mode that resets, not 'manual'");
+      mode = 'recoverOrDiscardUnsyncedChanges';
+    }
+    unwrap(await this.db.conn.api.resetClient(mode));
+  }
 }
 
 export interface DatabaseInit {
@@ -113,6 +133,7 @@ export interface DatabaseInit {
   readonly subscriptions: readonly SubscriptionSetInfo[];
   readonly onClose?: () => void;
   readonly onEvent?: (e: WorkerEvent) => void;
+  readonly clientReset?: ClientResetConfig<Database>;
 }
 
 type QueryHandler = (e: Extract<WorkerEvent, { kind: 'query' | 'queryError' }>) => void;
@@ -157,6 +178,16 @@ export class Database implements ResultsHost {
 
   get syncEnabled(): boolean {
     return this.init.syncEnabled;
+  }
+
+  /** @internal The configured client reset mode. */
+  get resetMode(): ClientResetMode {
+    return normalizeResetMode(this.init.clientReset?.mode);
+  }
+
+  /** @internal The reset callbacks handed to the worker. */
+  resetHandler(): ResetHandler {
+    return resetHandler(() => this.conn.api, this.schema, this, this.init.clientReset);
   }
 
   private handle(e: WorkerEvent): void {
@@ -323,6 +354,23 @@ export class Database implements ResultsHost {
     const out = await fn(tx);
     if (tx.ops.length > 0) unwrap(await this.conn.api.write(tx.ops));
     return out;
+  }
+
+  /**
+   * A serialized transaction: `fn` reads with `tx.get` (from the local state; each object read
+   * joins the read set) and writes with the calls of `db.write`. The writes go to the server as one
+   * TRANSACT, which applies them only if nothing read or written changed concurrently since the
+   * first read; nothing is applied locally before that. Resolves `{ serverVersion }` once the
+   * server applied it and this client has downloaded it. Rejects with the server's code
+   * (`transaction_conflict`, `permission_denied`, ...), with `offline` at once without a
+   * connection, or with `connection_lost` (`details.outcome`: 'not_sent' or 'unknown').
+   */
+  async transact(fn: (tx: SerializedTransaction) => unknown): Promise<{ serverVersion: number }> {
+    this.ensureOpen();
+    unwrap(await this.conn.api.transactReady());
+    const tx = new SerializedTransaction(this.schema, (type, pk) => this.conn.api.transactRead(type, pk));
+    await fn(tx);
+    return unwrap(await this.conn.api.transact({ ops: tx.ops, reads: tx.reads, base: tx.base }));
   }
 
   // ---- subscriptions (ResultsHost / SubscriptionsHost) -------------------------------------------

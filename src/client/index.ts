@@ -8,6 +8,8 @@ export { User, type Tokens, type UserProfile, type UserState } from './user.ts';
 export { Database, SyncControl } from './database.ts';
 export { ObjectQuery, Results, type ResultsChange, type SyncedResults, type SyncOptions, type SyncStatus } from './results.ts';
 export { MutableSubscriptionSet, Subscriptions, type SubscriptionInfo } from './subscriptions.ts';
+export { SerializedTransaction } from './transact-tx.ts';
+export type { ClientResetConfig, ClientResetDetails, ClientResetModeInput, ResetSnapshot } from './reset.ts';
 export { ObjectRef, WriteTransaction, type DictionaryOps, type ListOps, type ObjectTarget, type PathLike, type SetOps } from './write-tx.ts';
 export { OBJECT_TYPE, typeOfSnapshot, type Snapshot } from './snapshot.ts';
 export { SyncError, type CompensatingWrite } from './errors.ts';
@@ -15,6 +17,7 @@ export { MemoryStore, type KeyValueStore } from './kv.ts';
 export type { FetchLike } from './http.ts';
 export type { InProcessOptions } from './connection.ts';
 export type {
+  ClientResetMode,
   ConnectionState,
   SubscriptionSetInfo,
   SubscriptionState,

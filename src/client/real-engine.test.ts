@@ -74,4 +74,59 @@ describe('against the real sync engine', () => {
     const err = await b.db.subscriptions.update((m) => m.add('Customer', 'nosuchfield == 1')).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'bad_query' });
   });
+
+  it('resets a client by hand (STATE_REQUEST, CLIENT_VERSION_REQUEST) and recovers its unsynced writes', async () => {
+    const seen: number[] = [];
+    const a = await openTestClient({
+      baseUrl: front.baseUrl,
+      schema: workOrderSchema,
+      sync: {
+        timings,
+        clientReset: {
+          onBefore: async (before) => void seen.push((await before.objects('Customer')).length),
+          onAfter: async (_before, after) => void seen.push((await after.objects('Customer').toArray()).length),
+        },
+      },
+    });
+    clients.push(a);
+    await a.db.subscriptions.update((m) => m.add('Customer', 'tier >= 0'));
+    await a.db.write((tx) => tx.create('Customer', { _id: 'synced', name: 'S', tier: 1 }));
+    await a.db.sync.waitForUpload({ timeoutMs: 10_000 });
+    await a.db.sync.pause();
+    await a.db.write((tx) => tx.create('Customer', { _id: 'offline', name: 'O', tier: 1 }));
+    await a.db.sync.resume();
+    const before = a.db.sync.fileIdent;
+    await a.db.sync.resetClient({ mode: 'recover' });
+    expect(a.db.sync.fileIdent).not.toBe(before);
+    expect(seen).toEqual([2, 2]);
+    await a.db.sync.waitForUpload({ timeoutMs: 10_000 });
+    const b = await client();
+    await b.db.subscriptions.update((m) => m.add('Customer', 'tier >= 0'));
+    expect((await b.db.objects('Customer').sorted('_id').toArray()).map((c) => c._id)).toEqual(['offline', 'synced']);
+  });
+
+  it('runs serialized transactions: of two at once on the same object, one is applied and one rejected', async () => {
+    const a = await client();
+    const b = await client();
+    for (const c of [a, b]) await c.db.subscriptions.update((m) => m.add('Customer', 'tier >= 0'));
+    await a.db.write((tx) => tx.create('Customer', { _id: 'stock', name: 'S', tier: 1 }));
+    await a.db.sync.waitForUpload({ timeoutMs: 10_000 });
+    await b.db.sync.waitForDownload({ timeoutMs: 10_000 });
+    let release!: () => void;
+    const bothRead = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const take = (c: TestClient) =>
+      c.db.transact(async (tx) => {
+        const s = await tx.get<{ tier: number }>('Customer', 'stock');
+        if (!s || s.tier < 1) throw new Error('out of stock');
+        tx.update('Customer', 'stock', { tier: s.tier - 1 });
+        if (++reads === 2) release();
+        await bothRead;
+      });
+    const results = await Promise.allSettled([take(a), take(b)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'transaction_conflict' } });
+    await a.db.sync.waitForDownload({ timeoutMs: 10_000 });
+    expect((await a.db.object<{ tier: number }>('Customer', 'stock').get())?.tier).toBe(0);
+  });
 });

@@ -188,9 +188,9 @@ describe('sync session', () => {
     const a = await client();
     await a.db.sync.waitForDownload();
     const got = new Promise<SyncError>((resolve) => a.db.onError(resolve));
-    server.sendError('bad_client_file', 'client_reset');
+    server.sendError('bad_client_file', 'fatal');
     const err = await got;
-    expect(err).toMatchObject({ code: 'bad_client_file', action: 'client_reset' });
+    expect(err).toMatchObject({ code: 'bad_client_file', action: 'fatal' });
     await until(() => a.db.sync.connectionState === 'disconnected');
     await new Promise((r) => setTimeout(r, 200));
     expect(server.openSessions).toBe(0);

@@ -1,2 +1,3 @@
 export { rebase, rebaseChecked, transform, type RebaseResult } from './rebase.ts';
 export { isLater, transformChangesets, transformPair, type TransformResult } from './transform.ts';
+export { firstListPath, recoverChanges, type LocalLookup } from './recover.ts';

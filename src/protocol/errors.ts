@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'unknown_field', // a field the object type does not have
   'bad_changeset', // a changeset or instruction is malformed or cannot apply
   'missing_object', // an instruction targets an object that does not exist
+  'object_exists', // creating an object whose primary key is taken (the data API's insert)
   'index_out_of_range', // a list index outside the list
   'bad_query', // a query that does not parse, does not type-check, or exceeds a limit
   // Protocol (socket edge).
@@ -35,6 +36,7 @@ export const ERROR_CODES = [
   'origin_not_allowed', // the request's Origin is not in the allowlist
   'permission_denied', // the user may not do this
   'compensating_write', // some uploaded writes were rejected and reverted
+  'transaction_conflict', // a serialized transaction (TRANSACT) met a concurrent change and was not applied
   'write_outside_view', // an upload touched an object outside the session's view
   // Client side.
   'client_reset', // the local history cannot continue with the server's

@@ -1,3 +1,4 @@
+import { OutpostError } from '../protocol/errors.ts';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AuthService } from './auth/service.ts';
@@ -80,8 +81,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const stopProcessMetrics = registerProcessMetrics(metrics);
     let attachment: SyncAttachment | void = undefined;
     const hooks: AdminHooks = {
-      setSchema: (schema) => (attachment?.adminHooks?.setSchema ? attachment.adminHooks.setSchema(schema) : store.transaction((tx) => tx.setSchema(schema))),
+      setSchema: (schema, o) => (attachment?.adminHooks?.setSchema ? attachment.adminHooks.setSchema(schema, o) : store.transaction((tx) => tx.setSchema(schema))),
       setRules: (rules) => (attachment?.adminHooks?.setRules ? attachment.adminHooks.setRules(rules) : store.setSetting('rules', rules)),
+      compact: () => {
+        if (!attachment?.adminHooks?.compact) throw new OutpostError('internal', 'the sync engine is not running');
+        return attachment.adminHooks.compact();
+      },
+      resetClients: (selector, reason) => {
+        if (!attachment?.adminHooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
+        return attachment.adminHooks.resetClients(selector, reason);
+      },
     };
     const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
     const parts: ServerParts = { config, log, store, auth, metrics, http, adminKey: secrets.adminKey };

@@ -132,6 +132,50 @@ export interface SyncTimings {
   readonly refreshBeforeExpiryMs?: number;
 }
 
+/**
+ * What a client reset does (DESIGN.md section 9). `manual`: stop sync and report (the app may
+ * call `resetClient` later); `discardUnsyncedChanges`: replace the local data with the server's;
+ * `recoverUnsyncedChanges`: also replay the local changes the server never integrated;
+ * `recoverOrDiscardUnsyncedChanges` (default): recover, or discard where recovery is not allowed
+ * or fails.
+ */
+export type ClientResetMode = 'manual' | 'discardUnsyncedChanges' | 'recoverUnsyncedChanges' | 'recoverOrDiscardUnsyncedChanges';
+
+/** A client reset as the reset callbacks see it. */
+export interface ResetInfo {
+  /** Names the `before` snapshot (`resetSnapshot`) while the callbacks run. */
+  readonly resetId: number;
+  /** What the reset does: keep the unsynced local changes, or drop them. */
+  readonly mode: 'recover' | 'discard';
+  /** The server's error that asked for the reset; absent when the app asked (`resetClient`). */
+  readonly error?: SyncErrorInfo;
+  /** After the reset: instructions recovered, and local changesets the server had not integrated. */
+  readonly recovered?: number;
+  readonly unsynced?: number;
+}
+
+export interface ResetFallbackInfo {
+  readonly error: SyncErrorInfo;
+  /** Local changesets not yet acknowledged by the server (kept: nothing was reset). */
+  readonly pendingChanges: number;
+}
+
+/** The page's reset callbacks, called by the worker that holds the socket; the reset waits for them. */
+export interface ResetHandler {
+  before(info: ResetInfo): Promise<void>;
+  after(info: ResetInfo): Promise<void>;
+  fallback(info: ResetFallbackInfo): Promise<void>;
+}
+
+/** A serialized transaction as the page recorded it. */
+export interface TransactRequest {
+  readonly ops: readonly WireOp[];
+  /** The objects the transaction read (`tx.get`), primary keys in storable form. */
+  readonly reads: readonly { readonly type: string; readonly pk: Storable }[];
+  /** The local server version at the first read; null: the one at commit. */
+  readonly base: number | null;
+}
+
 export interface OpenRequest {
   /** The IndexedDB database name, `outpost:<appId>:<userId>`. */
   readonly name: string;
@@ -142,6 +186,7 @@ export interface OpenRequest {
     readonly appId: string;
     readonly userId: string;
     readonly timings?: SyncTimings;
+    readonly clientReset?: { readonly mode: ClientResetMode };
   };
   /** What the page remembers of this database (to detect one the browser evicted). */
   readonly remembered: { readonly dbId: string; readonly fileIdent: number | null; readonly pendingUploads: number } | null;
@@ -157,7 +202,7 @@ export interface OpenResponse {
 }
 
 export interface WorkerApi {
-  open(request: OpenRequest, sink: EventSink, auth: AuthBridge | null): Promise<Result<OpenResponse>>;
+  open(request: OpenRequest, sink: EventSink, auth: AuthBridge | null, reset?: ResetHandler | null): Promise<Result<OpenResponse>>;
   write(ops: readonly WireOp[]): Promise<Result<{ clientVersion: number | null }>>;
   query(spec: QuerySpec): Promise<Result<StoredRecord[]>>;
   watch(id: number, spec: QuerySpec): Promise<Result<null>>;
@@ -169,6 +214,16 @@ export interface WorkerApi {
   resume(): Promise<void>;
   /** Tells the session the network is back (resets the backoff). */
   online(): Promise<void>;
+  /** Whether a serialized transaction could be sent now (an identified connection); `offline` otherwise. */
+  transactReady(): Promise<Result<null>>;
+  /** A serialized transaction's read: the object's current local record and the download cursor. */
+  transactRead(type: string, pk: Storable): Promise<Result<{ record: StoredRecord | null; serverVersion: number }>>;
+  /** Sends a serialized transaction (TRANSACT); resolves once applied and downloaded. */
+  transact(request: TransactRequest): Promise<Result<{ serverVersion: number }>>;
+  /** Resets the client by hand (online only): resolves when the reset is done. */
+  resetClient(mode: ClientResetMode): Promise<Result<null>>;
+  /** The `before` snapshot of a running reset: objects of a type, or one of them. */
+  resetSnapshot(resetId: number, type: string, pk?: Storable): Promise<Result<StoredRecord[]>>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { ConnectionState, SubscriptionSetInfo, SyncErrorInfo, SyncProgress } from './api.ts';
+import type { ClientResetMode, ConnectionState, Result, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, TransactRequest } from './api.ts';
 
 /*
  * What the workers of one database (one per tab) tell each other over a BroadcastChannel. Change
@@ -22,7 +22,12 @@ export type TabMessage =
   /** A (new) leader took the socket: followers re-send their pending requests. */
   | { readonly kind: 'leader' }
   /** A tab opened: the leader answers with its state. */
-  | { readonly kind: 'hello' };
+  | { readonly kind: 'hello' }
+  /** A serialized transaction or a client reset asked for in a tab that does not hold the socket. */
+  | { readonly kind: 'transact'; readonly id: string; readonly request: TransactRequest }
+  | { readonly kind: 'transactDone'; readonly id: string; readonly result: Result<{ serverVersion: number }> }
+  | { readonly kind: 'resetRequest'; readonly id: string; readonly mode: ClientResetMode }
+  | { readonly kind: 'resetDone'; readonly id: string; readonly result: Result<null> };
 
 export interface ChannelLike {
   postMessage(m: TabMessage): void;

@@ -1,29 +1,35 @@
 import { OutpostError } from '../protocol/index.ts';
 import type {
   AuthBridge,
+  ClientResetMode,
   ConnectionState,
   EventSink,
   OpenRequest,
   OpenResponse,
   QuerySpec,
+  ResetHandler,
   Result,
+  Storable,
   StoredRecord,
   SubscriptionMutation,
   SubscriptionSetInfo,
   SyncErrorInfo,
   SyncProgress,
+  TransactRequest,
   WireError,
   WireOp,
   WorkerApi,
   WorkerEvent,
 } from './api.ts';
 import { defaultChannels, type ChannelFactory, type ChannelLike, type TabMessage } from './channel.ts';
-import { recordToStorable } from './codec.ts';
+import { fromStorable, recordToStorable } from './codec.ts';
+import type { PrimaryKey } from '../model/index.ts';
 import { LiveQueries, orderByDescriptors, type ObjectChange } from './live.ts';
 import { LocalDatabase, type IntegrationResult } from './local-db.ts';
 import { defaultLocks, type LockManagerLike } from './locks.ts';
 import { compileSpec, specKey } from './query-spec.ts';
 import { loadResolver, matchQuery } from './query-runner.ts';
+import { readSnapshot } from './reset-db.ts';
 import { SyncSession } from './session.ts';
 import type { IndexedDbEnv, SyncMeta } from './store.ts';
 import { subprotocolSockets, type SocketFactory } from './transport.ts';
@@ -79,6 +85,11 @@ export class WorkerHost implements WorkerApi {
   private session: SyncSession | undefined;
   private sink: EventSink | undefined;
   private auth: AuthBridge | null = null;
+  private resetHandler: ResetHandler | null = null;
+  /** The `before` snapshot of the reset running in this worker, while its callbacks run. */
+  private snapshot: { id: number; source: 'objects' | 'backup' } | undefined;
+  /** Transactions and resets this tab forwarded to the tab holding the socket, by request id. */
+  private readonly remote = new Map<string, { kind: 'transact' | 'reset'; settle: (r: Result<unknown>) => void }>();
   private channel: ChannelLike | undefined;
   private request: OpenRequest | undefined;
   private closed = false;
@@ -88,6 +99,7 @@ export class WorkerHost implements WorkerApi {
   private connection: ConnectionState = 'disconnected';
   private progress: SyncProgress | undefined;
   private uploadWaiters: { target: number; resolve: () => void }[] = [];
+  private fileIdent: number | null = null;
   private readonly markWaiters = new Map<string, () => void>();
   private readonly id = `${Date.now().toString(36)}.${++hostSeq}.${Math.random().toString(36).slice(2, 8)}`;
   private markSeq = 0;
@@ -120,15 +132,17 @@ export class WorkerHost implements WorkerApi {
 
   // ---- open / close ---------------------------------------------------------------------------
 
-  async open(request: OpenRequest, sink: EventSink, auth: AuthBridge | null): Promise<Result<OpenResponse>> {
+  async open(request: OpenRequest, sink: EventSink, auth: AuthBridge | null, reset: ResetHandler | null = null): Promise<Result<OpenResponse>> {
     try {
       if (this.db) throw new OutpostError('internal', 'this worker already has a database open');
       this.sink = sink;
       this.auth = auth;
+      this.resetHandler = reset;
       this.request = request;
       const { db, meta } = await LocalDatabase.open(request.name, request.schema, this.options.indexedDB);
       this.db = db;
       this.dbId = meta.dbId;
+      this.fileIdent = meta.fileIdent;
       db.storage.onClosed((reason) => {
         this.emit({ kind: 'closed', error: reason });
         void this.close();
@@ -181,6 +195,15 @@ export class WorkerHost implements WorkerApi {
     this.db?.close();
     for (const w of this.uploadWaiters) w.resolve();
     this.uploadWaiters = [];
+    this.settleRemote(() => true, { code: 'database_closed', message: 'the database was closed' });
+  }
+
+  private settleRemote(which: (kind: 'transact' | 'reset') => boolean, error: WireError): void {
+    for (const [id, r] of [...this.remote]) {
+      if (!which(r.kind)) continue;
+      this.remote.delete(id);
+      r.settle({ ok: false, error });
+    }
   }
 
   // ---- leadership -------------------------------------------------------------------------------
@@ -212,6 +235,7 @@ export class WorkerHost implements WorkerApi {
       sockets: this.options.sockets ?? subprotocolSockets(),
       ...(sync.timings ? { timings: sync.timings } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
+      ...(sync.clientReset ? { clientReset: sync.clientReset.mode } : {}),
       events: {
         connection: (state) => {
           this.connection = state;
@@ -221,6 +245,7 @@ export class WorkerHost implements WorkerApi {
         integrated: (result) => this.onIntegrated(result),
         progress: (p) => this.setProgress(p, true),
         identity: (fileIdent) => {
+          void this.identityChanged(fileIdent);
           this.emit({ kind: 'identity', dbId: this.dbId, fileIdent });
           this.post({ kind: 'identity', fileIdent });
         },
@@ -229,6 +254,15 @@ export class WorkerHost implements WorkerApi {
           this.emit({ kind: 'error', error });
           this.post({ kind: 'syncError', error });
         },
+        // The callbacks run on this tab's page; the reset waits for them.
+        reset: {
+          before: async (info) => this.resetHandler?.before(info),
+          after: async (info) => this.resetHandler?.after(info),
+          phase: (id, source) => {
+            this.snapshot = source ? { id, source } : undefined;
+          },
+        },
+        resetFallback: (info) => void this.resetHandler?.fallback(info)?.catch(() => {}),
       },
     });
     this.session.start();
@@ -246,11 +280,28 @@ export class WorkerHost implements WorkerApi {
     this.progress = p;
     this.emit({ kind: 'progress', progress: p });
     if (broadcast) this.post({ kind: 'state', connection: this.connection, progress: p });
-    const done = this.uploadWaiters.filter((w) => p.acknowledgedClientVersion >= w.target);
+    this.resolveUploadWaiters(p.acknowledgedClientVersion);
+  }
+
+  private resolveUploadWaiters(acked: number): void {
+    const done = this.uploadWaiters.filter((w) => acked >= w.target);
     if (done.length) {
-      this.uploadWaiters = this.uploadWaiters.filter((w) => p.acknowledgedClientVersion < w.target);
+      this.uploadWaiters = this.uploadWaiters.filter((w) => acked < w.target);
       for (const w of done) w.resolve();
     }
+  }
+
+  /**
+   * A client reset gave the database a new file ident and restarted its client versions (the
+   * recovered changes, if any, are version 1): `waitForUpload` callers now wait for those.
+   */
+  private async identityChanged(fileIdent: number): Promise<void> {
+    const before = this.fileIdent;
+    this.fileIdent = fileIdent;
+    if (before === null || before === fileIdent || !this.db || this.closed) return;
+    const meta = await this.db.meta();
+    for (const w of this.uploadWaiters) w.target = meta.nextClientVersion - 1;
+    this.resolveUploadWaiters(meta.ackedClientVersion);
   }
 
   private async publishSubscriptions(broadcast: boolean): Promise<void> {
@@ -314,16 +365,35 @@ export class WorkerHost implements WorkerApi {
           this.emit({ kind: 'error', error: m.error });
           return;
         case 'identity':
+          void this.identityChanged(m.fileIdent);
           this.emit({ kind: 'identity', dbId: this.dbId, fileIdent: m.fileIdent });
           return;
         case 'leader':
-          // A new leader: ask it again for whatever this tab was waiting on.
+          // A new leader: ask it again for whatever this tab was waiting on. A forwarded
+          // transaction's fate is unknown (the old leader may have sent it); a reset did not finish.
           for (const id of this.markWaiters.keys()) this.post({ kind: 'markRequest', id });
+          this.settleRemote((k) => k === 'transact', { code: 'connection_lost', message: 'the tab holding the connection went away before the transaction was answered', details: { outcome: 'unknown' } });
+          this.settleRemote((k) => k === 'reset', { code: 'connection_lost', message: 'the tab holding the connection went away before the client reset finished' });
           return;
         case 'hello':
           if (!this.isLeader) return;
           this.post({ kind: 'state', connection: this.connection, progress: this.progress ?? null });
           return;
+        case 'transact':
+          if (!this.session) return;
+          void this.transact(m.request).then((result) => this.post({ kind: 'transactDone', id: m.id, result }));
+          return;
+        case 'resetRequest':
+          if (!this.session) return;
+          void this.resetClient(m.mode).then((result) => this.post({ kind: 'resetDone', id: m.id, result }));
+          return;
+        case 'transactDone':
+        case 'resetDone': {
+          const r = this.remote.get(m.id);
+          this.remote.delete(m.id);
+          r?.settle(m.result);
+          return;
+        }
       }
     } catch (err) {
       this.emit({ kind: 'error', error: { ...toWireError(err), action: 'none' } satisfies SyncErrorInfo });
@@ -460,6 +530,79 @@ export class WorkerHost implements WorkerApi {
   async online(): Promise<void> {
     if (this.session) this.session.online();
     else this.post({ kind: 'control', action: 'online' });
+  }
+
+  // ---- serialized transactions and client reset ------------------------------------------------
+
+  /** Runs a request in the tab holding the socket: here, or forwarded over the channel. */
+  private forward<T>(kind: 'transact' | 'reset', message: (id: string) => TabMessage): Promise<Result<T>> {
+    const id = `${this.id}:${++this.markSeq}`;
+    return new Promise<Result<T>>((resolve) => {
+      this.remote.set(id, { kind, settle: resolve as (r: Result<unknown>) => void });
+      this.post(message(id));
+    });
+  }
+
+  async transactReady(): Promise<Result<null>> {
+    try {
+      this.requireDb();
+      const ready = this.session ? this.session.canTransact : !!this.request?.sync && this.connection === 'connected';
+      if (!ready) throw new OutpostError('offline', 'a serialized transaction needs a connection to the server');
+      return { ok: true, value: null };
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  async transactRead(type: string, pk: Storable): Promise<Result<{ record: StoredRecord | null; serverVersion: number }>> {
+    try {
+      const db = this.requireDb();
+      db.schema.require(type);
+      const r = await db.readObject(type, fromStorable(pk) as PrimaryKey);
+      return { ok: true, value: { record: r.record ? recordToStorable(r.record) : null, serverVersion: r.serverVersion } };
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  async transact(request: TransactRequest): Promise<Result<{ serverVersion: number }>> {
+    try {
+      this.requireDb();
+      if (!this.request?.sync) throw new OutpostError('offline', 'a serialized transaction needs a synced database');
+      if (this.session) return { ok: true, value: await this.session.transact(request) };
+      if (this.connection !== 'connected') throw new OutpostError('offline', 'a serialized transaction needs a connection to the server');
+      return await this.forward<{ serverVersion: number }>('transact', (id) => ({ kind: 'transact', id, request }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  async resetClient(mode: ClientResetMode): Promise<Result<null>> {
+    try {
+      this.requireDb();
+      if (!this.request?.sync) throw new OutpostError('offline', 'a client reset needs a synced database');
+      if (this.session) {
+        await this.session.resetClient(mode);
+        return { ok: true, value: null };
+      }
+      return await this.forward<null>('reset', (id) => ({ kind: 'resetRequest', id, mode }));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+
+  async resetSnapshot(resetId: number, type: string, pk?: Storable): Promise<Result<StoredRecord[]>> {
+    try {
+      const db = this.requireDb();
+      db.schema.require(type);
+      const snap = this.snapshot;
+      if (!snap || snap.id !== resetId) {
+        throw new OutpostError('not_found', 'the pre-reset snapshot is only available while the onBefore and onAfter callbacks run');
+      }
+      return { ok: true, value: await readSnapshot(db, snap.source, type, pk === undefined ? undefined : (fromStorable(pk) as PrimaryKey)) };
+    } catch (err) {
+      return fail(err);
+    }
   }
 
   /** For tests: whether this worker holds the socket. */

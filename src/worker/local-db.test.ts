@@ -15,6 +15,7 @@ const dl = (items: Download['items'], cursor: { serverVersion: number; clientVer
   t: 'DOWNLOAD',
   queryVersion: 0,
   cursor,
+  versionSalt: `salt-${cursor.serverVersion}`,
   latestServerVersion: cursor.serverVersion,
   items,
   batch: 'last',
@@ -99,6 +100,38 @@ describe('LocalDatabase.integrate', () => {
     await expect(db.integrate([bad], 1)).rejects.toMatchObject({ code: 'bad_cursor' });
     expect((await db.read([['Customer', 'sz']]))[0]!.record).toBeUndefined();
     expect((await db.meta()).serverVersion).toBe(0);
+    db.close();
+  });
+});
+
+describe('acknowledged history and version salts', () => {
+  const create = (id: string) => [{ op: 'create' as const, type: 'Customer', values: { _id: id, name: id, tier: 1 }, explicit: ['_id', 'name', 'tier'], mode: 'never' as const }];
+  const versions = async (db: LocalDatabase) => (await db.storage.db.history.toArray()).map((r) => r.v);
+
+  it('keeps acknowledged changesets up to the row limit, and stores the salt of the cursor', async () => {
+    const db = await open();
+    db.historyRetention = { maxRows: 2, maxAgeMs: 3600_000 };
+    await db.identify(7, 'salt');
+    for (const id of ['a', 'b', 'c', 'd']) await db.write(create(id));
+    await db.integrate([dl([], { serverVersion: 4, clientVersion: 3 })], 4);
+    expect(await versions(db)).toEqual([2, 3, 4]); // the 2 latest acknowledged, and the pending one
+    expect((await db.pendingUploads(0, 10)).entries.map((e) => e.clientVersion)).toEqual([4]);
+    const meta = await db.meta();
+    expect(meta).toMatchObject({ serverVersion: 4, ackedClientVersion: 3, versionSalt: 'salt-4' });
+    // A stale resend does not move the cursor or its salt back.
+    await db.integrate([dl([], { serverVersion: 2, clientVersion: 1 })], 4);
+    expect((await db.meta()).versionSalt).toBe('salt-4');
+    db.close();
+  });
+
+  it('drops acknowledged changesets older than the age limit', async () => {
+    const db = await open();
+    await db.identify(7, 'salt');
+    await db.write(create('a'));
+    await db.write(create('b'));
+    db.historyRetention = { maxRows: 100, maxAgeMs: -60_000 }; // everything is "too old"
+    await db.integrate([dl([], { serverVersion: 1, clientVersion: 1 })], 1);
+    expect(await versions(db)).toEqual([2]);
     db.close();
   });
 });

@@ -1,4 +1,4 @@
-import { applyChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
+import { applyChangeset, hlcFromWall, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
 import { rebase } from '../merge/index.ts';
 import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, type Download } from '../protocol/index.ts';
@@ -6,7 +6,7 @@ import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, Sub
 import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from './codec.ts';
 import { IndexLayout } from './index-keys.ts';
 import type { ObjectChange } from './live.ts';
-import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type IndexedDbEnv, type ObjectRow, type SubscriptionRow, type SyncMeta } from './store.ts';
+import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
 import { applyOps, touchedKey } from './writes.ts';
 
 /*
@@ -31,11 +31,24 @@ export interface IntegrationResult {
 
 const key2 = (type: string, key: string) => type + '\u0000' + key;
 
+/**
+ * How many acknowledged local changesets are kept, and for how long (by their HLC timestamp).
+ * After a server is restored from a backup, the changesets it had acknowledged since are gone
+ * from it; a client reset recovers them from here.
+ */
+export interface HistoryRetention {
+  readonly maxRows: number;
+  readonly maxAgeMs: number;
+}
+
+export const DEFAULT_HISTORY_RETENTION: HistoryRetention = { maxRows: 10_000, maxAgeMs: 30 * 24 * 3600_000 };
+
 export class LocalDatabase {
   readonly storage: Storage;
   readonly schema: Schema;
   readonly layout: IndexLayout;
   readonly clock = new HybridClock();
+  historyRetention: HistoryRetention = DEFAULT_HISTORY_RETENTION;
   private readonly schemaJson: string;
   /** Decoded history instructions by client version, reused while the stored text is unchanged. */
   private readonly decoded = new Map<number, { ops: string; instructions: readonly Instruction[] }>();
@@ -73,7 +86,9 @@ export class LocalDatabase {
 
   private async init(): Promise<{ created: boolean; meta: SyncMeta }> {
     const d = this.storage.db;
-    return d.transaction('rw', d.meta, d.objects, async () => {
+    return d.transaction('rw', [d.meta, d.objects, d.backup], async () => {
+      // A client reset that stopped half-way (a closed tab) leaves its pre-reset copy: not needed.
+      await d.backup.clear();
       const existing = (await d.meta.get('sync')) as SyncMeta | undefined;
       const indexLayout = this.layout.fingerprint();
       if (!existing) {
@@ -88,6 +103,8 @@ export class LocalDatabase {
           nextClientVersion: 1,
           hlc: 0,
           latestServerVersion: 0,
+          versionSalt: '',
+          resetGuard: null,
           schema: this.schemaJson,
           indexLayout,
         };
@@ -116,7 +133,8 @@ export class LocalDatabase {
     return (await this.storage.db.meta.get('sync')) as SyncMeta;
   }
 
-  private changesetOf(r: HistoryRow): Changeset {
+  /** @internal */
+  changesetOf(r: HistoryRow): Changeset {
     let d = this.decoded.get(r.v);
     if (!d || d.ops !== r.ops) {
       d = { ops: r.ops, instructions: instructionsFromJson(r.ops) };
@@ -125,13 +143,15 @@ export class LocalDatabase {
     return { origin: r.origin, timestamp: r.ts, instructions: d.instructions };
   }
 
-  private historyRow(v: number, c: Changeset): HistoryRow {
+  /** @internal */
+  historyRow(v: number, c: Changeset): HistoryRow {
     const ops = instructionsToJson(c.instructions);
     this.decoded.set(v, { ops, instructions: c.instructions });
     return { v, origin: c.origin, ts: c.timestamp, ops };
   }
 
-  private forget(upTo: number): void {
+  /** @internal */
+  forget(upTo: number): void {
     for (const v of this.decoded.keys()) if (v <= upTo) this.decoded.delete(v);
   }
 
@@ -143,31 +163,37 @@ export class LocalDatabase {
 
   // ---- local writes -------------------------------------------------------------------------
 
+  /** Loads the objects some operations touch (inside the caller's transaction) into a scratch state. */
+  private async loadTouched(table: OutpostDexie['objects'], ops: readonly WireOp[]) {
+    const keys = new Map<string, [string, string]>();
+    for (const op of ops) {
+      const k = touchedKey(op, this.schema);
+      if (k) {
+        const rk: [string, string] = [k.type, pkKey(k.pk)];
+        keys.set(key2(rk[0], rk[1]), rk);
+      }
+    }
+    const list = [...keys.values()];
+    const rows = await getRows(table, list.map(([t, k]) => rowId(t, k)));
+    const state = new ObjectState(this.schema);
+    const before = new Map<string, ObjectRecord | undefined>();
+    rows.forEach((r, i) => {
+      const [t, k] = list[i]!;
+      if (r) {
+        state.put(t, k, recordFromStorable(r.r));
+        before.set(key2(t, k), recordFromStorable(r.r));
+      } else before.set(key2(t, k), undefined);
+    });
+    return { list, state, before };
+  }
+
   /** One write transaction: translate and apply the operations, store the objects, append the changeset. */
   async write(ops: readonly WireOp[]): Promise<{ clientVersion: number | null; changes: ObjectChange[]; meta: SyncMeta | null }> {
     const d = this.storage.strict;
     try {
       return await d.transaction('rw', d.objects, d.history, d.meta, async () => {
         const meta = (await d.meta.get('sync')) as SyncMeta;
-        const keys = new Map<string, [string, string]>();
-        for (const op of ops) {
-          const k = touchedKey(op, this.schema);
-          if (k) {
-            const rk: [string, string] = [k.type, pkKey(k.pk)];
-            keys.set(key2(rk[0], rk[1]), rk);
-          }
-        }
-        const list = [...keys.values()];
-        const rows = await getRows(d.objects, list.map(([t, k]) => rowId(t, k)));
-        const state = new ObjectState(this.schema);
-        const before = new Map<string, ObjectRecord | undefined>();
-        rows.forEach((r, i) => {
-          const [t, k] = list[i]!;
-          if (r) {
-            state.put(t, k, recordFromStorable(r.r));
-            before.set(key2(t, k), recordFromStorable(r.r));
-          } else before.set(key2(t, k), undefined);
-        });
+        const { list, state, before } = await this.loadTouched(d.objects, ops);
         const instructions = applyOps(this.schema, state, ops);
         if (instructions.length === 0) return { clientVersion: null, changes: [], meta: null };
         this.clock.observe(meta.hlc);
@@ -193,6 +219,35 @@ export class LocalDatabase {
     } catch (err) {
       throw storageError(err);
     }
+  }
+
+  /**
+   * The changeset of a serialized transaction (TRANSACT): the operations applied to a scratch copy
+   * of the current objects. Nothing is stored: the server's answer comes back as a download.
+   */
+  async transactionChangeset(ops: readonly WireOp[]): Promise<{ changeset: Changeset; meta: SyncMeta }> {
+    const d = this.storage.db;
+    try {
+      return await d.transaction('r', d.objects, d.meta, async () => {
+        const meta = (await d.meta.get('sync')) as SyncMeta;
+        const { state } = await this.loadTouched(d.objects, ops);
+        const instructions = applyOps(this.schema, state, ops);
+        this.clock.observe(meta.hlc);
+        return { changeset: { origin: meta.fileIdent ?? 0, timestamp: this.clock.tick(), instructions }, meta };
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** One object's current record and the download cursor it reflects (a serialized transaction's read). */
+  async readObject(type: string, pk: PrimaryKey): Promise<{ record: ObjectRecord | undefined; serverVersion: number }> {
+    const d = this.storage.db;
+    return d.transaction('r', d.objects, d.meta, async () => {
+      const row = await d.objects.get(rowId(type, pkKey(pk)));
+      const meta = (await d.meta.get('sync')) as SyncMeta;
+      return { record: row ? recordFromStorable(row.r) : undefined, serverVersion: meta.serverVersion };
+    });
   }
 
   /** The current records of some objects (after another tab committed them). */
@@ -271,6 +326,7 @@ export class LocalDatabase {
           dirty: false,
         }));
         let server = meta.serverVersion;
+        let salt = meta.versionSalt ?? '';
         let acked = meta.ackedClientVersion;
         this.clock.observe(meta.hlc);
         const state = new ObjectState(this.schema);
@@ -324,7 +380,11 @@ export class LocalDatabase {
             });
             server = item.serverVersion;
           }
-          if (m.cursor.serverVersion > server) server = m.cursor.serverVersion;
+          // The salt names the version the cursor stands at; a stale resend leaves both alone.
+          if (m.cursor.serverVersion >= server) {
+            server = m.cursor.serverVersion;
+            salt = m.versionSalt;
+          }
           if (m.cursor.clientVersion > meta.nextClientVersion - 1) {
             // The server acknowledges changesets this database never wrote: it is another
             // database's history (or this one was restored from an older copy). Nothing is applied.
@@ -346,7 +406,7 @@ export class LocalDatabase {
         }
         if (puts.length) await d.objects.bulkPut(puts);
         if (dels.length) await d.objects.bulkDelete(dels);
-        if (acked > meta.ackedClientVersion) await d.history.where('v').belowOrEqual(acked).delete();
+        if (acked > meta.ackedClientVersion) await this.trimHistory(acked);
         const dirty = local.filter((l) => l.dirty);
         if (dirty.length) await d.history.bulkPut(dirty.map((l) => this.historyRow(l.v, l.cs)));
         this.forget(acked);
@@ -354,6 +414,7 @@ export class LocalDatabase {
         const next: SyncMeta = {
           ...meta,
           serverVersion: server,
+          versionSalt: salt,
           ackedClientVersion: acked,
           hlc: this.clock.current,
           latestServerVersion: Math.max(meta.latestServerVersion, latestServerVersion, server),
@@ -364,6 +425,21 @@ export class LocalDatabase {
     } catch (err) {
       throw storageError(err);
     }
+  }
+
+  /**
+   * Drops acknowledged changesets past the retention limits (inside the caller's transaction).
+   * Client versions have no gaps and HLC timestamps grow with them, so both limits cut a prefix.
+   */
+  private async trimHistory(acked: number): Promise<void> {
+    const d = this.storage.db;
+    const { maxRows, maxAgeMs } = this.historyRetention;
+    let below = acked - maxRows + 1;
+    const cutoff = hlcFromWall(Date.now() - maxAgeMs);
+    // Reads only the rows about to go (and the first one that stays).
+    const old = await d.history.where('v').belowOrEqual(acked).until((r) => r.ts >= cutoff).toArray();
+    if (old.length) below = Math.max(below, old[old.length - 1]!.v + 1);
+    if (below > 1) await d.history.where('v').below(below).delete();
   }
 
   // ---- subscriptions ------------------------------------------------------------------------

@@ -9,12 +9,15 @@ import {
   type ClientMessage,
   type Download,
   type ErrorMessage,
-  type Subscription,
 } from '../protocol/index.ts';
-import type { AuthBridge, ConnectionState, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, SyncTimings } from './api.ts';
+import type { AuthBridge, ClientResetMode, ConnectionState, ResetFallbackInfo, SyncErrorInfo, SyncProgress, SyncTimings, TransactRequest } from './api.ts';
 import { Backoff } from './backoff.ts';
-import { fromStorable, toStorable } from './codec.ts';
+import { toStorable } from './codec.ts';
 import type { IntegrationResult, LocalDatabase } from './local-db.ts';
+import type { ResetHooks } from './reset.ts';
+import { SessionReset } from './session-reset.ts';
+import { wireQueries } from './subscriptions-wire.ts';
+import { Transactions } from './transact.ts';
 import type { SocketFactory, SocketLike } from './transport.ts';
 
 /*
@@ -25,6 +28,7 @@ import type { SocketFactory, SocketLike } from './transport.ts';
  * the unacknowledged local changesets, bootstrap batches held until the last one, MARK, PING, and
  * REFRESH before the access token expires. Incoming messages are handled strictly in order on one
  * promise chain; a new connection starts a new generation and drops whatever the old one queued.
+ * Client reset (reset.ts) and serialized transactions (transact.ts) ride on the same connection.
  */
 
 export const DEFAULT_TIMINGS: Required<SyncTimings> = {
@@ -42,6 +46,9 @@ export interface SessionEvents {
   identity(fileIdent: number): void;
   subscriptions(): void;
   error(error: SyncErrorInfo): void;
+  /** Client reset: the page's callbacks, the snapshot's source, and the fallback. */
+  reset: Omit<ResetHooks, 'applied' | 'warn'>;
+  resetFallback(info: ResetFallbackInfo): void;
 }
 
 export interface SessionOptions {
@@ -53,10 +60,12 @@ export interface SessionOptions {
   readonly timings?: SyncTimings;
   readonly random?: () => number;
   readonly events: SessionEvents;
+  readonly clientReset?: ClientResetMode;
 }
 
 const OPEN = 1;
 const STOP_ACTIONS = new Set(['fatal', 'client_reset', 'client_reset_no_recovery', 'log_out']);
+const RESET_ACTIONS = new Set(['client_reset', 'client_reset_no_recovery']);
 const AUTH_FAILURES = new Set(['unauthorized', 'invalid_credentials', 'refresh_token_reused']);
 
 interface MarkWaiter {
@@ -91,12 +100,51 @@ export class SyncSession {
   private lastForcedRefresh = 0;
   private lastRtt: number | undefined;
   private downloadProgress: { downloaded?: number; downloadable?: number } = {};
+  private opened = false;
+  private uploadsHeld = false;
+  private readonly transactions: Transactions;
+  private readonly reset: SessionReset;
 
   constructor(private readonly options: SessionOptions) {
     this.db = options.db;
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.random = options.random ?? Math.random;
     this.backoff = new Backoff(this.timings.initialBackoffMs, this.timings.maxBackoffMs, this.random);
+    this.transactions = new Transactions({
+      db: this.db,
+      ready: () => this.canTransact,
+      generation: () => this.gen,
+      send: (m) => this.send(m),
+      flushUploads: () => new Promise<void>((resolve) => this.enqueue(this.gen, () => this.uploadPending(), resolve)),
+      uploadedUpTo: () => this.uploadedUpTo,
+      holdUploads: (hold) => {
+        this.uploadsHeld = hold;
+      },
+    });
+    this.reset = new SessionReset({
+      db: this.db,
+      events: options.events,
+      mode: options.clientReset ?? 'recoverOrDiscardUnsyncedChanges',
+      generation: () => this.gen,
+      isClosed: () => this.closed,
+      isStopped: () => this.stopped,
+      setStopped: (stopped) => {
+        this.stopped = stopped;
+      },
+      send: (m) => this.send(m),
+      drop: (cause, hintMs, immediate) => this.drop(cause, hintMs, immediate),
+      reconnectNow: () => {
+        this.teardown();
+        this.backoff.reset();
+        void this.connect();
+      },
+      identified: async (subVersion) => {
+        this.backoff.reset();
+        await this.identified(subVersion, true);
+        await this.sendNewSubscriptions();
+      },
+      applied: (meta) => this.transactions.onIntegrated(meta),
+    });
   }
 
   get connectionState(): ConnectionState {
@@ -112,7 +160,9 @@ export class SyncSession {
   pause(): void {
     if (this.closed) return;
     this.paused = true;
+    const opened = this.opened;
     this.teardown();
+    this.reset.abandonManual(opened);
     this.setState('paused');
   }
 
@@ -142,6 +192,8 @@ export class SyncSession {
     this.teardown();
     const err = new OutpostError('database_closed', 'the database was closed');
     for (const w of this.allWaiters()) w.reject(err);
+    this.transactions.close();
+    this.reset.close();
     this.sentMarks.clear();
     this.unsentWaiters = [];
     this.setState('disconnected');
@@ -157,6 +209,27 @@ export class SyncSession {
   subscriptionsChanged(): void {
     const gen = this.gen;
     this.enqueue(gen, () => this.sendNewSubscriptions());
+  }
+
+  /** Whether a serialized transaction could go out now. */
+  get canTransact(): boolean {
+    return this.identSent && !this.reset.active && this.socket?.readyState === OPEN;
+  }
+
+  /** A serialized transaction (transact.ts). */
+  transact(req: TransactRequest): Promise<{ serverVersion: number }> {
+    return this.transactions.run(req);
+  }
+
+  /**
+   * A client reset asked for by the app (online only): reconnects and runs it. Rejects with
+   * `offline` when the connection cannot be opened and `connection_lost` when it drops before the
+   * reset is applied; sync then goes back to where it was (stopped, if it was).
+   */
+  resetClient(mode: ClientResetMode): Promise<void> {
+    if (this.closed) return Promise.reject(new OutpostError('database_closed', 'the database was closed'));
+    if (this.paused) return Promise.reject(new OutpostError('offline', 'sync is paused: resume it before resetting the client'));
+    return this.reset.request(mode);
   }
 
   /** Resolves when everything the server had when the MARK reached it has been integrated. */
@@ -184,12 +257,14 @@ export class SyncSession {
     return true;
   }
 
-  private enqueue(gen: number, task: () => Promise<void> | void): void {
+  private enqueue(gen: number, task: () => Promise<void> | void, done?: () => void): void {
     this.queue = this.queue.then(async () => {
-      if (gen !== this.gen || this.closed) return;
+      if (gen !== this.gen || this.closed) return done?.();
       try {
         await task();
+        done?.();
       } catch (err) {
+        done?.();
         if (gen !== this.gen) return;
         const e = err instanceof OutpostError ? err : new OutpostError('internal', (err as Error)?.message ?? String(err));
         this.options.events.error({ code: e.code, message: e.message, action: 'retry' });
@@ -213,6 +288,7 @@ export class SyncSession {
         if (gen !== this.gen) return;
         if (AUTH_FAILURES.has(r.error.code)) {
           this.options.events.error({ ...r.error, action: 'log_out' });
+          this.reset.abandonManual(false);
           this.stopped = true;
           this.setState('disconnected');
           return;
@@ -238,6 +314,7 @@ export class SyncSession {
     ws.onopen = () => {
       if (gen !== this.gen) return;
       opened = true;
+      this.opened = true;
       this.enqueue(gen, () => this.onOpen());
     };
     ws.onmessage = (ev) => {
@@ -257,7 +334,9 @@ export class SyncSession {
 
   /** Ends the current connection (if any) and schedules the next attempt. */
   private drop(cause: string, hintMs = 0, immediate = false): void {
+    const opened = this.opened;
     this.teardown();
+    this.reset.abandonManual(opened);
     if (this.paused) return this.setState('paused');
     if (this.closed || this.stopped) return this.setState('disconnected');
     this.scheduleReconnect(cause, hintMs, immediate);
@@ -268,6 +347,10 @@ export class SyncSession {
     const ws = this.socket;
     this.socket = undefined;
     this.identSent = false;
+    this.opened = false;
+    this.reset.disconnected();
+    this.uploadsHeld = false;
+    this.transactions.onDisconnect();
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
     clearTimeout(this.refreshTimer);
@@ -289,6 +372,7 @@ export class SyncSession {
   }
 
   private scheduleReconnect(cause: string, hintMs = 0, immediate = false): void {
+    this.reset.abandonManual(false);
     this.setState('disconnected');
     clearTimeout(this.reconnectTimer);
     const delay = immediate ? 0 : this.backoff.next(cause, hintMs);
@@ -300,17 +384,20 @@ export class SyncSession {
     await this.db.clearBatches();
     this.uploadedUpTo = 0;
     const meta = await this.db.meta();
+    // A client reset binds as a new client file; the old identity stays until the reset is applied.
+    const resetting = this.reset.begin();
+    const fileIdent = resetting ? null : meta.fileIdent;
     this.send({
       t: 'BIND',
       protocolVersion: PROTOCOL_VERSION,
-      fileIdent: meta.fileIdent,
-      salt: meta.salt,
+      fileIdent,
+      salt: resetting ? null : meta.salt,
       schema: this.options.schema as never,
     });
     this.setState('connected');
     this.schedulePing();
     this.scheduleRefresh();
-    if (meta.fileIdent !== null) await this.sendIdent();
+    if (fileIdent !== null) await this.sendIdent();
   }
 
   // ---- messages -------------------------------------------------------------------------------
@@ -326,6 +413,7 @@ export class SyncSession {
     }
     switch (m.t) {
       case 'IDENT': {
+        if (this.reset.active) return this.reset.onIdent(m);
         const meta = await this.db.identify(m.fileIdent, m.salt);
         this.backoff.reset();
         this.options.events.identity(meta.fileIdent!);
@@ -333,11 +421,21 @@ export class SyncSession {
         return;
       }
       case 'DOWNLOAD':
+        // While a reset fetches the fresh state, downloads describe the empty view of the new
+        // file: the STATE replaces them, and downloads continue from its version.
+        if (this.reset.active) return;
         this.backoff.reset();
         return this.onDownload(text, m);
       case 'MARK':
         return this.onMark(m.requestId);
+      case 'TRANSACT':
+        return this.transactions.onAnswer(m);
+      case 'CLIENT_VERSION':
+        return this.reset.onClientVersion(m);
+      case 'STATE':
+        return this.reset.onState(text, m);
       case 'QUERY_ERROR':
+        if (await this.reset.onQueryError(m.version, m.code, m.message)) return;
         if (await this.db.setSubscriptionState(m.version, 'error', { code: m.code, message: m.message, ...(m.index !== undefined ? { details: { index: m.index } } : {}) })) {
           this.options.events.subscriptions();
         }
@@ -362,15 +460,24 @@ export class SyncSession {
       fileIdent: meta.fileIdent!,
       salt: meta.salt!,
       cursor: { serverVersion: meta.serverVersion, clientVersion: meta.ackedClientVersion },
+      ...(meta.serverVersion > 0 && meta.versionSalt ? { versionSalt: meta.versionSalt } : {}),
       subscriptions: { version: set.version, queries: wireQueries(set) },
     });
+    await this.identified(set.version, (set.version > 0 && set.state !== 'complete') || !!meta.resetGuard);
+  }
+
+  /**
+   * The session is identified (after IDENT, or after a reset on the same connection): upload,
+   * and send a MARK if anyone waits for one. A MARK answered after IDENT means the server has
+   * bootstrapped (or rejected) the set it carried; after a reset, it clears the reset guard.
+   */
+  private async identified(subVersion: number, mark: boolean): Promise<void> {
     this.identSent = true;
-    this.sentSubVersion = set.version;
+    this.sentSubVersion = subVersion;
     await this.uploadPending();
-    // A MARK answered after IDENT means the server has bootstrapped (or rejected) the set it carried.
     const waiters = this.unsentWaiters;
     this.unsentWaiters = [];
-    if (waiters.length > 0 || (set.version > 0 && set.state !== 'complete')) this.sendMark(waiters);
+    if (waiters.length > 0 || mark) this.sendMark(waiters);
   }
 
   private async sendNewSubscriptions(): Promise<void> {
@@ -395,6 +502,7 @@ export class SyncSession {
     const m = this.sentMarks.get(requestId);
     if (!m) return;
     this.sentMarks.delete(requestId);
+    await this.reset.afterMark();
     let changed = false;
     for (const s of await this.db.subscriptionSets()) {
       if (s.version > m.subVersion) continue;
@@ -417,7 +525,9 @@ export class SyncSession {
     messages.push(m);
     const result = await this.db.integrate(messages, m.latestServerVersion);
     if (m.progress) this.downloadProgress = { downloaded: m.progress.downloaded, downloadable: m.progress.downloadable };
+    this.transactions.onIntegrated(result.meta);
     this.options.events.integrated(result);
+    if (this.reset.markOwed(result.meta)) this.sendMark([]);
     this.options.events.progress(this.db.progress(result.meta, this.downloadProgress));
     // The last batch of a bootstrap: the set waits for a MARK before it is complete.
     const versions = new Set(messages.map((x) => x.queryVersion));
@@ -453,6 +563,8 @@ export class SyncSession {
       this.options.events.error(info);
       return;
     }
+    if (RESET_ACTIONS.has(m.action)) return this.reset.onResetError(m, info);
+    if (m.action === 'fatal' || m.action === 'log_out') this.reset.onStopError(info);
     if (m.action === 'refresh_token') {
       this.forceRefresh = true;
       // Reconnect at once the first time; a token that keeps failing backs off like any error.
@@ -470,7 +582,8 @@ export class SyncSession {
   // ---- uploads ----------------------------------------------------------------------------------
 
   private async uploadPending(): Promise<void> {
-    if (!this.identSent) return;
+    // Held while a serialized transaction waits for its answer: it must come before them.
+    if (!this.identSent || this.uploadsHeld) return;
     for (;;) {
       const batch = await this.db.pendingUploads(this.uploadedUpTo, LIMITS.maxUploadChangesets);
       if (batch.entries.length === 0) return;
@@ -525,8 +638,14 @@ export class SyncSession {
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
     if (!this.tokenExpiresAt) return;
-    const lead = this.timings.refreshBeforeExpiryMs;
-    const delay = Math.max(1000, this.tokenExpiresAt - lead - Date.now());
+    // Refresh `refreshBeforeExpiryMs` before expiry, but never earlier than halfway through the
+    // token's remaining life: a server may issue tokens shorter than the lead (accessTokenTtlSeconds
+    // goes down to 30 s, the default lead is 60 s), and then every new token would count as
+    // "about to expire" at once and the session would refresh (and rotate the refresh token)
+    // every second, forever (found by src/client/server-process.test.ts).
+    const remaining = this.tokenExpiresAt - Date.now();
+    const lead = Math.max(0, Math.min(this.timings.refreshBeforeExpiryMs, remaining / 2));
+    const delay = Math.max(1000, remaining - lead);
     const gen = this.gen;
     this.refreshTimer = setTimeout(async () => {
       if (gen !== this.gen) return;
@@ -556,13 +675,4 @@ export class SyncSession {
     for (const m of this.sentMarks.values()) out.push(...m.waiters);
     return out;
   }
-}
-
-function wireQueries(set: SubscriptionSetInfo): Subscription[] {
-  return set.queries.map((q) => ({
-    ...(q.name !== undefined ? { name: q.name } : {}),
-    objectType: q.objectType,
-    query: q.query,
-    args: q.args.map((a) => fromStorable(a)),
-  }));
 }

@@ -8,17 +8,20 @@ import type { StoredSubscription, SubscriptionState, WireError } from './api.ts'
  * The worker's IndexedDB database, one per app and user (`outpost:<appId>:<userId>`):
  *
  *   objects  id     every object: `type NUL pk-string`, stored record, index entries (*ix)
- *   history  v      local changesets not yet acknowledged, in their current rebased form
+ *   history  v      local changesets: every one not yet acknowledged (in its current rebased
+ *                   form), plus the most recent acknowledged ones, kept for client-reset recovery
+ *                   (a server restored from a backup may have lost them)
  *   meta     key    'sync': identity, cursors, clock, schema; one row, written with the data it describes
  *   subs     version  subscription sets and their states
- *   batches  ++id   bootstrap DOWNLOAD batches held until the last one arrives
+ *   batches  ++id   bootstrap DOWNLOAD batches (and client-reset STATE segments) held until the last one
+ *   backup   id     the objects as they were before a client reset, while its callbacks run
  *
  * Two connections: `db` with the browser's default durability, and `strict`, used for the local
  * write transaction (objects + history append) so that a write that resolved survives a crash.
  * Downloads can be fetched again, so they do not pay for a flush.
  */
 
-export const STORAGE_VERSION = 1;
+export const STORAGE_VERSION = 2;
 
 export interface ObjectRow {
   /** `rowId(t, k)`: one string key (cheaper than a compound key for large batches). */
@@ -50,6 +53,13 @@ export interface SyncMeta {
   readonly nextClientVersion: number;
   readonly hlc: number;
   readonly latestServerVersion: number;
+  /** The fingerprint of `serverVersion` as the server gave it (sent back in IDENT); '' or absent at 0. */
+  readonly versionSalt?: string;
+  /**
+   * Set by a client reset, cleared by the first full sync after it (a MARK answered with every
+   * upload acknowledged): a reset asked for again while it is set stops sync instead of looping.
+   */
+  readonly resetGuard?: { readonly at: number; readonly fileIdent: number } | null;
   readonly schema: string;
   readonly indexLayout: string;
 }
@@ -65,7 +75,7 @@ export interface SubscriptionRow {
 export interface BatchRow {
   readonly id?: number;
   readonly queryVersion: number;
-  /** The DOWNLOAD frame as received (parsed again when the last batch arrives). */
+  /** The DOWNLOAD (or STATE) frame as received (parsed again when the last batch arrives). */
   readonly frame: string;
 }
 
@@ -75,6 +85,15 @@ export interface OutpostDexie extends Dexie {
   meta: Table<SyncMeta | ({ key: string } & Record<string, Storable>), string>;
   subs: Table<SubscriptionRow, number>;
   batches: Table<BatchRow, number>;
+  backup: Table<BackupRow, string>;
+}
+
+/** One object as it was before a client reset (index entries are not needed). */
+export interface BackupRow {
+  readonly id: string;
+  readonly t: string;
+  readonly k: string;
+  readonly r: StoredRecord;
 }
 
 export interface IndexedDbEnv {
@@ -95,6 +114,7 @@ function define(name: string, env: IndexedDbEnv | undefined, durability: 'defaul
     meta: 'key',
     subs: 'version',
     batches: '++id',
+    backup: 'id',
   });
   return db;
 }

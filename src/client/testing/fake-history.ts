@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { applyChangeset, checkChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../../changeset/index.ts';
 import { rebase } from '../../merge/index.ts';
 import { pkKey, valuesEqual, zeroValue, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
-import { OutpostError, type Subscription } from '../../protocol/index.ts';
+import { OutpostError, type ErrorCode, type Subscription } from '../../protocol/index.ts';
 import { compileQuery, type CompiledQuery } from '../../query/index.ts';
 
 /*
@@ -13,6 +14,11 @@ import { compileQuery, type CompiledQuery } from '../../query/index.ts';
  * there only. Private rows are not applied to the server's state, and other files never see them
  * or transform against them. Membership is decided against the latest state, synchronously when a
  * row is appended: good enough for tests, simpler than the real planner.
+ *
+ * For client reset and TRANSACT: every row has a salt (a hash chained over the rows, so a history
+ * restored from an older copy that went on differently gives its versions other salts), a copy
+ * can be taken and restored (a backup), a new file can take the current state at once (STATE),
+ * and a serialized transaction is checked against the rows after its base.
  */
 
 export const SERVER_ORIGIN = 1;
@@ -54,13 +60,16 @@ function targets(instructions: readonly Instruction[]): Map<string, { type: stri
   return out;
 }
 
+export type TransactOutcome = { status: 'applied'; serverVersion: number } | { status: 'rejected'; code: ErrorCode; reason: string };
+
 export class FakeHistory {
   readonly rows: Row[] = [];
-  readonly state: ObjectState;
-  readonly clock: HybridClock;
+  state: ObjectState;
+  clock: HybridClock;
   readonly files = new Map<number, FileState>();
   private nextFile = 2;
   private serverWrites = 0;
+  private readonly salts: string[] = [];
 
   constructor(
     readonly schema: Schema,
@@ -72,6 +81,24 @@ export class FakeHistory {
 
   get version(): number {
     return this.rows.length;
+  }
+
+  /** The fingerprint of a version ('' for 0). */
+  saltAt(version: number): string {
+    return version === 0 ? '' : (this.salts[version - 1] ?? '');
+  }
+
+  /** A deep copy: a backup to restore later. */
+  clone(): FakeHistory {
+    const copy = new FakeHistory(this.schema, this.flexible);
+    copy.rows.push(...this.rows.map((r) => ({ ...r, cuts: new Map(r.cuts) })));
+    copy.salts.push(...this.salts);
+    copy.state = this.state.clone();
+    copy.clock = new HybridClock({ maxAheadMs: 10 * 60_000, last: this.clock.current });
+    for (const [ident, f] of this.files) copy.files.set(ident, { ...f, reciprocal: new Map(f.reciprocal), view: new Set(f.view), queries: [...f.queries] });
+    copy.nextFile = this.nextFile;
+    copy.serverWrites = this.serverWrites;
+    return copy;
   }
 
   allocateFile(userId: string, salt: string): FileState {
@@ -109,6 +136,8 @@ export class FakeHistory {
     }
     const row: Row = { version: this.version + 1, origin, originVersion, privateTo, changeset, cuts };
     this.rows.push(row);
+    const prev = this.saltAt(row.version - 1);
+    this.salts.push(createHash('sha256').update(`${prev}|${origin}|${originVersion}|${privateTo}|${changeset.timestamp}`).digest('hex').slice(0, 16));
     return row;
   }
 
@@ -194,6 +223,51 @@ export class FakeHistory {
     applyChangeset(this.state, changeset);
     this.append(SERVER_ORIGIN, ++this.serverWrites, null, changeset);
     this.memberships(SERVER_ORIGIN, targets(instructions));
+  }
+
+  /**
+   * A new file takes the current state at once (STATE): the set becomes its subscriptions and its
+   * view is what they match now, with no rows. Returns the objects and the version they are at.
+   */
+  adoptState(ident: number, version: number, subs: readonly Subscription[]): { version: number; objects: { type: string; record: ObjectRecord }[] } {
+    const f = this.file(ident);
+    f.queries = subs.map((s) => compileQuery(this.schema, s.objectType, s.query, s.args));
+    f.subs = subs;
+    f.subsVersion = version;
+    const objects: { type: string; record: ObjectRecord }[] = [];
+    for (const type of this.schema.types.keys()) {
+      const t = this.schema.require(type);
+      if (t.embedded) continue;
+      for (const rec of this.state.objects(type)) {
+        if (this.flexible && !this.matches(f, type, rec)) continue;
+        if (this.flexible) f.view.add(key(type, rec[t.primaryKey!] as PrimaryKey));
+        objects.push({ type, record: rec });
+      }
+    }
+    return { version: this.version, objects };
+  }
+
+  /**
+   * A serialized transaction: applied as a server change only if no row after `base` from
+   * another origin touched an object it read or writes.
+   */
+  transact(ident: number, base: number, reads: readonly { type: string; pk: PrimaryKey }[], changeset: Changeset): TransactOutcome {
+    if (base > this.version) return { status: 'rejected', code: 'bad_cursor', reason: `base ${base} is past the server's version ${this.version}` };
+    const touched = new Set([...reads.map((r) => key(r.type, r.pk)), ...targets(changeset.instructions).keys()]);
+    for (let v = base + 1; v <= this.version; v++) {
+      const row = this.rows[v - 1]!;
+      if (row.origin === ident || row.privateTo !== null) continue;
+      const hit = [...targets(row.changeset.instructions).entries()].find(([k]) => touched.has(k));
+      if (hit) return { status: 'rejected', code: 'transaction_conflict', reason: `${hit[1].type} ${pkKey(hit[1].pk).slice(1)} changed at server version ${v}` };
+    }
+    try {
+      this.clock.observe(changeset.timestamp);
+      this.write([...checkChangeset(this.state.schema, changeset).instructions]);
+    } catch (err) {
+      const e = err instanceof OutpostError ? err : new OutpostError('internal', String(err));
+      return { status: 'rejected', code: e.code, reason: e.message };
+    }
+    return { status: 'applied', serverVersion: this.version };
   }
 
   /** Installs a subscription set: private rows for the objects entering and leaving the view. */

@@ -19,7 +19,7 @@ import {
   type Subscription,
 } from '../../protocol/index.ts';
 import { FakeAuth, type FakeAuthOptions } from './fake-auth.ts';
-import { FakeHistory } from './fake-history.ts';
+import { FakeHistory, type TransactOutcome } from './fake-history.ts';
 
 /*
  * A small sync server for the client's unit tests: the reference algorithm of src/sim/server.ts
@@ -28,6 +28,13 @@ import { FakeHistory } from './fake-history.ts';
  * subscriptions match (objects enter and leave through private rows; bootstraps come in
  * batches); otherwise it sees everything. Hooks let tests drop connections, stop answering PINGs,
  * send errors and count connections. Tests against the real engine are in real-engine.test.ts.
+ *
+ * Client reset and TRANSACT: DOWNLOADs carry version salts and IDENT checks them (a client whose
+ * cursor the history does not have, or whose salt differs, gets ERROR client_reset); a new file
+ * may ask for STATE_REQUEST right after IDENT; CLIENT_VERSION_REQUEST answers from the file
+ * table; TRANSACT is checked against the rows after its base. Tests can take a `snapshot()` and
+ * `restore()` it (a restore from backup), `forgetClientFiles()`, or `resetNext()` to answer the
+ * next BIND / IDENT / UPLOAD with a client-reset ERROR.
  */
 
 export interface FakeServerOptions {
@@ -36,6 +43,8 @@ export interface FakeServerOptions {
   readonly auth?: FakeAuthOptions;
   /** Objects per bootstrap DOWNLOAD batch. */
   readonly bootstrapBatch?: number;
+  /** Objects per STATE segment. */
+  readonly stateSegment?: number;
   /** Extra HTTP routes (test pages, stats), tried before the auth API. */
   readonly http?: (req: IncomingMessage, res: import('node:http').ServerResponse) => boolean;
   /** Another handler for WebSocket upgrades (e.g. the real sync endpoint); the fake one otherwise. */
@@ -48,6 +57,10 @@ class FakeSession {
   cursor = { serverVersion: 0, clientVersion: 0 };
   queryVersion = 0;
   active = false;
+  /** A new file right after IDENT: it may ask for the state (STATE_REQUEST). */
+  stateAllowed = false;
+  /** An ERROR that closes the session was sent: later frames are ignored. */
+  closing = false;
   readonly received: ClientMessage[] = [];
 
   constructor(
@@ -64,7 +77,10 @@ class FakeSession {
 
   error(code: ErrorMessage['code'], message: string, action: ErrorMessage['action'], extra: Partial<ErrorMessage> = {}): void {
     this.send({ t: 'ERROR', code, message, action, tryAgain: action === 'retry', ...extra });
-    if (action !== 'none') this.ws.close(4000, code);
+    if (action !== 'none') {
+      this.closing = true;
+      this.ws.close(4000, code);
+    }
   }
 
   /**
@@ -89,6 +105,7 @@ class FakeSession {
           t: 'DOWNLOAD',
           queryVersion: options.bootstrap!,
           cursor: last || !tail ? end : { serverVersion: tail.serverVersion, clientVersion: tail.clientVersion },
+          versionSalt: h.saltAt(last || !tail ? end.serverVersion : tail.serverVersion),
           latestServerVersion: h.version,
           items: chunk,
           batch: last ? 'last' : 'more',
@@ -102,6 +119,7 @@ class FakeSession {
           t: 'DOWNLOAD',
           queryVersion: this.queryVersion,
           cursor: end,
+          versionSalt: h.saltAt(end.serverVersion),
           latestServerVersion: h.version,
           items,
           batch: 'last',
@@ -128,7 +146,32 @@ class FakeSession {
     for (const s of this.server.sessions) if (s !== this) s.pump();
   }
 
+  /** STATE_REQUEST: the current state in segments; downloads go on from its version. */
+  private sendState(version: number, subs: readonly Subscription[]): void {
+    const bad = subs.find((s) => this.server.rejectQueries.test(s.query));
+    if (bad) return this.send({ t: 'QUERY_ERROR', version, code: 'bad_query', message: `the server refuses "${bad.query}"` });
+    const h = this.server.history;
+    const state = h.adoptState(this.ident, version, subs);
+    const size = this.server.options.stateSegment ?? 1000;
+    const segments = Math.max(1, Math.ceil(state.objects.length / size));
+    for (let i = 0; i < segments; i++) {
+      this.send({
+        t: 'STATE',
+        queryVersion: version,
+        serverVersion: state.version,
+        versionSalt: h.saltAt(state.version),
+        segment: i,
+        last: i === segments - 1,
+        objects: state.objects.slice(i * size, (i + 1) * size),
+      });
+    }
+    this.queryVersion = version;
+    this.cursor = { serverVersion: state.version, clientVersion: 0 };
+    this.server.statesSent++;
+  }
+
   handle(text: string): void {
+    if (this.closing) return;
     let m: ClientMessage;
     try {
       m = parseClientMessage(text);
@@ -138,6 +181,12 @@ class FakeSession {
     this.received.push(m);
     this.server.onMessage?.(this, m);
     const h = this.server.history;
+    const trap = this.server.resetTraps.findIndex((t) => t.at === m.t);
+    if (trap >= 0) {
+      const [t] = this.server.resetTraps.splice(trap, 1);
+      return this.error(t!.code, `test: ${t!.code} at ${m.t}`, t!.action);
+    }
+    if (m.t !== 'IDENT' && m.t !== 'STATE_REQUEST' && m.t !== 'CLIENT_VERSION_REQUEST' && m.t !== 'PING' && m.t !== 'MARK') this.stateAllowed = false;
     try {
       switch (m.t) {
         case 'BIND': {
@@ -154,6 +203,10 @@ class FakeSession {
         }
         case 'IDENT': {
           if (m.cursor.serverVersion > h.version) return this.error('bad_cursor', 'client ahead of server', 'client_reset');
+          if ((m.versionSalt ?? '') !== h.saltAt(m.cursor.serverVersion)) {
+            return this.error('bad_cursor', `the history at version ${m.cursor.serverVersion} is not the one the client saw`, 'client_reset');
+          }
+          this.stateAllowed = m.cursor.serverVersion === 0 && m.subscriptions.version === 0;
           this.cursor = { ...m.cursor };
           this.active = true;
           const f = h.file(this.ident);
@@ -172,6 +225,27 @@ class FakeSession {
           }
           this.server.uploads += m.changesets.length;
           for (const s of this.server.sessions) s.pump();
+          return;
+        }
+        case 'STATE_REQUEST':
+          if (!this.stateAllowed) return this.error('bad_session_state', 'STATE_REQUEST only right after the IDENT of a new file', 'fatal');
+          this.stateAllowed = false;
+          return this.sendState(m.queryVersion, m.queries);
+        case 'CLIENT_VERSION_REQUEST': {
+          const f = h.files.get(m.fileIdent);
+          const known = !!f && f.salt === m.salt && f.userId === this.userId;
+          this.send({ t: 'CLIENT_VERSION', fileIdent: m.fileIdent, known, clientVersion: known ? f.lastIntegrated : 0 });
+          return;
+        }
+        case 'TRANSACT': {
+          const answer = () => {
+            const r = this.server.history.transact(this.ident, m.base, m.reads, m.changeset);
+            this.server.transactions.push(r);
+            this.send({ t: 'TRANSACT', requestId: m.requestId, ...r });
+            if (r.status === 'applied') for (const s of this.server.sessions) s.pump();
+          };
+          if (this.server.holdTransactions) this.server.heldTransactions.push(answer);
+          else answer();
           return;
         }
         case 'QUERY':
@@ -201,8 +275,14 @@ class FakeSession {
   }
 }
 
+export interface ResetTrap {
+  readonly at: 'BIND' | 'IDENT' | 'UPLOAD' | 'TRANSACT';
+  readonly action: 'client_reset' | 'client_reset_no_recovery';
+  readonly code: ErrorMessage['code'];
+}
+
 export class FakeServer {
-  readonly history: FakeHistory;
+  history: FakeHistory;
   readonly schema;
   readonly auth: FakeAuth;
   readonly sessions = new Set<FakeSession>();
@@ -212,6 +292,13 @@ export class FakeServer {
   attempts = 0;
   uploads = 0;
   refreshes = 0;
+  statesSent = 0;
+  readonly transactions: TransactOutcome[] = [];
+  /** While set, TRANSACTs wait (in `heldTransactions`) until `releaseTransactions()`. */
+  holdTransactions = false;
+  readonly heldTransactions: (() => void)[] = [];
+  /** Client-reset ERRORs to answer the next message of a type with, in order. */
+  readonly resetTraps: ResetTrap[] = [];
   answerPings = true;
   refuseConnections = false;
   rejectQueries = /^\0never$/;
@@ -277,6 +364,32 @@ export class FakeServer {
   serverWrite(instructions: Instruction[]): void {
     this.history.write(instructions);
     for (const s of this.sessions) s.pump();
+  }
+
+  /** Answers the next BIND / IDENT / UPLOAD / TRANSACT (of any session) with a client-reset ERROR. */
+  resetNext(at: ResetTrap['at'], action: ResetTrap['action'] = 'client_reset', code: ResetTrap['code'] = 'bad_client_file'): void {
+    this.resetTraps.push({ at, action, code });
+  }
+
+  releaseTransactions(): void {
+    this.holdTransactions = false;
+    for (const answer of this.heldTransactions.splice(0)) answer();
+  }
+
+  /** A copy of the server's history, state and client files (a backup). */
+  snapshot(): FakeHistory {
+    return this.history.clone();
+  }
+
+  /** Replaces everything with a copy taken earlier (a restore from backup) and drops every connection. */
+  restore(backup: FakeHistory): void {
+    this.history = backup.clone();
+    this.dropConnections();
+  }
+
+  /** Forgets every client file (their BIND then gets a client reset). */
+  forgetClientFiles(): void {
+    this.history.files.clear();
   }
 
   /** Sends an ERROR to every session (closing them unless the action is 'none'). */

@@ -12,7 +12,8 @@ import { changeset, uint } from './common.ts';
  * creates the object with its state, one that erases it on this client. A removal from view
  * arrives as a download, so it is never uploaded.
  *
- * `cursor` is where the client stands after the message. `queryVersion` is the subscription set
+ * `cursor` is where the client stands after the message; `versionSalt` fingerprints the history
+ * row at `cursor.serverVersion` (the client sends it back in IDENT). `queryVersion` is the subscription set
  * this download reflects; a bootstrap of a new set comes as batches with `batch: 'more'`
  * followed by one with `batch: 'last'`, which the client applies together.
  */
@@ -25,6 +26,7 @@ export const downloadSchema = v.strictObject({
   t: v.literal('DOWNLOAD'),
   queryVersion: uint,
   cursor: v.strictObject({ serverVersion: uint, clientVersion: uint }),
+  versionSalt: v.pipe(v.string(), v.maxLength(64)),
   latestServerVersion: uint,
   items: v.array(downloadItem),
   batch: v.picklist(['more', 'last']),

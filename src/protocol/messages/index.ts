@@ -12,13 +12,19 @@ import { querySchema } from './query.ts';
 import { refreshSchema } from './refresh.ts';
 import { unbindSchema, unboundSchema } from './unbind.ts';
 import { uploadSchema } from './upload.ts';
+import { stateRequestSchema, stateSchema } from './state.ts';
+import { clientVersionRequestSchema, clientVersionSchema } from './client-version.ts';
+import { transactResultSchema, transactSchema } from './transact.ts';
 
-/** Every message a client may send. TRANSACT, STATE_REQUEST and CLIENT_VERSION_REQUEST come with client reset. */
+/** Every message a client may send. */
 export const clientMessageSchema = v.variant('t', [
   bindSchema,
   clientIdentSchema,
   querySchema,
   uploadSchema,
+  transactSchema,
+  stateRequestSchema,
+  clientVersionRequestSchema,
   clientMarkSchema,
   refreshSchema,
   unbindSchema,
@@ -31,6 +37,9 @@ export const serverMessageSchema = v.variant('t', [
   serverIdentSchema,
   downloadSchema,
   serverMarkSchema,
+  transactResultSchema,
+  stateSchema,
+  clientVersionSchema,
   queryErrorSchema,
   errorSchema,
   unboundSchema,
@@ -38,8 +47,8 @@ export const serverMessageSchema = v.variant('t', [
 ]);
 export type ServerMessage = v.InferOutput<typeof serverMessageSchema>;
 
-const CLIENT_TYPES = new Set(['BIND', 'IDENT', 'QUERY', 'UPLOAD', 'MARK', 'REFRESH', 'UNBIND', 'PING']);
-const SERVER_TYPES = new Set(['IDENT', 'DOWNLOAD', 'MARK', 'QUERY_ERROR', 'ERROR', 'UNBOUND', 'PONG']);
+const CLIENT_TYPES = new Set(['BIND', 'IDENT', 'QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND', 'PING']);
+const SERVER_TYPES = new Set(['IDENT', 'DOWNLOAD', 'MARK', 'TRANSACT', 'STATE', 'CLIENT_VERSION', 'QUERY_ERROR', 'ERROR', 'UNBOUND', 'PONG']);
 
 function parse<T>(text: string, schema: v.GenericSchema<unknown, T>, known: Set<string>): T {
   let raw: unknown;
@@ -76,7 +85,12 @@ function wire(m: ClientMessage | ServerMessage): unknown {
     case 'UPLOAD':
       return { ...m, changesets: m.changesets.map((c) => ({ ...c, changeset: encodeChangeset(c.changeset) })) };
     case 'QUERY':
+    case 'STATE_REQUEST':
       return { ...m, queries: m.queries.map(encodeSubscription) };
+    case 'TRANSACT':
+      return 'changeset' in m ? { ...m, reads: m.reads.map((r) => ({ type: r.type, pk: encodeValue(r.pk) })), changeset: encodeChangeset(m.changeset) } : m;
+    case 'STATE':
+      return { ...m, objects: m.objects.map((o) => ({ type: o.type, record: encodeValue(o.record) })) };
     case 'IDENT':
       return 'subscriptions' in m ? { ...m, subscriptions: { ...m.subscriptions, queries: m.subscriptions.queries.map(encodeSubscription) } } : m;
     case 'DOWNLOAD':
@@ -108,3 +122,6 @@ export type { Query } from './query.ts';
 export type { Refresh } from './refresh.ts';
 export type { Unbind, Unbound } from './unbind.ts';
 export type { Upload } from './upload.ts';
+export type { StateMessage, StateRequest } from './state.ts';
+export type { ClientVersionMessage, ClientVersionRequest } from './client-version.ts';
+export type { Transact, TransactResult } from './transact.ts';

@@ -52,6 +52,7 @@ export interface OutpostConfig {
   readonly adminKey: string | undefined;
   readonly allowedOrigins: readonly string[] | '*';
   readonly limits: ParsedConfig['limits'];
+  readonly history: ParsedConfig['history'];
   readonly staticDir: string | undefined;
   readonly logLevel: LogLevel;
 }
@@ -253,6 +254,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     adminKey: c.adminKey,
     allowedOrigins: c.allowedOrigins,
     limits: c.limits,
+    history: c.history,
     staticDir: c.staticDir,
     logLevel: c.logLevel,
   };

@@ -138,6 +138,18 @@ export const configSchema = v.strictObject({
     }),
     {},
   ),
+  /**
+   * How long history is kept for clients that are away. A client file not seen for
+   * `maxOfflineSeconds` is retired (its next session gets a client reset), and compaction, every
+   * `compactIntervalSeconds`, deletes the history no client within that window needs.
+   */
+  history: v.optional(
+    v.strictObject({
+      maxOfflineSeconds: v.optional(int(1, 10 * 365 * 86_400), 30 * 86_400),
+      compactIntervalSeconds: v.optional(int(1, 7 * 86_400), 3600),
+    }),
+    {},
+  ),
   staticDir: v.optional(nonEmpty),
   logLevel: v.optional(v.picklist(LOG_LEVELS), 'info'),
 });

@@ -19,10 +19,17 @@ import type { HttpContext, OutpostHttpServer } from './server.ts';
  */
 
 export interface AdminHooks {
-  /** Apply a new schema (already validated with parseSchema). Default: store it. */
-  setSchema?(schema: ObjectSchemaInput[]): Promise<void>;
+  /**
+   * Apply a new schema (already validated with parseSchema). Default: store it. `breaking` allows
+   * removals and changes, at the price of a client reset of every client file.
+   */
+  setSchema?(schema: ObjectSchemaInput[], options: { breaking: boolean }): Promise<void>;
   /** Apply new roles (already validated). Default: store them as the `rules` setting. */
   setRules?(rules: RolesConfig): Promise<void>;
+  /** Run history compaction now. */
+  compact?(): Promise<{ retired: number; removed: number; firstVersion: number }>;
+  /** Retire client files (all, a user's, or one): their next session gets a client reset. */
+  resetClients?(selector: { userId?: string; clientFile?: number }, reason: string): Promise<number>;
 }
 
 export interface AdminOptions {
@@ -46,7 +53,13 @@ const createUserBody = v.strictObject({
   customData: v.optional(jsonObject),
 });
 const apiKeyBody = v.strictObject({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(128)) });
-const schemaBody = v.strictObject({ schema: v.array(objectOf(v.unknown())) });
+const schemaBody = v.strictObject({ schema: v.array(objectOf(v.unknown())), breaking: v.optional(v.boolean(), false) });
+const resetBody = v.strictObject({
+  userId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+  clientFile: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+  all: v.optional(v.literal(true)),
+  reason: v.optional(v.pipe(v.string(), v.maxLength(500))),
+});
 const rulesBody = v.strictObject({
   rules: v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) }),
 });
@@ -77,9 +90,24 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
   route('PUT', '/api/admin/schema', async (ctx) => {
     const body = parseBody(schemaBody, await ctx.json());
     const schema = parseSchema(body.schema as unknown as ObjectSchemaInput[]).toJSON();
-    if (options.hooks?.setSchema) await options.hooks.setSchema(schema);
+    if (options.hooks?.setSchema) await options.hooks.setSchema(schema, { breaking: body.breaking });
     else await store.transaction((tx) => tx.setSchema(schema));
     return { status: 200, body: { schema } };
+  });
+
+  route('POST', '/api/admin/sync/compact', async () => {
+    if (!options.hooks?.compact) throw new OutpostError('internal', 'the sync engine is not running');
+    return { status: 200, body: await options.hooks.compact() };
+  });
+
+  route('POST', '/api/admin/sync/reset', async (ctx) => {
+    if (!options.hooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
+    const body = parseBody(resetBody, await ctx.json());
+    const picked = (body.userId !== undefined ? 1 : 0) + (body.clientFile !== undefined ? 1 : 0) + (body.all ? 1 : 0);
+    if (picked !== 1) throw new OutpostError('bad_message', 'give exactly one of userId, clientFile or all: true');
+    const selector = { ...(body.userId !== undefined ? { userId: body.userId } : {}), ...(body.clientFile !== undefined ? { clientFile: body.clientFile } : {}) };
+    const retired = await options.hooks.resetClients(selector, body.reason ?? 'an administrator reset it');
+    return { status: 200, body: { retired } };
   });
 
   route('GET', '/api/admin/rules', async () => ({ status: 200, body: { rules: await currentRules(store, options.roles) } }));

@@ -18,7 +18,9 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'missing_object':
       return 404;
     case 'user_exists':
+    case 'object_exists':
     case 'schema_mismatch':
+    case 'transaction_conflict':
       return 409;
     case 'frame_too_large':
       return 413;

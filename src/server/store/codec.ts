@@ -52,6 +52,13 @@ export function clientFileFromRow(r: Record<string, unknown>): ClientFileRow {
     reciprocalBase: Number(r.reciprocal_base),
     queryVersion: Number(r.query_version),
     subscriptions: subscriptionsFromJson(r.subscriptions),
+    syncedVersion: Number(r.synced_version ?? 0),
+    plannedVersion: Number(r.planned_version ?? 0),
+    sessionSeq: Number(r.session_seq ?? 0),
+    roleKey: r.role_key === null || r.role_key === undefined ? null : String(r.role_key),
+    expiredAt: r.expired_at === null || r.expired_at === undefined ? null : Number(r.expired_at),
+    expiredReason: r.expired_reason === null || r.expired_reason === undefined ? null : String(r.expired_reason),
+    expiredAction: r.expired_action === 'client_reset' || r.expired_action === 'client_reset_no_recovery' ? r.expired_action : null,
   };
 }
 
@@ -61,6 +68,10 @@ export const CLIENT_FILE_COLUMNS: Record<string, string> = {
   reciprocalBase: 'reciprocal_base',
   queryVersion: 'query_version',
   subscriptions: 'subscriptions',
+  syncedVersion: 'synced_version',
+  plannedVersion: 'planned_version',
+  sessionSeq: 'session_seq',
+  roleKey: 'role_key',
 };
 
 export function unknownClientFile(ident: number): OutpostError {

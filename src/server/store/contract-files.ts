@@ -124,23 +124,59 @@ export function runClientFileContractTests(ctx: { readonly store: ServerStore })
     expect(await ctx.store.viewLog(f.ident, 0)).toEqual([]);
   });
 
-  it('claimView puts objects in the view set and forgets their logged changes', async () => {
-    const f = await ctx.store.createClientFile('u');
+  it('retires client files by ident, user or last sight, once, and forgets what was kept for them', async () => {
+    const a = await ctx.store.createClientFile('ana');
+    const b = await ctx.store.createClientFile('ana');
+    const c = await ctx.store.createClientFile('bob');
     const o1 = new ObjectId('6001c033600510df3bbfd864');
     await ctx.store.transaction(async (tx) => {
-      await tx.addToView(f.ident, [{ type: 'Task', pk: o1 }]);
-      await tx.logViewChanges(f.ident, 5, [
-        { kind: 'remove', type: 'Task', pk: o1, version: 5 },
-        { kind: 'add', type: 'Counter', pk: 1, version: 5 },
-      ]);
-      await tx.claimView(f.ident, [{ type: 'Task', pk: o1 }, { type: 'Person', pk: 'p9' }]);
-      await tx.claimView(f.ident, []);
+      await tx.updateClientFile(a.ident, { lastSeenAt: 1_000, syncedVersion: 7, plannedVersion: 9, roleKey: 'r1' });
+      await tx.updateClientFile(b.ident, { lastSeenAt: 5_000, syncedVersion: 3 });
+      await tx.updateClientFile(c.ident, { lastSeenAt: 1_000, syncedVersion: 9 });
+      await tx.putReciprocal(a.ident, 4, changeset(1, 4, []));
+      await tx.addToView(a.ident, [{ type: 'Task', pk: o1 }]);
+      await tx.logViewChanges(a.ident, 8, [{ kind: 'add', type: 'Person', pk: 'p1', version: 8 }]);
     });
-    expect((await ctx.store.viewLog(f.ident, 0)).map((c) => c.type)).toEqual(['Counter']);
-    await ctx.store.transaction((tx) => tx.settleViewLog(f.ident, 5));
-    expect(await ctx.store.viewOf(f.ident, 'Task')).toEqual([pkKey(o1)]);
-    expect(await ctx.store.viewOf(f.ident, 'Person')).toEqual([pkKey('p9')]);
-    expect(await ctx.store.viewOf(f.ident, 'Counter')).toEqual([pkKey(1)]);
+    expect(await ctx.store.syncHorizon()).toBe(3);
+    const expiry = { at: 9_999, reason: 'offline too long', action: 'client_reset' as const };
+    // Every condition must hold: ana's files not seen since 2000 → only a.
+    expect(await ctx.store.transaction((tx) => tx.expireClientFiles({ userId: 'ana', lastSeenBefore: 2_000 }, expiry))).toBe(1);
+    const ra = await ctx.store.getClientFile(a.ident);
+    expect(ra).toMatchObject({ expiredAt: 9_999, expiredReason: 'offline too long', expiredAction: 'client_reset', syncedVersion: 7, plannedVersion: 9, roleKey: 'r1' });
+    expect((await ctx.store.reciprocal(a.ident, 0)).size).toBe(0);
+    expect(await ctx.store.viewOf(a.ident, 'Task')).toEqual([]);
+    expect(await ctx.store.viewLog(a.ident, 0)).toEqual([]);
+    // Already retired files are not retired again (their reason stays).
+    const again = { at: 10_000, reason: 'admin', action: 'client_reset_no_recovery' as const };
+    expect(await ctx.store.transaction((tx) => tx.expireClientFiles({ idents: [a.ident, c.ident] }, again))).toBe(1);
+    expect((await ctx.store.getClientFile(a.ident))!.expiredReason).toBe('offline too long');
+    expect(await ctx.store.getClientFile(c.ident)).toMatchObject({ expiredReason: 'admin', expiredAction: 'client_reset_no_recovery' });
+    expect(await ctx.store.getClientFile(b.ident)).toMatchObject({ expiredAt: null, expiredReason: null, expiredAction: null, roleKey: null });
+    expect(await ctx.store.transaction((tx) => tx.expireClientFiles({ idents: [] }, again))).toBe(0);
+    // Only live files hold the horizon.
+    expect(await ctx.store.syncHorizon()).toBe(3);
+    await ctx.store.transaction((tx) => tx.expireClientFiles({}, again));
+    expect(await ctx.store.syncHorizon()).toBeUndefined();
   });
 
+  it('compacts history below a version, keeping the latest entry, and prunes reciprocal entries', async () => {
+    expect(await ctx.store.firstVersion()).toBe(0);
+    const f = await ctx.store.createClientFile('u');
+    await ctx.store.transaction(async (tx) => {
+      for (let i = 1; i <= 6; i++) await tx.appendHistory({ origin: 1, originVersion: i, privateTo: null, changeset: changeset(1, i, []) });
+      await tx.putReciprocal(f.ident, 3, changeset(1, 3, []));
+      await tx.putReciprocal(f.ident, 5, changeset(1, 5, []));
+    });
+    expect(await ctx.store.firstVersion()).toBe(1);
+    expect(await ctx.store.transaction((tx) => tx.compactHistory(4))).toBe(3);
+    expect((await ctx.store.history(0, 10)).map((r) => r.version)).toEqual([4, 5, 6]);
+    expect(await ctx.store.firstVersion()).toBe(4);
+    expect([...(await ctx.store.reciprocal(f.ident, 0)).keys()]).toEqual([5]);
+    // Never past the latest entry: versions keep counting from it.
+    await ctx.store.transaction((tx) => tx.compactHistory(100));
+    expect((await ctx.store.history(0, 10)).map((r) => r.version)).toEqual([6]);
+    expect(await ctx.store.latestVersion()).toBe(6);
+    const v = await ctx.store.transaction((tx) => tx.appendHistory({ origin: 1, originVersion: 7, privateTo: null, changeset: changeset(1, 7, []) }));
+    expect(v).toBe(7);
+  });
 }

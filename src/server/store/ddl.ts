@@ -8,14 +8,15 @@
  *   history(version, origin, origin_version, private_to, changeset, created_at)
  *   objects(type, pk, doc)                             the src/query/storage-doc.ts contract
  *   client_files(ident, salt, user_id, created_at, last_seen_at, last_integrated,
- *                reciprocal_base, query_version, subscriptions)
+ *                reciprocal_base, query_version, subscriptions,
+ *                synced_version, planned_version, session_seq, role_key, expired_at, expired_reason, expired_action)   (2)
  *   reciprocal(ident, version, changeset)
  *   view_sets(ident, type, pk)
  *   view_log(ident, seq, version, kind, type, pk, pk_value)
  *   users, identities, refresh_families, refresh_tokens, api_keys    (auth)
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -52,6 +53,22 @@ function migration1(d: Dialect, t: (name: string) => string): string[] {
   ];
 }
 
+/** Migration 2: client reset (what a file has synced, its roles, its retirement). */
+function migration2(d: Dialect, t: (name: string) => string): string[] {
+  const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  const add = (column: string) => `ALTER TABLE ${t('client_files')} ADD COLUMN ${column}`;
+  return [
+    add(`synced_version ${int} NOT NULL DEFAULT 0`),
+    add(`planned_version ${int} NOT NULL DEFAULT 0`),
+    add(`session_seq ${int} NOT NULL DEFAULT 0`),
+    add('role_key TEXT'),
+    add(`expired_at ${int}`),
+    add('expired_reason TEXT'),
+    add('expired_action TEXT'),
+    `CREATE INDEX IF NOT EXISTS client_files_seen ON ${t('client_files')} (last_seen_at)`,
+  ];
+}
+
 export function metaTableDdl(t: (name: string) => string): string {
   return `CREATE TABLE IF NOT EXISTS ${t('meta')} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
 }
@@ -61,6 +78,6 @@ export function migrationsFrom(from: number, d: Dialect, t: (name: string) => st
   if (from > SCHEMA_VERSION) {
     throw new Error(`the database has schema version ${from}, newer than this server's ${SCHEMA_VERSION}: upgrade the server`);
   }
-  const steps: Array<(d: Dialect, t: (name: string) => string) => string[]> = [migration1];
+  const steps: Array<(d: Dialect, t: (name: string) => string) => string[]> = [migration1, migration2];
   return steps.slice(from).flatMap((step) => step(d, t));
 }

@@ -19,8 +19,10 @@ import { Mutex } from './mutex.ts';
 import { TxMap } from './tx-map.ts';
 import {
   objectKeyString,
+  type ClientFileExpiry,
   type ClientFilePatch,
   type ClientFileRow,
+  type ClientFileSelector,
   type HistoryRow,
   type ObjectKey,
   type ServerStore,
@@ -271,18 +273,58 @@ class MemoryAccess implements StoreWriter {
     for (const r of rows) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
   }
 
-  async claimView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
-    this.live();
-    await this.addToView(ident, keys);
-    const claimed = new Set(keys.map((k) => `${k.type}\u0000${pkKey(k.pk as PrimaryKey)}`));
-    for (const r of this.logged(ident, () => true)) {
-      if (claimed.has(`${r.type}\u0000${pkKey(pkFromJson(r.pk))}`)) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
-    }
-  }
-
   async dropViewLog(ident: number, after: number): Promise<void> {
     this.live();
     for (const r of this.logged(ident, (v) => v > after)) this.t.viewLog.delete(`${ident}\u0000${r.seq}`);
+  }
+
+  async syncHorizon(): Promise<number | undefined> {
+    this.live();
+    let min: number | undefined;
+    for (const raw of this.t.clientFiles.values()) {
+      const f = JSON.parse(raw) as ClientFileRow;
+      if (f.expiredAt === null && (min === undefined || f.syncedVersion < min)) min = f.syncedVersion;
+    }
+    return min;
+  }
+
+  async firstVersion(): Promise<number> {
+    this.live();
+    let min = 0;
+    for (const v of this.t.history.keys()) if (min === 0 || v < min) min = v;
+    return min;
+  }
+
+  async expireClientFiles(selector: ClientFileSelector, expiry: ClientFileExpiry): Promise<number> {
+    this.live();
+    let n = 0;
+    for (const [ident, raw] of [...this.t.clientFiles.entries()]) {
+      const f = JSON.parse(raw) as ClientFileRow;
+      if (f.expiredAt !== null) continue;
+      if (selector.idents !== undefined && !selector.idents.includes(ident)) continue;
+      if (selector.userId !== undefined && f.userId !== selector.userId) continue;
+      if (selector.lastSeenBefore !== undefined && !(f.lastSeenAt < selector.lastSeenBefore)) continue;
+      this.t.clientFiles.set(ident, JSON.stringify({ ...f, expiredAt: expiry.at, expiredReason: expiry.reason, expiredAction: expiry.action }));
+      for (const [k, r] of [...this.t.reciprocal.entries()]) if (r.ident === ident) this.t.reciprocal.delete(k);
+      for (const [k, r] of [...this.t.views.entries()]) if (r.ident === ident) this.t.views.delete(k);
+      for (const [k, r] of [...this.t.viewLog.entries()]) if (r.ident === ident) this.t.viewLog.delete(k);
+      n++;
+    }
+    return n;
+  }
+
+  async compactHistory(below: number): Promise<number> {
+    this.live();
+    const upTo = Math.min(below, await this.latestVersion());
+    let n = 0;
+    for (const v of [...this.t.history.keys()]) {
+      if (v < upTo) {
+        this.t.history.delete(v);
+        n++;
+      }
+    }
+    for (const [k, r] of [...this.t.reciprocal.entries()]) if (r.version <= upTo) this.t.reciprocal.delete(k);
+    return n;
   }
 
   async setSchema(schema: readonly ObjectSchemaInput[]): Promise<void> {
@@ -347,6 +389,12 @@ export class MemoryStore implements ServerStore {
   getSchema(): Promise<ObjectSchemaInput[] | undefined> {
     return this.reader.getSchema();
   }
+  syncHorizon(): Promise<number | undefined> {
+    return this.reader.syncHorizon();
+  }
+  firstVersion(): Promise<number> {
+    return this.reader.firstVersion();
+  }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
     this.checkOpen();
@@ -387,6 +435,13 @@ export class MemoryStore implements ServerStore {
       reciprocalBase: 0,
       queryVersion: 0,
       subscriptions: [],
+      syncedVersion: 0,
+      plannedVersion: 0,
+      sessionSeq: 0,
+      roleKey: null,
+      expiredAt: null,
+      expiredReason: null,
+      expiredAction: null,
     };
     this.tables.clientFiles.set(row.ident, JSON.stringify(row));
     return row;

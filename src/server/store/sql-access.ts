@@ -17,8 +17,10 @@ import {
 import { num, numOrNull, sql, type SqlRunner } from './sql-runner.ts';
 import {
   objectKeyString,
+  type ClientFileExpiry,
   type ClientFilePatch,
   type ClientFileRow,
+  type ClientFileSelector,
   type HistoryRow,
   type ObjectKey,
   type StoreWriter,
@@ -177,6 +179,19 @@ export class SqlAccess implements StoreWriter {
     return rows[0] ? (JSON.parse(String(rows[0].value)) as ObjectSchemaInput[]) : undefined;
   }
 
+  async syncHorizon(): Promise<number | undefined> {
+    this.live();
+    const rows = await this.db.all(this.q(`SELECT MIN(synced_version) AS v FROM ${this.t('client_files')} WHERE expired_at IS NULL`));
+    const v = rows[0]?.v;
+    return v === null || v === undefined ? undefined : num(v);
+  }
+
+  async firstVersion(): Promise<number> {
+    this.live();
+    const rows = await this.db.all(this.q(`SELECT COALESCE(MIN(version), 0) AS v FROM ${this.t('history')}`));
+    return num(rows[0]!.v);
+  }
+
   async appendHistory(row: Omit<HistoryRow, 'version'>): Promise<number> {
     this.live();
     // The transaction holds the append lock, so latest + 1 cannot be taken by anyone else.
@@ -281,25 +296,6 @@ export class SqlAccess implements StoreWriter {
     }
   }
 
-  async claimView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
-    this.live();
-    if (keys.length === 0) return;
-    await this.addToView(ident, keys);
-    const types = keys.map((k) => k.type);
-    const pks = keys.map((k) => pkKey(k.pk as PrimaryKey));
-    if (this.pg) {
-      await this.db.run(
-        this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ?::bigint AND (type, pk) IN (SELECT * FROM unnest(?::text[], ?::text[]))`),
-        [ident, types, pks],
-      );
-    } else {
-      await this.db.runMany(
-        `DELETE FROM ${this.t('view_log')} WHERE ident = ? AND type = ? AND pk = ?`,
-        keys.map((_, i) => [ident, types[i], pks[i]]),
-      );
-    }
-  }
-
   async removeFromView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
     this.live();
     await this.deleteKeys('view_sets', keys, ident);
@@ -351,6 +347,46 @@ export class SqlAccess implements StoreWriter {
   async dropViewLog(ident: number, after: number): Promise<void> {
     this.live();
     await this.db.run(this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ? AND version > ?`), [ident, after]);
+  }
+
+  async expireClientFiles(selector: ClientFileSelector, expiry: ClientFileExpiry): Promise<number> {
+    this.live();
+    const conds = ['expired_at IS NULL'];
+    const params: unknown[] = [];
+    if (selector.idents !== undefined) {
+      if (selector.idents.length === 0) return 0;
+      conds.push(`ident IN (${selector.idents.map(() => '?').join(', ')})`);
+      params.push(...selector.idents);
+    }
+    if (selector.userId !== undefined) {
+      conds.push('user_id = ?');
+      params.push(selector.userId);
+    }
+    if (selector.lastSeenBefore !== undefined) {
+      conds.push('last_seen_at < ?');
+      params.push(selector.lastSeenBefore);
+    }
+    const picked = await this.db.all(this.q(`SELECT ident FROM ${this.t('client_files')} WHERE ${conds.join(' AND ')}`), params);
+    const idents = picked.map((r) => num(r.ident));
+    for (const ident of idents) {
+      await this.db.run(
+        this.q(`UPDATE ${this.t('client_files')} SET expired_at = ?, expired_reason = ?, expired_action = ? WHERE ident = ?`),
+        [expiry.at, expiry.reason, expiry.action, ident],
+      );
+      for (const table of ['reciprocal', 'view_sets', 'view_log']) {
+        await this.db.run(this.q(`DELETE FROM ${this.t(table)} WHERE ident = ?`), [ident]);
+      }
+    }
+    return idents.length;
+  }
+
+  async compactHistory(below: number): Promise<number> {
+    this.live();
+    const latest = await this.latestVersion();
+    const upTo = Math.min(below, latest);
+    const deleted = await this.db.run(this.q(`DELETE FROM ${this.t('history')} WHERE version < ?`), [upTo]);
+    await this.db.run(this.q(`DELETE FROM ${this.t('reciprocal')} WHERE version <= ?`), [upTo]);
+    return deleted;
   }
 
   async setSchema(schema: readonly ObjectSchemaInput[]): Promise<void> {

@@ -170,6 +170,12 @@ export class SqliteStore implements ServerStore {
   getSchema(): Promise<ObjectSchemaInput[] | undefined> {
     return this.read.getSchema();
   }
+  syncHorizon(): Promise<number | undefined> {
+    return this.read.syncHorizon();
+  }
+  firstVersion(): Promise<number> {
+    return this.read.firstVersion();
+  }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
     this.checkOpen();

@@ -35,6 +35,14 @@ export class TxMap<K, V> {
     for (const [k, v] of this.overlay) if (v !== DELETED) yield [k, v];
   }
 
+  *keys(): IterableIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
   commit(): void {
     for (const [k, v] of this.overlay) {
       if (v === DELETED) this.base.delete(k);

@@ -46,9 +46,49 @@ export interface ClientFileRow {
   /** The active (last accepted) subscription set. */
   readonly queryVersion: number;
   readonly subscriptions: readonly StoredSubscription[];
+  /**
+   * The highest server version the client has shown it holds (its IDENT cursor, the base of an
+   * upload). History compaction keeps every version from the lowest of these on (live files).
+   */
+  readonly syncedVersion: number;
+  /**
+   * The server version up to which an upload of this file was integrated on the strength of the
+   * downloads planned for it: what those downloads sent (which objects' changes, where objects
+   * joined or left its view) must be sent the same way again after a reconnect.
+   */
+  readonly plannedVersion: number;
+  /** Counts the sessions that identified this file; only the latest one may change what is stored for it. */
+  readonly sessionSeq: number;
+  /** A fingerprint of the roles the file's sessions were given; a change means a client reset. */
+  readonly roleKey: string | null;
+  /**
+   * Set when the file can no longer sync (offline longer than the history is kept, a breaking
+   * schema change, an administrator's reset): its next session gets a client reset with this
+   * reason and action.
+   */
+  readonly expiredAt: number | null;
+  readonly expiredReason: string | null;
+  readonly expiredAction: 'client_reset' | 'client_reset_no_recovery' | null;
 }
 
-export type ClientFilePatch = Partial<Pick<ClientFileRow, 'lastSeenAt' | 'lastIntegrated' | 'reciprocalBase' | 'queryVersion' | 'subscriptions'>>;
+export type ClientFilePatch = Partial<
+  Pick<ClientFileRow, 'lastSeenAt' | 'lastIntegrated' | 'reciprocalBase' | 'queryVersion' | 'subscriptions' | 'syncedVersion' | 'plannedVersion' | 'sessionSeq' | 'roleKey'>
+>;
+
+/** Which client files to retire (`expireClientFiles`); every condition given must hold. */
+export interface ClientFileSelector {
+  readonly idents?: readonly number[];
+  readonly userId?: string;
+  /** Files not seen since before this time (ms since the epoch). */
+  readonly lastSeenBefore?: number;
+}
+
+/** Why and how retired files reset. */
+export interface ClientFileExpiry {
+  readonly at: number;
+  readonly reason: string;
+  readonly action: 'client_reset' | 'client_reset_no_recovery';
+}
 
 export interface ObjectKey {
   readonly type: string;
@@ -95,6 +135,10 @@ export interface StoreReader {
   viewLog(ident: number, after: number): Promise<ViewChange[]>;
   /** The server's schema (development mode grows it), or undefined before the first one. */
   getSchema(): Promise<ObjectSchemaInput[] | undefined>;
+  /** The lowest `syncedVersion` of the client files that are not expired; undefined when there are none. */
+  syncHorizon(): Promise<number | undefined>;
+  /** The lowest version still in the history (0 when it is empty). */
+  firstVersion(): Promise<number>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -115,17 +159,23 @@ export interface StoreWriter extends StoreReader {
    * served as it really is: changes after its cursor are dropped (`dropViewLog`) and sent again.
    */
   logViewChanges(ident: number, version: number, changes: readonly ViewChange[]): Promise<void>;
-  /**
-   * The client has these objects now, whatever its download cursor (it created them): adds them
-   * to the view set and discards every logged change for them, so that settling an older
-   * logged removal cannot take them out again.
-   */
-  claimView(ident: number, keys: readonly ObjectKey[]): Promise<void>;
   /** Applies the logged changes with version <= upTo to the view set (in order) and removes them from the log. */
   settleViewLog(ident: number, upTo: number): Promise<void>;
   /** Deletes the logged changes with version > after (the client never received them). */
   dropViewLog(ident: number, after: number): Promise<void>;
   setSchema(schema: readonly ObjectSchemaInput[]): Promise<void>;
+  /**
+   * Retires the client files the selector picks that are not retired yet (see ClientFileRow's
+   * `expiredAt`), and deletes what the server kept for them (reciprocal history, view set and
+   * view log). Returns how many it retired.
+   */
+  expireClientFiles(selector: ClientFileSelector, expiry: ClientFileExpiry): Promise<number>;
+  /**
+   * History compaction: deletes the entries with version < `below` (which must not exceed the
+   * latest version, so the latest entry always stays) and every reciprocal entry at or below it.
+   * Returns how many history entries it deleted.
+   */
+  compactHistory(below: number): Promise<number>;
 }
 
 export interface SyncStore extends StoreReader {

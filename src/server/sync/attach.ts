@@ -7,6 +7,7 @@ import { createSyncMetrics } from '../metrics.ts';
 import { DataApi, type DataCaller, type DataRequest } from './data-api.ts';
 import { SyncEngine } from './engine.ts';
 import type { RulesSpec } from './roles.ts';
+import { compactHistory, replaceSchema, retireClientFiles } from './reset.ts';
 import { createSyncEndpoint } from './websocket.ts';
 
 const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert', 'update', 'delete'];
@@ -26,7 +27,18 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
     queryable: config.queryableFields,
     rules: rulesFromConfig({ roles }) as RulesSpec,
     metrics: createSyncMetrics(metrics),
+    maxOfflineMs: config.history.maxOfflineSeconds * 1000,
   });
+  // Compaction on every node is safe (it runs under the append lock) and cheap when there is nothing to do.
+  const compactor = setInterval(() => {
+    compactHistory(engine).then(
+      (r) => {
+        if (r.retired > 0 || r.removed > 0) log.info({ ...r }, 'history compacted');
+      },
+      (err: Error) => log.error({ err: err.message }, 'history compaction failed'),
+    );
+  }, config.history.compactIntervalSeconds * 1000);
+  compactor.unref();
   const endpoint = createSyncEndpoint({
     engine,
     auth,
@@ -55,14 +67,19 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
 
   return {
     adminHooks: {
-      async setSchema(schema: ObjectSchemaInput[]) {
-        // Additive changes only: a breaking change needs a client reset.
+      async setSchema(schema: ObjectSchemaInput[], options: { breaking: boolean }) {
+        if (options.breaking) {
+          const r = await replaceSchema(engine, schema);
+          log.warn({ ...r }, 'breaking schema change: every client file was retired');
+          return;
+        }
+        // Additive changes only, unless marked breaking: a breaking change resets every client.
         const next = parseSchema(schema);
         for (const [name, t] of engine.schema.types) {
           const n = next.get(name);
-          if (!n) throw new OutpostError('schema_mismatch', `type ${name} cannot be removed`);
+          if (!n) throw new OutpostError('schema_mismatch', `type ${name} cannot be removed (unless the change is marked breaking)`);
           for (const field of t.properties.keys()) {
-            if (!n.properties.has(field)) throw new OutpostError('schema_mismatch', `field ${name}.${field} cannot be removed`);
+            if (!n.properties.has(field)) throw new OutpostError('schema_mismatch', `field ${name}.${field} cannot be removed (unless the change is marked breaking)`);
           }
         }
         const additions = [];
@@ -79,6 +96,14 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
         }
         if (additions.length) await engine.serverWrite(additions);
       },
+      compact: () => compactHistory(engine),
+      async resetClients(selector, reason) {
+        return retireClientFiles(
+          engine,
+          { ...(selector.userId !== undefined ? { userId: selector.userId } : {}), ...(selector.clientFile !== undefined ? { idents: [selector.clientFile] } : {}) },
+          reason,
+        );
+      },
       async setRules(rules) {
         await store.setSetting('rules', rules);
         // Sessions keep the role chosen when they started; new sessions get the new rules.
@@ -86,6 +111,7 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
       },
     },
     async close() {
+      clearInterval(compactor);
       await endpoint.close();
       engine.close();
     },

@@ -107,7 +107,7 @@ export class DataApi {
         const input = decodeValue(req.body.object) as ObjectRecord;
         const rec = validateObject(schema, req.type, input, 'create');
         const pk = rec[t.primaryKey!] as PrimaryKey;
-        if (await this.load(req.type, pk)) throw new OutpostError('user_exists', `a ${req.type} with that primary key exists`);
+        if (await this.load(req.type, pk)) throw new OutpostError('object_exists', `a ${req.type} with that primary key exists`);
         this.checkWrite(role, req.type, undefined, rec, Object.keys(input));
         const instructions: Instruction[] = [
           { op: 'CreateObject', type: req.type, pk },

@@ -4,31 +4,25 @@ import { parseSchema, pkKey, samePropertySchema, type ObjectSchemaInput, type Pr
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { Download } from '../../protocol/index.ts';
-import type { StoredSubscription, StoreReader, SyncStore } from '../store/types.ts';
+import type { StoredSubscription, StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import { HistoryCache, prepareRow } from './history-cache.ts';
+import { assertContiguous, HistoryCache, prepareRow } from './history-cache.ts';
 import { integrateUpload, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
-import { inViewAt, planBootstrap, planDownload, toMessages, type PlannerContext } from './planner.ts';
+import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
+import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
 import type { RulesSpec, SessionRoles } from './roles.ts';
 import type { SessionView } from './view.ts';
 
 /** What the engine needs to know of a live session. */
-export interface EngineSession {
-  readonly ident: number;
-  /** The objects the client has, as `keyOf` strings (mirrors the store's view set). */
-  readonly viewSet: Set<string>;
-  readonly futureAdds: Map<string, number>;
-  readonly futureRemoves: Map<string, number>;
-  readonly transitions: Map<string, { version: number; in: boolean }[]>;
-  view: SessionView;
+export interface EngineSession extends PlannerSession {
   roles: SessionRoles;
-  clientFilter: ClientSchemaFilter;
-  cursor: { serverVersion: number; clientVersion: number };
-  queryVersion: number;
   /** New history is available (called at most once per append). */
   wake(): void;
+  /** A newer session of the same client file started on this node: end this one. */
+  replaced(): void;
+  /** The client file was retired while the session runs: end it with a client reset. */
+  retire(reason: string, action: 'client_reset' | 'client_reset_no_recovery'): void;
 }
 
 export interface SyncMetricsSink {
@@ -58,6 +52,12 @@ export interface EngineOptions {
   readonly downloadBytes?: number;
   /** Objects per bootstrap batch. */
   readonly bootstrapBatch?: number;
+  /**
+   * How long a client may stay away and still continue its history: files not seen for longer
+   * are retired (their next session gets a client reset) and compaction may drop the history
+   * they would need. Undefined: kept forever.
+   */
+  readonly maxOfflineMs?: number;
 }
 
 const PAGE = 500;
@@ -76,8 +76,11 @@ export class SyncEngine {
   rules: RulesSpec;
   readonly metrics: SyncMetricsSink;
   readonly clock: HybridClock;
-  private readonly cache: HistoryCache;
-  private readonly sessions = new Set<EngineSession>();
+  readonly cache: HistoryCache;
+  readonly maxOfflineMs: number | undefined;
+  /** How often a running session records that its client is still there. */
+  readonly touchIntervalMs: number;
+  readonly sessions = new Set<EngineSession>();
   private latestKnown = 0;
   private unsubscribe: (() => void) | undefined;
   private readonly downloadRows: number;
@@ -97,6 +100,8 @@ export class SyncEngine {
     this.downloadRows = options.downloadRows ?? 1000;
     this.downloadBytes = options.downloadBytes ?? 4 * 1024 * 1024;
     this.bootstrapBatch = options.bootstrapBatch ?? 1000;
+    this.maxOfflineMs = options.maxOfflineMs;
+    this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
   }
 
   static async open(options: EngineOptions): Promise<SyncEngine> {
@@ -125,6 +130,8 @@ export class SyncEngine {
   }
 
   attach(session: EngineSession): void {
+    // An older session of the same file on this node is a connection the client gave up on.
+    for (const s of this.sessions) if (s.ident === session.ident && s !== session) s.replaced();
     this.sessions.add(session);
     this.metrics.sessionOpened?.();
   }
@@ -216,29 +223,12 @@ export class SyncEngine {
    * this client with exact knowledge of its view (and the reverts of rejected writes see the
    * view as the client will have it). The caller sends the returned downloads first.
    */
-  async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: Download[] }> {
-    const downloads: Download[] = [];
+  async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: PlannedMessage[] }> {
+    const downloads: PlannedMessage[] = [];
     const result = await this.store.transaction(async (tx) => {
-      for (;;) {
-        const latest = await tx.latestVersion();
-        if (session.cursor.serverVersion >= latest) break;
-        const rows = (await tx.history(session.cursor.serverVersion, latest, this.downloadRows)).map(prepareRow);
-        const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes, tx);
-        if (!planned) break;
-        downloads.push(toMessages(planned.items, session.cursor, planned.cursor, session.queryVersion, latest, Number.POSITIVE_INFINITY, false)[0]!);
-        session.cursor = planned.cursor;
-      }
-      return integrateUpload(tx, {
-        ident: session.ident,
-        schema: this.schema,
-        developmentMode: this.developmentMode,
-        roles: session.roles,
-        view: session.view,
-        viewSet: session.viewSet,
-        tick: () => this.clock.tick(),
-        processedUpTo: session.cursor.serverVersion,
-        inViewAt: (k, v) => inViewAt(session, k, v),
-      }, entries);
+      await guardSession(tx, session);
+      await this.catchUp(session, tx, downloads);
+      return integrateUpload(tx, this.integrationContext(session), entries);
     });
     for (const e of entries) this.clock.observe(e.changeset.timestamp);
     for (const k of result.addedToView) {
@@ -251,6 +241,75 @@ export class SyncEngine {
     if (result.compensating.length > 0) this.metrics.compensatingWrites?.(result.compensating.length);
     this.advance(result.lastVersion);
     return { ...result, downloads };
+  }
+
+  /**
+   * A serialized transaction (TRANSACT): applied whole or rejected whole, under the append lock,
+   * after the session's downloads up to the latest version were planned (sent first).
+   */
+  async transact(session: EngineSession, request: TransactRequest): Promise<TransactOutcome & { downloads: PlannedMessage[] }> {
+    const downloads: PlannedMessage[] = [];
+    const outcome = await this.store.transaction(async (tx) => {
+      await guardSession(tx, session);
+      await this.catchUp(session, tx, downloads);
+      return integrateTransaction(tx, this.integrationContext(session), request);
+    });
+    this.clock.observe(request.changeset.timestamp);
+    if (outcome.status === 'applied') {
+      this.metrics.uploaded?.(1);
+      this.advance(outcome.serverVersion);
+    }
+    return { ...outcome, downloads };
+  }
+
+  private integrationContext(session: EngineSession) {
+    return {
+      ident: session.ident,
+      schema: this.schema,
+      developmentMode: this.developmentMode,
+      roles: session.roles,
+      view: session.view,
+      viewSet: session.viewSet,
+      tick: () => this.clock.tick(),
+      processedUpTo: session.cursor.serverVersion,
+      inViewAt: (k: string, v: number) => inViewAt(session, k, v),
+    };
+  }
+
+  /**
+   * Plans the session's downloads up to the latest version inside a transaction that holds the
+   * append lock, so that every row an upload or a transaction is checked against has been cut
+   * for this client with exact knowledge of its view.
+   */
+  private async catchUp(session: EngineSession, tx: StoreWriter, downloads: PlannedMessage[]): Promise<void> {
+    for (;;) {
+      const latest = await tx.latestVersion();
+      if (session.cursor.serverVersion >= latest) return;
+      const rows = (await tx.history(session.cursor.serverVersion, latest, this.downloadRows)).map(prepareRow);
+      assertContiguous(rows, session.cursor.serverVersion);
+      const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes, tx);
+      if (!planned) return;
+      downloads.push(toMessages(planned.items, session.cursor, planned.cursor, session.queryVersion, latest, Number.POSITIVE_INFINITY, false)[0]!);
+      session.cursor = planned.cursor;
+    }
+  }
+
+  /** The version salt of a version ('' at 0), or undefined when that entry is gone or never was. */
+  async saltAt(version: number, reader?: StoreReader): Promise<string | undefined> {
+    if (version === 0) return '';
+    const rows = reader ? (await reader.history(version - 1, version, 1)).map(prepareRow) : await this.cache.range(version - 1, version, 1);
+    const row = rows[0];
+    return row !== undefined && row.version === version ? row.salt : undefined;
+  }
+
+  /**
+   * The last client version integrated from a client file, for its own user (CLIENT_VERSION).
+   * Read under the append lock, so that an upload still being integrated is counted or not, never half.
+   */
+  async clientVersionOf(userId: string, fileIdent: number, salt: string): Promise<{ known: boolean; clientVersion: number }> {
+    const file = await this.store.transaction((tx) => tx.getClientFile(fileIdent));
+    if (!file || file.salt !== salt || file.userId !== userId) return { known: false, clientVersion: 0 };
+    return { known: true, clientVersion: file.lastIntegrated };
   }
 
   /**
@@ -291,7 +350,11 @@ export class SyncEngine {
 
   // ---- downloads ----------------------------------------------------------------------------
 
-  private plannerContext(): PlannerContext {
+  get downloadBytesPerMessage(): number {
+    return this.downloadBytes;
+  }
+
+  plannerContext(): PlannerContext {
     return { store: this.store, schema: this.schema, tick: () => this.clock.tick() };
   }
 
@@ -299,10 +362,13 @@ export class SyncEngine {
    * The next DOWNLOAD for a session, or undefined when it is up to date. The caller sends it
    * and then sets `session.cursor` to its cursor.
    */
-  async nextDownload(session: EngineSession): Promise<Download | undefined> {
+  async nextDownload(session: EngineSession): Promise<PlannedMessage | undefined> {
     const latest = this.latestKnown;
     if (session.cursor.serverVersion >= latest) return undefined;
-    const rows = await this.cache.range(session.cursor.serverVersion, latest, this.downloadRows);
+    // Replayed rows come in batches of their own: they are cut with no new decisions.
+    const upTo = session.cursor.serverVersion < session.replayUpTo ? Math.min(latest, session.replayUpTo) : latest;
+    const rows = await this.cache.range(session.cursor.serverVersion, upTo, this.downloadRows);
+    assertContiguous(rows, session.cursor.serverVersion);
     const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes);
     if (!planned) return undefined;
     if (planned.appended !== undefined) this.advance(planned.appended);
@@ -315,7 +381,7 @@ export class SyncEngine {
    * Bootstraps a new subscription set (see planner.ts): sends the batches in order with `send`,
    * the last one with `batch: 'last'`, and updates the session's view, cursor and set version.
    */
-  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, send: (d: Download) => Promise<void>): Promise<void> {
+  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, send: (d: PlannedMessage) => Promise<void>): Promise<void> {
     const started = performance.now();
     const start = { ...session.cursor };
     const plan = await planBootstrap(this.plannerContext(), session, view, PAGE, this.bootstrapBatch);

@@ -1,6 +1,8 @@
 import { encodeChangeset } from '../../changeset/index.ts';
 import { pkKey } from '../../model/index.ts';
 import { objectKeyString, type HistoryRow, type SyncStore } from '../store/types.ts';
+import { OutpostError } from '../../protocol/errors.ts';
+import { versionSalt } from './salt.ts';
 
 /** A history row with what every session's download needs, computed once. */
 export interface CachedRow extends HistoryRow {
@@ -10,6 +12,8 @@ export interface CachedRow extends HistoryRow {
   readonly objects: readonly string[];
   /** Whether it carries schema instructions. */
   readonly hasSchema: boolean;
+  /** Its version salt (see salt.ts). */
+  readonly salt: string;
 }
 
 /** A store row with its encoding and the objects it touches. */
@@ -20,7 +24,7 @@ export function prepareRow(row: HistoryRow): CachedRow {
     if (i.op === 'AddType' || i.op === 'AddField') hasSchema = true;
     else objects.add(objectKeyString(i.type, pkKey(i.pk)));
   }
-  return { ...row, json: JSON.stringify(encodeChangeset(row.changeset)), objects: [...objects], hasSchema };
+  return { ...row, json: JSON.stringify(encodeChangeset(row.changeset)), objects: [...objects], hasSchema, salt: versionSalt(row) };
 }
 
 /**
@@ -60,6 +64,11 @@ export class HistoryCache {
     return out;
   }
 
+  /** Drops the rows below a version (history compaction deleted them from the store). */
+  forgetBelow(version: number): void {
+    for (const v of [...this.rows.keys()]) if (v < version) this.rows.delete(v);
+  }
+
   private put(row: CachedRow): void {
     this.rows.set(row.version, row);
     if (this.rows.size > this.capacity) {
@@ -71,5 +80,17 @@ export class HistoryCache {
         this.rows.delete(k);
       }
     }
+  }
+}
+
+/**
+ * Versions are contiguous; a gap after a session's cursor means compaction removed history the
+ * session still needed (its file was retired meanwhile): it cannot continue, only reset. A new
+ * client (cursor 0) starts from whatever history is left: it gets objects from their state.
+ */
+export function assertContiguous(rows: readonly { version: number }[], cursor: number): void {
+  const first = rows[0];
+  if (first !== undefined && cursor > 0 && first.version !== cursor + 1) {
+    throw new OutpostError('bad_cursor', `the history after version ${cursor} was compacted away; this local database must be reset`, { action: 'client_reset' });
   }
 }

@@ -58,11 +58,10 @@ export interface IntegrationContext {
   readonly processedUpTo: number;
   /**
    * Whether the client was sent the rows about an object at a version: false where the object
-   * was outside its view (before it entered, after it left), undefined when nothing is known
-   * (it was in the view all along). The client's changesets are transformed against exactly the
+   * was outside its view (before it entered, after it left, or all along). The client's changesets are transformed against exactly the
    * rows it was sent.
    */
-  readonly inViewAt: (key: string, version: number) => boolean | undefined;
+  readonly inViewAt: (key: string, version: number) => boolean;
 }
 
 export interface IntegrationResult {
@@ -84,7 +83,7 @@ interface WindowEntry {
   changed: boolean;
 }
 
-function objectInstructions(instructions: readonly Instruction[]): Map<string, { type: string; pk: PrimaryKey; list: Instruction[] }> {
+export function objectInstructions(instructions: readonly Instruction[]): Map<string, { type: string; pk: PrimaryKey; list: Instruction[] }> {
   const out = new Map<string, { type: string; pk: PrimaryKey; list: Instruction[] }>();
   for (const i of instructions) {
     if (i.op === 'AddType' || i.op === 'AddField') continue;
@@ -97,7 +96,7 @@ function objectInstructions(instructions: readonly Instruction[]): Map<string, {
 }
 
 /** Loads the objects a changeset touches into a scratch state. */
-async function loadState(tx: StoreWriter, schema: Schema, groups: Map<string, { type: string; pk: PrimaryKey }>): Promise<ObjectState> {
+export async function loadState(tx: StoreWriter, schema: Schema, groups: Map<string, { type: string; pk: PrimaryKey }>): Promise<ObjectState> {
   const state = new ObjectState(schema);
   const keys: ObjectKey[] = [...groups.values()].map((g) => ({ type: g.type, pk: g.pk }));
   if (keys.length === 0) return state;
@@ -109,27 +108,26 @@ async function loadState(tx: StoreWriter, schema: Schema, groups: Map<string, { 
   return state;
 }
 
-async function persist(tx: StoreWriter, state: ObjectState, changes: readonly ObjectChange[]): Promise<void> {
+export async function persist(tx: StoreWriter, state: ObjectState, changes: readonly ObjectChange[]): Promise<void> {
   const puts = changes.filter((c) => c.kind !== 'delete').map((c) => ({ type: c.type, pk: c.pk, record: state.get(c.type, c.pk)! }));
   const deletes = changes.filter((c) => c.kind === 'delete').map((c) => ({ type: c.type, pk: c.pk }));
   if (puts.length) await tx.putObjects(puts);
   if (deletes.length) await tx.deleteObjects(deletes);
 }
 
-interface Verdict {
+export interface Verdict {
   /** Instructions that pass, in order. */
   readonly allowed: Instruction[];
   /** Rejected parts whose revert the client needs: whole objects or top-level fields. */
-  readonly reverts: Map<string, { type: string; pk: PrimaryKey; fields: 'all' | Set<string>; absent?: true }>;
+  readonly reverts: Map<string, Revert>;
   readonly compensating: CompensatingWrite[];
-  readonly created: ObjectKey[];
 }
 
 /**
  * Decides, per object and top-level field, what of a transformed changeset the client may do.
  * `state` holds the objects as the server has them before the changeset.
  */
-function judge(
+export function judge(
   ctx: IntegrationContext,
   inView: (k: string) => boolean,
   bornConcurrently: (k: string) => boolean,
@@ -142,7 +140,6 @@ function judge(
   const rejectFields = new Map<string, Map<string, string>>();
   const noRevert = new Set<string>();
   const hidden = new Set<string>();
-  const created: ObjectKey[] = [];
   for (const [k, g] of groups) {
     const before = state.get(g.type, g.pk);
     const creates = g.list.some((i) => i.op === 'CreateObject');
@@ -195,7 +192,6 @@ function judge(
         m.set(field, `field ${g.type}.${field} is not writable (role ${role.name})`);
       }
     }
-    if (joins && after) created.push({ type: g.type, pk: g.pk });
   }
 
   const allowed: Instruction[] = [];
@@ -210,24 +206,51 @@ function judge(
     allowed.push(i);
   }
 
-  const reverts = new Map<string, { type: string; pk: PrimaryKey; fields: 'all' | Set<string>; absent?: true }>();
+  const reverts = new Map<string, Revert>();
   const compensating: CompensatingWrite[] = [];
   for (const [k, { reason, code }] of rejectAll) {
     const g = groups.get(k)!;
     compensating.push({ type: g.type, pk: g.pk, reason, clientVersion, code });
-    if (!noRevert.has(k)) reverts.set(k, { type: g.type, pk: g.pk, fields: 'all', ...(hidden.has(k) ? { absent: true as const } : {}) });
+    if (noRevert.has(k)) continue;
+    // A rejected create or erase changed the client's copy as a whole: all of it comes back.
+    // Otherwise only the fields the rejected writes touched are rewritten, so that the client's
+    // later (allowed) changes to other fields, concurrent with the revert, survive it.
+    const whole = hidden.has(k) || g.list.some((i) => i.op === 'CreateObject' || i.op === 'EraseObject');
+    if (whole) reverts.set(k, { type: g.type, pk: g.pk, fields: 'all', ...(hidden.has(k) ? { absent: true as const } : {}) });
+    else reverts.set(k, fieldRevert(g, new Set(g.list.map((i) => (i as { path: readonly unknown[] }).path[0] as string))));
   }
   for (const [k, fields] of rejectFields) {
     const g = groups.get(k)!;
     for (const reason of new Set(fields.values())) compensating.push({ type: g.type, pk: g.pk, reason, clientVersion, code: 'permission_denied' });
-    reverts.set(k, { type: g.type, pk: g.pk, fields: new Set(fields.keys()) });
+    reverts.set(k, fieldRevert(g, new Set(fields.keys())));
   }
-  return {
-    allowed,
-    reverts,
-    compensating,
-    created: created.filter((c) => !rejectAll.has(keyOf(c.type, c.pk))),
-  };
+  return { allowed, reverts, compensating };
+}
+
+/** What of one object the client must get back to the server's state. */
+export interface Revert {
+  readonly type: string;
+  readonly pk: PrimaryKey;
+  readonly fields: 'all' | Set<string>;
+  /** The key is taken by an object outside the client's view: its copy is erased. */
+  readonly absent?: true;
+  /**
+   * Fields the rejected writes only incremented, with the total: undone by the opposite
+   * increment rather than a Set, so the client's own later increments (concurrent with the
+   * revert) still count.
+   */
+  readonly undo?: Map<string, number>;
+}
+
+function fieldRevert(g: { type: string; pk: PrimaryKey; list: Instruction[] }, fields: Set<string>): Revert {
+  const undo = new Map<string, number>();
+  for (const f of fields) {
+    const on = g.list.filter((i) => i.op !== 'CreateObject' && i.op !== 'EraseObject' && i.op !== 'AddType' && i.op !== 'AddField' && i.path[0] === f);
+    if (on.length > 0 && on.every((i) => i.op === 'AddInteger' && i.path.length === 1)) {
+      undo.set(f, on.reduce((sum, i) => sum + (i as { value: number }).value, 0));
+    }
+  }
+  return { type: g.type, pk: g.pk, fields, ...(undo.size > 0 ? { undo } : {}) };
 }
 
 /**
@@ -261,7 +284,7 @@ function asReceived(c: Changeset, version: number, inViewAt: IntegrationContext[
   const kept = c.instructions.filter((i) => {
     if (i.op === 'AddType' || i.op === 'AddField') return true;
     const k = keyOf(i.type, i.pk);
-    return keep.has(k) || inViewAt(k, version) !== false;
+    return keep.has(k) || inViewAt(k, version);
   });
   return kept.length === c.instructions.length ? c : { origin: c.origin, timestamp: c.timestamp, instructions: kept };
 }
@@ -354,12 +377,20 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     // copy is (it may have changes the server never saw): the object's whole state, or the
     // rejected fields, written over it; or an erase when it is not in the client's view.
     const corrections: Instruction[] = [];
-    const resync = (type: string, pk: PrimaryKey, k: string, fields: 'all' | Set<string>, absent: boolean) => {
+    const resync = (type: string, pk: PrimaryKey, k: string, fields: 'all' | Set<string>, absent: boolean, undo?: Map<string, number>) => {
       const server = absent ? undefined : state.get(type, pk);
       const visible = server !== undefined && (ctx.viewSet.has(k) || added.has(k)) ? server : undefined;
       const t = schema.require(type);
-      if (!visible) corrections.push({ op: 'EraseObject', type, pk });
-      else corrections.push(...revertObject(t, pk, fields === 'all' ? undefined : visible, visible, fields, true));
+      if (!visible) {
+        corrections.push({ op: 'EraseObject', type, pk });
+        return;
+      }
+      let rewrite = fields;
+      if (undo && fields !== 'all') {
+        rewrite = new Set([...fields].filter((f) => !undo.has(f)));
+        for (const [f, sum] of undo) if (sum !== 0) corrections.push({ op: 'AddInteger', type, pk, path: [f], value: -sum });
+      }
+      corrections.push(...revertObject(t, pk, rewrite === 'all' ? undefined : visible, visible, rewrite, true));
     };
     for (const [k, g] of fresh) {
       if (verdict.reverts.has(k)) continue;
@@ -378,7 +409,7 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
       );
       if (missed) resync(g.type, g.pk, k, 'all', false);
     }
-    for (const [k, g] of verdict.reverts) resync(g.type, g.pk, k, g.fields, g.absent === true);
+    for (const [k, g] of verdict.reverts) resync(g.type, g.pk, k, g.fields, g.absent === true, g.undo);
     if (corrections.length > 0) {
       const revert: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions: corrections };
       const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: version + 1, privateTo: ctx.ident, changeset: revert });
@@ -404,6 +435,15 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
   for (const a of result.addedToView) {
     await tx.logViewChanges(ctx.ident, a.version, [{ kind: 'add', type: a.type, pk: a.pk, version: a.version }]);
   }
-  await tx.updateClientFile(ctx.ident, { lastIntegrated, reciprocalBase, lastSeenAt: Date.now() });
+  // The client had downloaded up to its base: compaction may drop what is before it.
+  await tx.updateClientFile(ctx.ident, {
+    lastIntegrated,
+    reciprocalBase,
+    lastSeenAt: Date.now(),
+    syncedVersion: Math.max(file.syncedVersion, reciprocalBase),
+    // The window was cut as this session's downloads were, and the objects this upload created
+    // joined its view at the rows it appended: a reconnect replays all of that as it was.
+    plannedVersion: Math.max(file.plannedVersion, result.lastVersion),
+  });
   return { ...result, schema, mergeMicros };
 }

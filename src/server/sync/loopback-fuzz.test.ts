@@ -2,19 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { runLoopbackScenario } from './loopback-fuzz.ts';
 
 /*
- * The convergence fuzzer against the real engine and sessions (deterministic loopback). Every
- * create uses a new primary key, as apps with ObjectId keys do; `npm run fuzz:server` also runs
- * the harder variant where clients create, erase and re-create the same keys concurrently.
+ * The convergence fuzzer against the real engine and sessions (deterministic loopback): many
+ * clients, random writes of every instruction kind, disconnects and reconnects (with connections
+ * the server has not noticed are gone yet), messages delivered in a seeded order. Two variants:
+ * every create uses a new primary key (as apps with ObjectId keys do), and clients create, erase
+ * and re-create the same few keys concurrently. `npm run fuzz:server` runs more seeds.
  */
 describe('convergence fuzzer against the real engine (loopback, deterministic)', () => {
-  for (let chunk = 0; chunk < 4; chunk++) {
-    it(`seeds ${chunk * 25 + 1}..${chunk * 25 + 25} converge`, async () => {
-      const failures: string[] = [];
-      for (let seed = chunk * 25 + 1; seed <= chunk * 25 + 25; seed++) {
-        const r = await runLoopbackScenario(seed, 150, false);
-        if (r.problems.length) failures.push(`seed ${seed} (replay: npm run fuzz:server -- --unique-keys --seed ${seed}):\n  ${r.problems.slice(0, 4).join('\n  ')}`);
-      }
-      expect(failures, failures.join('\n')).toEqual([]);
-    });
+  for (const sharedKeys of [false, true]) {
+    for (let chunk = 0; chunk < 2; chunk++) {
+      const from = chunk * 30 + 1;
+      it(`${sharedKeys ? 'shared' : 'unique'} keys: seeds ${from}..${from + 29} converge`, async () => {
+        const failures: string[] = [];
+        for (let seed = from; seed < from + 30; seed++) {
+          const r = await runLoopbackScenario(seed, 150, sharedKeys);
+          const replay = `npm run fuzz:server -- ${sharedKeys ? '' : '--unique-keys '}--seed ${seed}`;
+          if (r.problems.length) failures.push(`seed ${seed} (replay: ${replay}):\n  ${r.problems.slice(0, 4).join('\n  ')}`);
+        }
+        expect(failures, failures.join('\n')).toEqual([]);
+      });
+    }
   }
 });

@@ -1,9 +1,9 @@
 import type { Changeset, Instruction } from '../../changeset/index.ts';
 import { valuesEqual, zeroValue, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
-import type { Download } from '../../protocol/index.ts';
+import { OutpostError, type Download } from '../../protocol/index.ts';
 import type { StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
 import { birthsOutside, cutRows, type ClientSchemaFilter, type Item } from './downloads.ts';
-import { prepareRow, type CachedRow } from './history-cache.ts';
+import { assertContiguous, prepareRow, type CachedRow } from './history-cache.ts';
 import { SERVER_ORIGIN } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
 import type { SessionView } from './view.ts';
@@ -28,8 +28,12 @@ import type { SessionView } from './view.ts';
 
 export interface PlannerSession {
   readonly ident: number;
+  /** Which session of the client file this is (see `guardSession`). */
+  readonly epoch: number;
   /** The objects the client has as of its cursor. */
   readonly viewSet: Set<string>;
+  /** The objects the client had when the session started (the baseline of `transitions`). */
+  readonly baseView: Set<string>;
   /**
    * Objects whose enter (add) or leave (remove) row lies past the cursor, already written:
    * rows about them before it are cut as the view was, and their membership is not worked out
@@ -38,14 +42,29 @@ export interface PlannerSession {
   readonly futureAdds: Map<string, number>;
   readonly futureRemoves: Map<string, number>;
   /**
-   * View changes of this session per object, in order: `in` from `version` on. A removal
-   * logged at cursor r takes effect for rows after r.
+   * View changes of this session per object, in version order: `in` from `version` on. A
+   * removal logged at cursor r takes effect for rows after r.
    */
   readonly transitions: Map<string, { version: number; in: boolean }[]>;
+  /**
+   * Rows up to this version were planned by an earlier session, and an upload was integrated on
+   * the strength of how they were cut: they are cut again exactly so (the `commitments`), with
+   * no new decision about them.
+   */
+  replayUpTo: number;
+  /** The view changes an earlier session logged for rows up to `replayUpTo`, in log order. */
+  readonly commitments: ViewChangeAt[];
   view: SessionView;
   clientFilter: ClientSchemaFilter;
   cursor: { serverVersion: number; clientVersion: number };
   queryVersion: number;
+}
+
+/** A logged view change: `in` from `version` on, or out after it. */
+export interface ViewChangeAt {
+  readonly key: string;
+  readonly version: number;
+  readonly in: boolean;
 }
 
 export interface PlannerContext {
@@ -82,20 +101,42 @@ export function enterInstructions(schema: Schema, type: string, rec: ObjectRecor
   return out;
 }
 
-function transition(session: PlannerSession, key: string, version: number, isIn: boolean): void {
-  const list = session.transitions.get(key);
-  if (list) list.push({ version, in: isIn });
-  else session.transitions.set(key, [{ version, in: isIn }]);
+/**
+ * Inside a store transaction: fails when a newer session of the same client file has identified
+ * since this one did. A connection the client gave up on (it reconnected while the server had not
+ * noticed yet) must not change what the server keeps for the file any more: the new session
+ * worked out the client's state from what was stored when it started.
+ */
+export async function guardSession(tx: StoreReader, session: Pick<PlannerSession, 'ident' | 'epoch'>): Promise<void> {
+  const file = await tx.getClientFile(session.ident);
+  if (!file || file.sessionSeq !== session.epoch) {
+    throw new OutpostError('session_closed', 'a newer connection of this local database replaced this one');
+  }
 }
 
-/** Whether rows about an object at a version were sent to the client; undefined when it never changed. */
-export function inViewAt(session: PlannerSession, key: string, version: number): boolean | undefined {
+/** Records a view change of a session, keeping each object's list in version order. */
+export function transition(session: Pick<PlannerSession, 'transitions'>, key: string, version: number, isIn: boolean): void {
   const list = session.transitions.get(key);
-  if (!list) return undefined;
-  let state: boolean | undefined;
+  if (!list) {
+    session.transitions.set(key, [{ version, in: isIn }]);
+    return;
+  }
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.version > version) i--;
+  list.splice(i, 0, { version, in: isIn });
+}
+
+/**
+ * Whether the rows about an object at a version were (or will be) sent to the client: its
+ * membership when the session started, then its view changes in order.
+ */
+export function inViewAt(session: Pick<PlannerSession, 'transitions' | 'baseView'>, key: string, version: number): boolean {
+  let state = session.baseView.has(key);
+  const list = session.transitions.get(key);
+  if (!list) return state;
   for (const t of list) {
-    if (t.version <= version) state = t.in;
-    else if (state === undefined) return !t.in; // before the first change: the opposite of it
+    if (t.version > version) break;
+    state = t.in;
   }
   return state;
 }
@@ -111,7 +152,12 @@ async function logView(w: StoreWriter | SyncStore, session: PlannerSession, vers
     ...removed.map((k) => ({ kind: 'remove' as const, ...splitKey(k), version })),
     ...added.map((k) => ({ kind: 'add' as const, ...splitKey(k), version })),
   ];
-  if ('transaction' in w) await w.transaction((tx) => tx.logViewChanges(session.ident, version, changes));
+  if ('transaction' in w) {
+    await w.transaction(async (tx) => {
+      await guardSession(tx, session);
+      await tx.logViewChanges(session.ident, version, changes);
+    });
+  }
   else await w.logViewChanges(session.ident, version, changes);
   for (const k of removed) {
     session.viewSet.delete(k);
@@ -162,21 +208,19 @@ async function joins(session: PlannerSession, rows: readonly CachedRow[], reader
  * was sent, and its own private rows (enter, leave, reverts) as they pass.
  */
 async function cut(writer: StoreWriter | SyncStore, reader: StoreReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
-  const joinAt = await joins(session, rows, reader, session.view);
-  const inViewAt = (k: string, v: number) => {
-    // The view as of the cursor, then the changes ahead of it in version order: a join or an
-    // enter row from its version on, a leave row for the rows after it.
-    const add = joinAt.get(k) ?? session.futureAdds.get(k);
-    const remove = session.futureRemoves.get(k);
-    const events: [number, boolean][] = [];
-    if (add !== undefined) events.push([add, true]);
-    if (remove !== undefined) events.push([remove + 1, false]);
-    events.sort((a, b) => a[0] - b[0]);
-    let isIn = session.viewSet.has(k);
-    for (const [at, value] of events) if (at <= v) isIn = value;
-    return isIn;
+  // Rows an earlier session planned, and an upload relied on, are cut again as they were:
+  // no new joins, the logged view changes as they were logged.
+  const replay = rows.length > 0 && rows[rows.length - 1]!.version <= session.replayUpTo;
+  const joinAt = replay ? new Map<string, number>() : await joins(session, rows, reader, session.view);
+  const inView = (k: string, v: number) => {
+    const j = joinAt.get(k);
+    return (j !== undefined && v >= j) || inViewAt(session, k, v);
   };
-  const c = cutRows(rows, session.ident, session.cursor.clientVersion, inViewAt, session.clientFilter, maxBytes);
+  const c = cutRows(rows, session.ident, session.cursor.clientVersion, inView, session.clientFilter, maxBytes);
+  if (replay) {
+    settleCommitments(session, c.serverVersion);
+    return c;
+  }
   await logJoins(writer, session, joinAt, c.serverVersion);
   // Joins kept from before a reconnect (logged already) that the cursor has passed.
   for (const [k, v] of session.futureAdds) {
@@ -195,6 +239,20 @@ async function cut(writer: StoreWriter | SyncStore, reader: StoreReader, session
   }
   await logView(writer, session, c.serverVersion, [], [...c.erased].filter((k) => session.viewSet.has(k)));
   return c;
+}
+
+/** Replayed rows up to `upTo` passed: the view changes logged for them are the view set now. */
+function settleCommitments(session: PlannerSession, upTo: number): void {
+  let n = 0;
+  for (const c of session.commitments) {
+    if (c.version > upTo) break;
+    if (c.in) session.viewSet.add(c.key);
+    else session.viewSet.delete(c.key);
+    n++;
+  }
+  session.commitments.splice(0, n);
+  for (const [k, v] of session.futureAdds) if (v <= upTo) session.futureAdds.delete(k);
+  for (const [k, v] of session.futureRemoves) if (v <= upTo) session.futureRemoves.delete(k);
 }
 
 /**
@@ -274,6 +332,8 @@ export async function planDownload(
   const c = await cut(writer, reader, session, rows, maxBytes);
   const items: Item[] = [...c.items];
   const cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
+  // Replayed rows: the objects' view rows were written when they were first planned.
+  if (c.serverVersion <= session.replayUpTo) return { items, cursor };
   const candidates = [...c.outside].filter((k) => session.view.filterFor(splitKey(k).type) !== undefined);
   const check = [...c.inside, ...candidates];
   if (check.length === 0) return { items, cursor };
@@ -289,6 +349,7 @@ export async function planDownload(
   // Otherwise: under the lock, take the rows appended meanwhile, judge again, append.
   let result: PlannedDownload = { items, cursor };
   await ctx.store.transaction(async (tx) => {
+    await guardSession(tx, session);
     const latestNow = await tx.latestVersion();
     const keys = new Set(check);
     let at = cursor;
@@ -348,12 +409,14 @@ export async function planBootstrap(
   }
   let result: { items: Item[]; cursor: { serverVersion: number; clientVersion: number }; appended?: number } | undefined;
   await store.transaction(async (tx) => {
+    await guardSession(tx, session);
     const latest = await tx.latestVersion();
     const items: Item[] = [];
     const touched = new Set<string>();
     if (latest > session.cursor.serverVersion) {
       // Cut to the view as it was: leaving objects still get their changes, entering ones not.
       const rows = (await tx.history(session.cursor.serverVersion, latest)).map(prepareRow);
+      assertContiguous(rows, session.cursor.serverVersion);
       const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
       items.push(...c.items);
       session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
@@ -393,6 +456,9 @@ export async function planBootstrap(
   return result!;
 }
 
+/** A DOWNLOAD as planned: the session adds the version salt of its cursor when it sends it. */
+export type PlannedMessage = Omit<Download, 'versionSalt'>;
+
 /** Cuts a run of items into DOWNLOAD messages of at most `maxBytes` (roughly). */
 export function toMessages(
   items: readonly Item[],
@@ -402,8 +468,8 @@ export function toMessages(
   latest: number,
   maxBytes: number,
   bootstrap: boolean,
-): Download[] {
-  const out: Download[] = [];
+): PlannedMessage[] {
+  const out: PlannedMessage[] = [];
   let batch: Item[] = [];
   let bytes = 0;
   const size = (i: Item) => i.json?.length ?? i.changeset.instructions.length * 80;

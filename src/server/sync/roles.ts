@@ -64,18 +64,22 @@ function readSpec(role: RoleSpec): RuleSpec {
  */
 export class SessionRoles {
   private readonly byType = new Map<string, TypeRole>();
+  /** The role definitions chosen, by type (for `signature`). */
+  private readonly specs = new Map<string, RoleSpec | null>();
 
   constructor(schema: Schema, rules: RulesSpec, user: PermissionUser, queryable: QueryableFields) {
     for (const type of schema.types.keys()) {
       if (schema.require(type).embedded) continue;
       const candidates = rules.roles?.[type] ?? rules.defaultRoles ?? [];
       let chosen: TypeRole = { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
+      this.specs.set(type, null);
       for (const role of candidates) {
         try {
           if (!applies(role.applyWhen, user)) continue;
           const write = resolveRule(schema, type, role.write, user, queryable);
           const read = resolveRule(schema, type, readSpec(role), user, queryable);
           chosen = { name: role.name, read, write, fields: role.fields ?? {} };
+          this.specs.set(type, role);
         } catch (err) {
           throw new OutpostError('permission_denied', `role "${role.name}" for ${type} cannot be used: ${(err as Error).message}`);
         }
@@ -89,8 +93,19 @@ export class SessionRoles {
     return this.byType.get(type) ?? { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
   }
 
-  /** The role names by type, to detect a role change between sessions (a client reset cause). */
+  /**
+   * The roles chosen, by type, with their definitions: sessions of one client file that get a
+   * different signature have different permissions, and the objects the file holds may no longer
+   * be the ones it may see (a client reset cause).
+   */
   signature(): string {
-    return [...this.byType.entries()].map(([t, r]) => `${t}:${r.name}`).join(',');
+    const text = JSON.stringify([...this.specs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < text.length; i++) {
+      h1 = Math.imul(h1 ^ text.charCodeAt(i), 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ text.charCodeAt(i), 0x5bd1e995) >>> 0;
+    }
+    return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
   }
 }

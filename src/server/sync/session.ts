@@ -9,11 +9,13 @@ import {
   type Bind,
   type ClientIdent,
   type ClientMessage,
-  type Download,
+  type ClientVersionRequest,
   type ErrorAction,
   type Query,
   type ServerMessage,
+  type StateRequest,
   type Subscription,
+  type Transact,
   type Upload,
 } from '../../protocol/index.ts';
 import { encodeValue } from '../../changeset/index.ts';
@@ -25,7 +27,8 @@ import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
 import { SessionView } from './view.ts';
-import { privateRowChanges } from './planner.ts';
+import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
+import { planFreshState } from './state.ts';
 
 /** What a session needs of its socket (the `ws` WebSocket has it; tests use an in-memory one). */
 export interface SessionSocket {
@@ -86,6 +89,7 @@ export function actionFor(code: ErrorCode): ErrorAction {
   switch (code) {
     case 'bad_client_file':
     case 'bad_cursor':
+    case 'client_reset':
       return 'client_reset';
     case 'token_expired':
       return 'refresh_token';
@@ -117,6 +121,10 @@ function storedSubscriptions(queries: readonly Subscription[]): StoredSubscripti
 export class SyncSession implements EngineSession {
   ident = 0;
   readonly viewSet = new Set<string>();
+  readonly baseView = new Set<string>();
+  epoch = 0;
+  replayUpTo = 0;
+  readonly commitments: ViewChangeAt[] = [];
   readonly futureAdds = new Map<string, number>();
   readonly futureRemoves = new Map<string, number>();
   readonly transitions = new Map<string, { version: number; in: boolean }[]>();
@@ -136,7 +144,14 @@ export class SyncSession implements EngineSession {
   private readonly messages: TokenBucket;
   private readonly bytes: TokenBucket;
   private lastActivity = Date.now();
+  /**
+   * A new client file that announced no subscriptions gets no downloads until it says what it
+   * wants: a client in reset asks for a fresh copy (STATE_REQUEST) first, and nothing may reach
+   * it before that copy.
+   */
+  private holdDownloads = false;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private touchTimer: ReturnType<typeof setInterval> | undefined;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -175,7 +190,7 @@ export class SyncSession implements EngineSession {
     if (this.state === 'closed') return;
     const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
     if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
-    const action = actionFor(e.code);
+    const action = (e.details?.action as ErrorAction | undefined) ?? actionFor(e.code);
     const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : 2_000) : undefined;
     this.send({
       t: 'ERROR',
@@ -202,6 +217,7 @@ export class SyncSession implements EngineSession {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearInterval(this.idleTimer);
+    clearInterval(this.touchTimer);
     clearTimeout(this.expiryTimer);
     this.engine.detach(this);
   }
@@ -254,16 +270,23 @@ export class SyncSession implements EngineSession {
   private async handle(msg: ClientMessage): Promise<void> {
     const allowed: Record<State, readonly string[]> = {
       connected: ['BIND', 'UNBIND'],
-      bound: ['IDENT', 'REFRESH', 'UNBIND'],
-      active: ['QUERY', 'UPLOAD', 'MARK', 'REFRESH', 'UNBIND'],
+      bound: ['IDENT', 'CLIENT_VERSION_REQUEST', 'REFRESH', 'UNBIND'],
+      active: ['QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND'],
       closed: [],
     };
     if (!allowed[this.state].includes(msg.t)) {
       throw new OutpostError('bad_session_state', `${msg.t} is not allowed ${this.state === 'connected' ? 'before BIND' : this.state === 'bound' ? 'before IDENT' : 'now'}`);
     }
+    if (msg.t !== 'REFRESH' && msg.t !== 'CLIENT_VERSION_REQUEST' && msg.t !== 'UNBIND' && msg.t !== 'STATE_REQUEST') this.holdDownloads = false;
     switch (msg.t) {
       case 'BIND':
         return this.bind(msg);
+      case 'TRANSACT':
+        return this.transact(msg);
+      case 'STATE_REQUEST':
+        return this.stateRequest(msg);
+      case 'CLIENT_VERSION_REQUEST':
+        return this.clientVersionRequest(msg);
       case 'IDENT':
         return this.identify(msg);
       case 'QUERY':
@@ -297,10 +320,18 @@ export class SyncSession implements EngineSession {
         throw new OutpostError('bad_client_file', `client file ${msg.fileIdent} is not known to this server (restored from a backup?)`);
       }
       if (file.userId !== this.user.userId) throw new OutpostError('bad_client_file', 'this local database belongs to another user');
+      if (file.expiredAt !== null) {
+        throw new OutpostError('bad_client_file', `this local database was retired by the server: ${file.expiredReason ?? 'no reason given'}`, {
+          action: file.expiredAction ?? 'client_reset',
+        });
+      }
     }
     this.ident = file.ident;
     const user = await this.auth.loadUser(this.user.userId);
     this.roles = new SessionRoles(this.engine.schema, this.engine.rules, user, this.engine.queryable);
+    if (file.roleKey !== null && file.roleKey !== this.roles.signature()) {
+      throw new OutpostError('client_reset', 'the permissions of this user changed since this local database last synced; it must be reset');
+    }
     this.state = 'bound';
   }
 
@@ -308,53 +339,85 @@ export class SyncSession implements EngineSession {
     const file = (await this.engine.store.getClientFile(this.ident))!;
     if (msg.fileIdent !== file.ident || msg.salt !== file.salt) throw new OutpostError('bad_client_file', 'IDENT does not match BIND');
     const latest = await this.engine.store.latestVersion();
-    if (msg.cursor.serverVersion > latest || msg.cursor.clientVersion > file.lastIntegrated) {
-      throw new OutpostError('bad_cursor', `the client is ahead of the server (version ${msg.cursor.serverVersion} of ${latest}): the server was restored from an older copy`);
+    const at = msg.cursor.serverVersion;
+    if (at > latest || msg.cursor.clientVersion > file.lastIntegrated) {
+      throw new OutpostError('bad_cursor', `the client is ahead of the server (version ${at} of ${latest}, client version ${msg.cursor.clientVersion} of ${file.lastIntegrated}): the server was restored from an older copy`);
+    }
+    if (at > 0) {
+      const salt = await this.engine.saltAt(at);
+      if (salt === undefined) {
+        throw new OutpostError('bad_cursor', `this local database last synced at version ${at}, and the server no longer keeps the history after it (it starts at ${await this.engine.store.firstVersion()})`);
+      }
+      if (msg.versionSalt !== salt) {
+        throw new OutpostError('bad_cursor', `the server's history at version ${at} is not the one this local database followed (the server was restored from a backup)`);
+      }
     }
     this.cursor = { ...msg.cursor };
     this.sentCursor = { ...msg.cursor };
-    // The view set as of the client's cursor: view changes it received are settled. Of those
-    // it did not receive, joins are kept (an upload may already have been integrated on the
-    // strength of them, and their rows come again from its cursor), removals are worked out
-    // again from the rows; enter and leave rows are history and come again by themselves.
+    // The view set as of the client's cursor: view changes it received are settled. Those it did
+    // not receive, up to where an upload relied on them (`plannedVersion`), are commitments: the
+    // rows up to there are cut again exactly as they were. Later ones are worked out again,
+    // except enter and leave rows, which are history and come again by themselves.
+    const replayUpTo = Math.max(file.plannedVersion, at);
     const future = await this.engine.store.transaction(async (tx) => {
-      await tx.settleViewLog(this.ident, msg.cursor.serverVersion);
-      const pending = await tx.viewLog(this.ident, msg.cursor.serverVersion);
-      await tx.dropViewLog(this.ident, msg.cursor.serverVersion);
+      // This session is now the file's only one that may change what is stored for it.
+      this.epoch = (await tx.getClientFile(this.ident))!.sessionSeq + 1;
+      await tx.updateClientFile(this.ident, {
+        lastSeenAt: Date.now(),
+        syncedVersion: Math.max(file.syncedVersion, at),
+        roleKey: this.roles.signature(),
+        sessionSeq: this.epoch,
+      });
+      await tx.settleViewLog(this.ident, at);
+      await tx.dropViewLog(this.ident, replayUpTo);
+      const logged = await tx.viewLog(this.ident, at);
       for (const type of this.engine.schema.types.keys()) {
         for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
       }
-      const joins = pending.filter((c) => c.kind === 'add');
-      const byVersion = new Map<number, typeof joins>();
-      for (const a of joins) byVersion.set(a.version, [...(byVersion.get(a.version) ?? []), a]);
-      for (const [v, list] of byVersion) await tx.logViewChanges(this.ident, v, list);
-      const rows = await tx.history(msg.cursor.serverVersion, await tx.latestVersion());
-      return { joins, rows: rows.filter((r) => r.privateTo === this.ident) };
+      const rows = await tx.history(at, await tx.latestVersion());
+      return { logged, rows: rows.filter((r) => r.privateTo === this.ident) };
     });
-    const ahead = (k: string, version: number, isIn: boolean) => {
-      (isIn ? this.futureAdds : this.futureRemoves).set(k, version);
-      (isIn ? this.futureRemoves : this.futureAdds).delete(k);
-      // For the rows the client was not sent; an object it has all along needs none.
-      if (!this.viewSet.has(k) || !isIn) this.transitions.set(k, [...(this.transitions.get(k) ?? []), { version: isIn ? version : version + 1, in: isIn }]);
-    };
-    for (const j of future.joins) ahead(keyOf(j.type, j.pk), j.version, true);
+    for (const k of this.viewSet) this.baseView.add(k);
+    this.replayUpTo = replayUpTo;
+    // Every change ahead of the cursor, in version order (a logged one, then a private row's).
+    const ahead: ViewChangeAt[] = future.logged.map((c) => ({ key: keyOf(c.type, c.pk), version: c.version, in: c.kind === 'add' }));
+    this.commitments.push(...ahead);
     for (const row of future.rows) {
       const { added, removed } = privateRowChanges(row);
-      for (const k of added) ahead(k, row.version, true);
-      for (const k of removed) ahead(k, row.version, false);
+      for (const k of removed) ahead.push({ key: k, version: row.version, in: false });
+      for (const k of added) ahead.push({ key: k, version: row.version, in: true });
+    }
+    ahead.sort((a, b) => a.version - b.version);
+    for (const c of ahead) {
+      (c.in ? this.futureAdds : this.futureRemoves).set(c.key, c.version);
+      (c.in ? this.futureRemoves : this.futureAdds).delete(c.key);
+      transition(this, c.key, c.in ? c.version : c.version + 1, c.in);
     }
     this.state = 'active';
     this.engine.attach(this);
+    this.touchTimer = setInterval(() => this.touch(), this.engine.touchIntervalMs);
+    this.touchTimer.unref?.();
     const wanted = msg.subscriptions;
     const stored = { version: file.queryVersion, queries: file.subscriptions };
-    if (this.futureAdds.size > 0 || this.futureRemoves.size > 0) {
+    const fresh = at === 0 && file.lastIntegrated === 0 && stored.version === 0 && this.viewSet.size === 0 && this.futureAdds.size === 0 && this.futureRemoves.size === 0;
+    if (fresh) {
+      // A new file has nothing the history before now could bring it (objects enter its view as
+      // state): it starts at the latest version instead of reading the whole history through.
+      this.cursor = { serverVersion: latest, clientVersion: 0 };
+      if (wanted.version === 0) {
+        this.holdDownloads = true;
+        return;
+      }
+    }
+    const behind = () => this.futureAdds.size > 0 || this.futureRemoves.size > 0 || this.cursor.serverVersion < this.replayUpTo;
+    if (behind()) {
       // Deliver what the client was already sent (under the set it had) before anything else.
       this.queryVersion = stored.version;
       this.view = new SessionView(this.engine.schema, this.roles, this.engine.compileSubscriptions(stored.queries));
-      while (this.futureAdds.size > 0 || this.futureRemoves.size > 0) {
+      while (behind()) {
         const d = await this.engine.nextDownload(this);
         if (!d) break;
-        this.sendDownload(d);
+        await this.sendDownload(d);
         this.cursor = d.cursor;
       }
     }
@@ -390,8 +453,11 @@ export class SyncSession implements EngineSession {
       return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
     }
     const view = new SessionView(this.engine.schema, this.roles, compiled);
-    await this.engine.bootstrap(this, view, version, async (d) => this.sendDownload(d));
-    await this.engine.store.transaction((tx) => tx.updateClientFile(this.ident, { queryVersion: version, subscriptions: stored }));
+    await this.engine.bootstrap(this, view, version, (d) => this.sendDownload(d));
+    await this.engine.store.transaction(async (tx) => {
+      await guardSession(tx, this);
+      await tx.updateClientFile(this.ident, { queryVersion: version, subscriptions: stored });
+    });
     await this.pump();
     return true;
   }
@@ -407,7 +473,7 @@ export class SyncSession implements EngineSession {
     const result = await this.engine.integrate(this, msg.changesets);
     // The downloads planned under the upload's lock go first, in order.
     for (const d of result.downloads) {
-      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) this.sendDownload(d);
+      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) await this.sendDownload(d);
     }
     if (result.compensating.length > 0) {
       this.send({
@@ -420,6 +486,93 @@ export class SyncSession implements EngineSession {
       });
     }
     await this.pump();
+  }
+
+  private async transact(msg: Transact): Promise<void> {
+    const outcome = await this.engine.transact(this, msg);
+    for (const d of outcome.downloads) {
+      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) await this.sendDownload(d);
+    }
+    if (outcome.status === 'applied') this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'applied', serverVersion: outcome.serverVersion });
+    else this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'rejected', code: outcome.code, reason: outcome.reason.slice(0, 4000) });
+    // The applied change comes back through the download, like any other client's.
+    await this.pump();
+  }
+
+  /** A fresh copy for a new client file (client reset, fast first open). */
+  private async stateRequest(msg: StateRequest): Promise<void> {
+    const file = (await this.engine.store.getClientFile(this.ident))!;
+    if (file.lastIntegrated !== 0 || this.queryVersion !== 0 || file.queryVersion !== 0 || this.viewSet.size !== 0 || this.futureAdds.size !== 0) {
+      throw new OutpostError('bad_session_state', 'STATE_REQUEST is only for a new client file, right after IDENT with no subscriptions');
+    }
+    const reject = (code: ErrorCode, message: string, index?: number) =>
+      this.send({ t: 'QUERY_ERROR', version: msg.queryVersion, code, message, ...(index !== undefined ? { index } : {}) });
+    if (msg.queries.length > this.limits.maxSubscriptions) return reject('subscription_limit', `a subscription set is limited to ${this.limits.maxSubscriptions} queries`);
+    const stored = storedSubscriptions(msg.queries);
+    let compiled;
+    try {
+      compiled = this.engine.compileSubscriptions(stored);
+    } catch (err) {
+      const e = err as OutpostError;
+      return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
+    }
+    const started = performance.now();
+    const view = new SessionView(this.engine.schema, this.roles, compiled);
+    const copy = await planFreshState(this.engine.plannerContext(), this, view, { version: msg.queryVersion, queries: stored }, 500);
+    const versionSalt = (await this.engine.saltAt(copy.version))!;
+    // The session now stands where the copy does: the objects are its view, from that version on.
+    this.viewSet.clear();
+    this.baseView.clear();
+    this.transitions.clear();
+    for (const o of copy.objects) {
+      this.viewSet.add(o.key);
+      this.baseView.add(o.key);
+    }
+    this.view = view;
+    this.queryVersion = msg.queryVersion;
+    this.cursor = { serverVersion: copy.version, clientVersion: 0 };
+    this.sentCursor = { ...this.cursor };
+    this.holdDownloads = false;
+    let segment = 0;
+    let batch: { type: string; record: (typeof copy.objects)[number]['record'] }[] = [];
+    let bytes = 0;
+    const flush = (last: boolean) => {
+      this.send({ t: 'STATE', queryVersion: msg.queryVersion, serverVersion: copy.version, versionSalt, segment: segment++, last, objects: batch });
+      batch = [];
+      bytes = 0;
+    };
+    for (const o of copy.objects) {
+      const size = JSON.stringify(o.record, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).length + o.type.length + 32;
+      if (batch.length > 0 && bytes + size > this.engine.downloadBytesPerMessage) flush(false);
+      batch.push({ type: o.type, record: o.record });
+      bytes += size;
+    }
+    flush(true);
+    this.engine.metrics.bootstrapSeconds?.((performance.now() - started) / 1000);
+    await this.pump();
+  }
+
+  private async clientVersionRequest(msg: ClientVersionRequest): Promise<void> {
+    const r = await this.engine.clientVersionOf(this.user.userId, msg.fileIdent, msg.salt);
+    this.send({ t: 'CLIENT_VERSION', fileIdent: msg.fileIdent, known: r.known, clientVersion: r.clientVersion });
+  }
+
+  /** Records that the client is still there (files not seen for too long are retired). */
+  private touch(): void {
+    if (this.state !== 'active') return;
+    this.run(async () => {
+      await this.engine.store.transaction((tx) => tx.updateClientFile(this.ident, { lastSeenAt: Date.now() }));
+    });
+  }
+
+  replaced(): void {
+    if (this.state === 'closed') return;
+    this.send({ t: 'ERROR', code: 'session_closed', message: 'a newer connection of this local database replaced this one', action: 'retry', tryAgain: true });
+    this.close(CLOSE_CODES.goingAway, 'replaced');
+  }
+
+  retire(reason: string, action: 'client_reset' | 'client_reset_no_recovery'): void {
+    this.fail(new OutpostError('bad_client_file', `this local database was retired by the server: ${reason}`, { action }));
   }
 
   private async refresh(token: string): Promise<void> {
@@ -442,6 +595,7 @@ export class SyncSession implements EngineSession {
 
   /** Sends downloads until the session is up to date, then answers the MARKs it has reached. */
   private async pump(): Promise<void> {
+    if (this.holdDownloads) return;
     for (;;) {
       if (this.state !== 'active') return;
       const buffered = this.ws.bufferedAmount;
@@ -465,12 +619,12 @@ export class SyncSession implements EngineSession {
         d.cursor.clientVersion > this.sentCursor.clientVersion ||
         this.marks.length > 0 ||
         d.cursor.serverVersion - this.sentCursor.serverVersion > 1000;
-      if (worth) this.sendDownload(d);
+      if (worth) await this.sendDownload(d);
       this.cursor = d.cursor;
     }
     while (this.marks.length > 0 && this.marks[0]!.target <= this.cursor.serverVersion) {
       if (this.sentCursor.serverVersion < this.cursor.serverVersion) {
-        this.sendDownload({ t: 'DOWNLOAD', queryVersion: this.queryVersion, cursor: { ...this.cursor }, latestServerVersion: this.engine.latestVersion, items: [], batch: 'last', serverTime: Date.now() });
+        await this.sendDownload({ t: 'DOWNLOAD', queryVersion: this.queryVersion, cursor: { ...this.cursor }, latestServerVersion: this.engine.latestVersion, items: [], batch: 'last', serverTime: Date.now() });
       }
       const m = this.marks.shift()!;
       this.send({ t: 'MARK', requestId: m.requestId, serverVersion: m.target });
@@ -483,8 +637,13 @@ export class SyncSession implements EngineSession {
     }
   }
 
-  private sendDownload(d: Download): void {
-    this.send(d);
+  /** Sends a planned DOWNLOAD with the version salt of its cursor. */
+  private async sendDownload(d: PlannedMessage): Promise<void> {
+    const versionSalt = await this.engine.saltAt(d.cursor.serverVersion);
+    if (versionSalt === undefined) {
+      throw new OutpostError('bad_cursor', `the history at version ${d.cursor.serverVersion} was compacted away; this local database must be reset`, { action: 'client_reset' });
+    }
+    this.send({ ...d, versionSalt });
     this.sentCursor = { ...d.cursor };
   }
 

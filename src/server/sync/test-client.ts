@@ -9,11 +9,15 @@ import {
   PROTOCOL_VERSION,
   WS_SUBPROTOCOL,
   type ClientMessage,
+  type ClientVersionMessage,
   type Download,
   type ErrorMessage,
   type ServerMessage,
+  type StateMessage,
   type Subscription,
+  type TransactResult,
 } from '../../protocol/index.ts';
+import { pkKey, type PrimaryKey } from '../../model/index.ts';
 
 /*
  * A protocol-level sync client for server tests: the algorithm of src/sim/client.ts over a real
@@ -51,10 +55,17 @@ interface LocalEntry {
 export class TestClient {
   fileIdent: number | undefined;
   salt: string | undefined;
-  readonly state: ObjectState;
+  state: ObjectState;
   readonly clock: HybridClock;
   local: LocalEntry[] = [];
   cursor = { serverVersion: 0, clientVersion: 0 };
+  /** The version salt of `cursor.serverVersion`, as the server gave it. */
+  versionSalt = '';
+  readonly transactResults = new Map<number, TransactResult>();
+  clientVersionAnswer: ClientVersionMessage | undefined;
+  private stateSegments: StateMessage[] = [];
+  stateReceived: StateMessage | undefined;
+  private requestSeq = 0;
   subscriptions: { version: number; queries: Subscription[] } = { version: 0, queries: [] };
   readonly errors: ErrorMessage[] = [];
   readonly queryErrors: ServerMessage[] = [];
@@ -136,7 +147,14 @@ export class TestClient {
 
   private sendIdent(): void {
     this.identified = true;
-    this.send({ t: 'IDENT', fileIdent: this.fileIdent!, salt: this.salt!, cursor: { ...this.cursor }, subscriptions: this.subscriptions });
+    this.send({
+      t: 'IDENT',
+      fileIdent: this.fileIdent!,
+      salt: this.salt!,
+      cursor: { ...this.cursor },
+      ...(this.cursor.serverVersion > 0 ? { versionSalt: this.versionSalt } : {}),
+      subscriptions: this.subscriptions,
+    });
     this.uploadPending();
   }
 
@@ -235,6 +253,30 @@ export class TestClient {
       case 'ERROR':
         this.errors.push(m);
         break;
+      case 'STATE':
+        this.stateSegments.push(m);
+        if (m.last) {
+          // The fresh copy replaces everything, at its version.
+          this.state = new ObjectState(this.options.schema);
+          for (const seg of this.stateSegments) {
+            for (const o of seg.objects) {
+              const pkField = this.options.schema.require(o.type).primaryKey!;
+              this.state.put(o.type, pkKey(o.record[pkField] as PrimaryKey), o.record);
+            }
+          }
+          this.stateSegments = [];
+          this.cursor = { serverVersion: m.serverVersion, clientVersion: 0 };
+          this.versionSalt = m.versionSalt;
+          this.queryVersionComplete = Math.max(this.queryVersionComplete, m.queryVersion);
+          this.stateReceived = m;
+        }
+        break;
+      case 'TRANSACT':
+        this.transactResults.set(m.requestId, m);
+        break;
+      case 'CLIENT_VERSION':
+        this.clientVersionAnswer = m;
+        break;
       case 'QUERY_ERROR':
         this.queryErrors.push(m);
         break;
@@ -259,8 +301,45 @@ export class TestClient {
       r.concurrent.forEach((c, k) => (this.local[k]!.changeset = c));
       this.cursor.serverVersion = item.serverVersion;
     }
-    if (d.cursor.serverVersion > this.cursor.serverVersion) this.cursor.serverVersion = d.cursor.serverVersion;
+    if (d.cursor.serverVersion >= this.cursor.serverVersion) {
+      this.cursor.serverVersion = d.cursor.serverVersion;
+      this.versionSalt = d.versionSalt;
+    }
     this.acknowledge(d.cursor.clientVersion);
+  }
+
+  /**
+   * A serialized transaction: sends TRANSACT based on the current cursor, with the objects it
+   * read, and resolves with the server's answer (nothing is applied locally: an applied one comes
+   * back through DOWNLOAD).
+   */
+  async transact(instructions: Instruction[], reads: { type: string; pk: PrimaryKey }[] = []): Promise<TransactResult> {
+    const requestId = ++this.requestSeq;
+    const changeset: Changeset = { origin: this.fileIdent!, timestamp: this.clock.tick(), instructions };
+    this.send({ t: 'TRANSACT', requestId, base: this.cursor.serverVersion, reads, changeset });
+    await this.until(() => this.transactResults.has(requestId) || !this.connected);
+    const r = this.transactResults.get(requestId);
+    if (!r) throw new Error('the connection closed before the TRANSACT answer');
+    return r;
+  }
+
+  /** Asks for a fresh copy (a new file right after IDENT) and resolves when it is installed. */
+  async requestState(queries: Subscription[], version = 1): Promise<StateMessage> {
+    this.stateReceived = undefined;
+    this.subscriptions = { version, queries };
+    this.send({ t: 'STATE_REQUEST', queryVersion: version, queries });
+    await this.until(() => this.stateReceived !== undefined || this.queryErrors.length > 0 || !this.connected);
+    if (!this.stateReceived) throw new Error(`no STATE: ${JSON.stringify(this.queryErrors.at(-1) ?? this.errors.at(-1))}`);
+    return this.stateReceived;
+  }
+
+  /** CLIENT_VERSION_REQUEST for a file ident and salt. */
+  async askClientVersion(fileIdent: number, salt: string): Promise<ClientVersionMessage> {
+    this.clientVersionAnswer = undefined;
+    this.send({ t: 'CLIENT_VERSION_REQUEST', fileIdent, salt });
+    await this.until(() => this.clientVersionAnswer !== undefined || !this.connected);
+    if (!this.clientVersionAnswer) throw new Error('the connection closed before CLIENT_VERSION');
+    return this.clientVersionAnswer;
   }
 
 }

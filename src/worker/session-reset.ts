@@ -1,0 +1,217 @@
+import { OutpostError, parseServerMessage, type ClientMessage, type ClientVersionMessage, type ErrorMessage, type ServerIdent, type StateMessage } from '../protocol/index.ts';
+import type { ClientResetMode, SyncErrorInfo } from './api.ts';
+import type { LocalDatabase } from './local-db.ts';
+import { finishReset, ResetFailure, ResetRun, resolveResetMode, type PendingReset, type ResetHooks } from './reset.ts';
+import { clearResetGuard } from './reset-db.ts';
+import type { SessionEvents } from './session.ts';
+import type { SyncMeta } from './store.ts';
+
+/*
+ * The sync session's client-reset control (the protocol steps and the swap are in reset.ts):
+ * when to reset (an ERROR with a reset action, or `resetClient`), the attempt on the current
+ * connection, the fallback (sync stops, onError and onFallback), and the reset guard: set by a
+ * reset, cleared by the first full sync after it (a MARK answered with every upload
+ * acknowledged). A reset asked for again while the guard is set stops sync instead of looping.
+ */
+
+/** What the controller needs of the session. */
+export interface ResetSessionLink {
+  readonly db: LocalDatabase;
+  readonly events: SessionEvents;
+  readonly mode: ClientResetMode;
+  generation(): number;
+  isClosed(): boolean;
+  isStopped(): boolean;
+  setStopped(stopped: boolean): void;
+  send(m: ClientMessage): boolean;
+  drop(cause: string, hintMs?: number, immediate?: boolean): void;
+  /** Drops the current connection (if any) and connects again at once. */
+  reconnectNow(): void;
+  /** After a reset applied on this connection: go on as an identified session. */
+  identified(subVersion: number): Promise<void>;
+  /** The reset moved the cursors (transactions waiting for a version, the backoff). */
+  applied(meta: SyncMeta): void;
+}
+
+export class SessionReset {
+  private pending: PendingReset | undefined;
+  private run: ResetRun | undefined;
+  /** A MARK is owed to clear the guard once every upload is acknowledged. */
+  private guardMarkOwed = false;
+
+  constructor(private readonly link: ResetSessionLink) {}
+
+  /** A reset is fetching its state on this connection (downloads are ignored meanwhile). */
+  get active(): boolean {
+    return this.run !== undefined;
+  }
+
+  /** A reset the app asked for; the session checked it is open and not paused. */
+  request(mode: ClientResetMode): Promise<void> {
+    const resolved = resolveResetMode(mode, 'app');
+    if (!resolved) return Promise.reject(new OutpostError('internal', `resetClient needs a mode that resets (got ${JSON.stringify(mode)})`));
+    if (this.pending?.manual) return Promise.reject(new OutpostError('internal', 'a client reset is already running'));
+    return new Promise<void>((resolve, reject) => {
+      this.pending = { ...resolved, manual: { resolve, reject: (e) => reject(new OutpostError(e.code, e.message, e.details)), wasStopped: this.link.isStopped() } };
+      this.link.setStopped(false);
+      this.link.reconnectNow();
+    });
+  }
+
+  /** A new connection: a pending reset binds as a new client file. Returns whether it does. */
+  begin(): boolean {
+    if (this.pending) this.run = new ResetRun(this.pending, this.link.generation());
+    return this.run !== undefined;
+  }
+
+  /** The connection ended: an attempt in progress starts over on the next one. */
+  disconnected(): void {
+    this.run = undefined;
+  }
+
+  /** A reset the app asked for is online only: a failed or lost connection ends it (nothing changed). */
+  abandonManual(opened: boolean): void {
+    const p = this.pending;
+    if (!p?.manual) return;
+    this.pending = undefined;
+    if (p.manual.wasStopped) this.link.setStopped(true);
+    p.manual.reject(
+      opened
+        ? { code: 'connection_lost', message: 'the connection dropped before the client reset was applied; nothing was reset' }
+        : { code: 'offline', message: 'the client reset needs a connection to the server; nothing was reset' },
+    );
+  }
+
+  close(): void {
+    this.pending?.manual?.reject({ code: 'database_closed', message: 'the database was closed' });
+    this.pending = undefined;
+    this.run = undefined;
+  }
+
+  // ---- messages of a reset attempt ------------------------------------------------------------
+
+  async onIdent(ident: ServerIdent): Promise<void> {
+    for (const m of await this.run!.requests(this.link.db, ident)) this.link.send(m);
+  }
+
+  onClientVersion(m: ClientVersionMessage): void {
+    if (this.run) this.run.clientVersion = m.known ? m.clientVersion : 0;
+  }
+
+  /** A QUERY_ERROR: true when it was the reset's STATE_REQUEST that was rejected (handled here). */
+  async onQueryError(version: number, code: string, message: string): Promise<boolean> {
+    if (!this.run || version !== this.run.queryVersion) return false;
+    await this.fail({ code: 'client_reset', message: `the client reset could not fetch a fresh copy: the subscription set was rejected (${code}: ${message})`, action: 'client_reset' });
+    return true;
+  }
+
+  async onState(text: string, m: StateMessage): Promise<void> {
+    const run = this.run;
+    const { db, events } = this.link;
+    if (!run || m.queryVersion !== run.queryVersion || !run.newIdent) return;
+    if (!m.last) return db.holdBatch(m.queryVersion, text);
+    const segments = (await db.heldBatches()).map((b) => parseServerMessage(b.frame) as StateMessage);
+    segments.push(m);
+    const gen = this.link.generation();
+    const hooks: ResetHooks = {
+      ...events.reset,
+      applied: (outcome) => {
+        this.link.applied(outcome.meta);
+        events.integrated({ changes: outcome.changes, meta: outcome.meta, large: outcome.changes.length > 200 });
+        events.identity(outcome.meta.fileIdent!);
+        events.progress(db.progress(outcome.meta));
+        events.subscriptions();
+      },
+      warn: (info) => events.error(info),
+    };
+    let outcome;
+    try {
+      outcome = await finishReset(db, run, segments, hooks, () => gen === this.link.generation() && !this.link.isClosed());
+    } catch (err) {
+      if (err instanceof ResetFailure) return this.fail(err.info);
+      throw err;
+    }
+    if (!outcome) return; // the connection changed before anything was reset: the next one starts over
+    const manual = this.pending === run.pending ? this.pending.manual : undefined;
+    if (this.pending === run.pending) this.pending = undefined;
+    manual?.resolve();
+    if (gen !== this.link.generation() || this.run !== run) return; // applied; the next connection identifies as usual
+    this.run = undefined;
+    await this.link.identified(run.queryVersion);
+  }
+
+  // ---- when to reset ---------------------------------------------------------------------------
+
+  /** An ERROR whose action is a client reset. */
+  async onResetError(m: ErrorMessage, info: SyncErrorInfo): Promise<void> {
+    const { db, events } = this.link;
+    if (this.run) return this.fail(info);
+    const meta = await db.meta();
+    if (meta.resetGuard) {
+      // Asked again before a full sync since the last reset: resetting again could loop forever.
+      this.link.setStopped(true);
+      const loop: SyncErrorInfo = {
+        code: 'client_reset',
+        message: `the server asked for another client reset (${m.code}: ${m.message}) before the first full sync after the last one; sync stopped to avoid a reset loop`,
+        action: m.action,
+        details: { serverCode: m.code, repeated: true },
+      };
+      events.error(loop);
+      await this.fallback(loop);
+      return this.link.drop(`error:${m.code}`);
+    }
+    events.error(info);
+    const resolved = resolveResetMode(this.link.mode, m.action as 'client_reset' | 'client_reset_no_recovery');
+    if (!resolved) {
+      this.link.setStopped(true);
+      await this.fallback(info);
+      return this.link.drop(`error:${m.code}`);
+    }
+    this.pending = { ...resolved, cause: info };
+    return this.link.drop(`error:${m.code}`, 0, true);
+  }
+
+  /** Another stopping ERROR (fatal, log out) while a reset the app asked for runs: it fails. */
+  onStopError(info: SyncErrorInfo): void {
+    if (!this.run || !this.pending?.manual) return;
+    const p = this.pending;
+    this.pending = undefined;
+    p.manual!.reject(info);
+  }
+
+  /** The reset cannot be done: stop, and tell the app (onError, onFallback). */
+  private async fail(info: SyncErrorInfo): Promise<void> {
+    const p = this.pending;
+    this.pending = undefined;
+    this.run = undefined;
+    this.link.setStopped(true);
+    this.link.events.error(info);
+    p?.manual?.reject(info);
+    await this.fallback(info);
+    this.link.drop(`reset:${info.code}`);
+  }
+
+  private async fallback(error: SyncErrorInfo): Promise<void> {
+    const meta = await this.link.db.meta();
+    this.link.events.resetFallback({ error, pendingChanges: Math.max(0, meta.nextClientVersion - 1 - meta.ackedClientVersion) });
+  }
+
+  // ---- the guard ---------------------------------------------------------------------------------
+
+  /** A MARK was answered: with every upload acknowledged, the first full sync after a reset is done. */
+  async afterMark(): Promise<void> {
+    const meta = await this.link.db.meta();
+    if (!meta.resetGuard) return;
+    if (meta.ackedClientVersion >= meta.nextClientVersion - 1) {
+      this.guardMarkOwed = false;
+      await clearResetGuard(this.link.db);
+    } else this.guardMarkOwed = true;
+  }
+
+  /** After a download: true when a MARK should go out now to clear the guard. */
+  markOwed(meta: SyncMeta): boolean {
+    if (!this.guardMarkOwed || meta.ackedClientVersion < meta.nextClientVersion - 1) return false;
+    this.guardMarkOwed = false;
+    return true;
+  }
+}
