@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { Changeset, Instruction } from '../src/changeset/index.ts';
+import { decodeChangeset, encodeChangeset, type Changeset, type Instruction } from '../src/changeset/index.ts';
 import { rebase } from '../src/merge/index.ts';
 import { Random } from '../src/sim/random.ts';
+import { curve, measure, parseBenchArgs, printResult, writeResult, type SuiteResult } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 /*
  * bench:merge — the cost of integrating one changeset against H concurrent changesets (what the
@@ -9,7 +11,14 @@ import { Random } from '../src/sim/random.ts';
  * H = 10 .. 10,000. The concurrent changesets write fields of 1,000 objects and insert into a
  * shared list; the incoming one edits 5 objects and that list, so part of the history conflicts.
  * Linear growth shows as a flat "µs per concurrent changeset" column.
+ *
+ * Baseline, in the same runs: decoding the same H changesets from their stored JSON, which the
+ * server does anyway to read that window from its history (so the ratio says how much the
+ * transform adds to work that cannot be avoided).
+ * Run: npx tsx bench/merge.bench.ts [--smoke] [--json out.json]
  */
+const args = parseBenchArgs();
+const started = Date.now();
 const rng = new Random(42);
 const OBJECTS = 1000;
 
@@ -34,27 +43,27 @@ function history(h: number): Changeset[] {
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-const rows: { h: number; ms: number; perItem: number }[] = [];
-for (const h of [10, 100, 1_000, 10_000]) {
+const rows: { h: number; ms: number; perItem: number; runs: number[]; decode: number[] }[] = [];
+for (const h of args.smoke ? [10, 100, 1_000] : [10, 100, 1_000, 10_000]) {
   const concurrent = history(h);
+  const stored = concurrent.map((c) => JSON.stringify(encodeChangeset(c)));
   const incoming = changeset(999, 1_000_000 + h / 2, [1, 2, 3, 4, 5], 3);
-  const runs = h >= 10_000 ? 7 : 15;
+  const runs = args.smoke ? 3 : h >= 10_000 ? 7 : 15;
   const times: number[] = [];
+  const decode: number[] = [];
   for (let r = 0; r < runs + 2; r++) {
     // Fresh arrays each run, as a server reading history from storage would have (no caches).
     const fresh = concurrent.map((c) => ({ ...c, instructions: c.instructions.slice() }));
-    const t0 = performance.now();
+    let t0 = performance.now();
     rebase(incoming, fresh);
     const dt = performance.now() - t0;
-    if (r >= 2) times.push(dt); // the first runs warm up the JIT
+    t0 = performance.now();
+    for (const s of stored) decodeChangeset(JSON.parse(s));
+    const dd = performance.now() - t0;
+    if (r >= 2) (times.push(dt), decode.push(dd)); // the first runs warm up the JIT
   }
   const ms = median(times);
-  rows.push({ h, ms, perItem: (ms * 1000) / h });
+  rows.push({ h, ms, perItem: (ms * 1000) / h, runs: times, decode });
 }
 
 console.log('\nbench:merge — integrate one changeset against H concurrent changesets (median)\n');
@@ -68,3 +77,35 @@ const first = rows[1]!;
 const last = rows[rows.length - 1]!;
 const exponent = Math.log(last.ms / first.ms) / Math.log(last.h / first.h);
 console.log(`\ngrowth exponent from H=${first.h} to H=${last.h}: ${exponent.toFixed(2)} (1.00 = linear)`);
+
+const result: SuiteResult = {
+  suite: 'bench:merge',
+  smoke: args.smoke,
+  startedAt: new Date(started).toISOString(),
+  durationMs: Date.now() - started,
+  info: {},
+  measures: rows.map((r) =>
+    measure({
+      id: `merge.rebase.h${r.h}`,
+      label: `rebase one changeset over ${r.h.toLocaleString('en-US')} concurrent changesets`,
+      unit: 'ms',
+      better: 'lower',
+      runs: r.runs,
+      baseline: { label: `decoding those ${r.h.toLocaleString('en-US')} from JSON`, runs: r.decode },
+    }),
+  ),
+  curves: [
+    curve({
+      id: 'merge.rebase',
+      label: 'Merge cost against concurrent history length',
+      xLabel: 'concurrent changesets',
+      yLabel: 'time (ms)',
+      points: rows.map((r) => ({ x: r.h, y: r.ms, runs: r.runs, extra: { 'µs per changeset': r.perItem, 'decode baseline (ms)': median(r.decode) } })),
+    }),
+  ],
+  notes: [],
+};
+if (args.json) {
+  printResult(result);
+  writeResult(result, args.json);
+}
