@@ -89,4 +89,39 @@ describe('sync engine over a real WebSocket', () => {
     await tech.sync();
     expect(tech.state.get('WorkOrder', 'n1')?.title).toBe('moved');
   });
+
+  it('the revert of a denied changeset leaves the later allowed changes to the same object', async () => {
+    server = await startTestServer({
+      schema: schemaInput,
+      queryable: { global: ['owner', 'region', 'status'] },
+      rules: { defaultRoles: [{ name: 'owner', applyWhen: true, read: true, write: 'owner == %%user.id' }] },
+    });
+    const ben = await client('ben');
+    const ana = await client('ana');
+    ben.write(wo('b1', { owner: 'ben' }));
+    await ben.sync();
+    ben.disconnect();
+    // Denied as a whole (the object would leave Ben's write filter): gives b1 away, renames it
+    // and counts two visits. Then, allowed (b1 is still Ben's on the server): five more visits, a task.
+    ben.write([
+      { op: 'Set', type: 'WorkOrder', pk: 'b1', path: ['owner'], value: 'ana' },
+      { op: 'Set', type: 'WorkOrder', pk: 'b1', path: ['title'], value: 'given away' },
+      { op: 'AddInteger', type: 'WorkOrder', pk: 'b1', path: ['visits'], value: 2 },
+    ]);
+    ben.write([
+      { op: 'AddInteger', type: 'WorkOrder', pk: 'b1', path: ['visits'], value: 5 },
+      { op: 'ListInsert', type: 'WorkOrder', pk: 'b1', path: ['tasks', 0], value: 'kept' },
+      { op: 'Set', type: 'WorkOrder', pk: 'b1', path: ['status'], value: 'done' },
+    ]);
+    await ben.connect();
+    await ben.sync();
+    await ben.sync();
+    await ana.sync();
+    expect(ben.errors.filter((e) => e.code === 'compensating_write')).toHaveLength(1);
+    const want = { owner: 'ben', title: 't', visits: 5, tasks: ['kept'], status: 'done' };
+    expect(ben.state.get('WorkOrder', 'b1')).toMatchObject(want);
+    expect(ana.state.get('WorkOrder', 'b1')).toMatchObject(want);
+    const stored = await server.store.getObjects([{ type: 'WorkOrder', pk: 'b1' }]);
+    expect([...stored.values()][0]).toMatchObject(want);
+  });
 });
