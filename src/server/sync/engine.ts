@@ -7,6 +7,7 @@ import { validateSubscription, type CompiledQuery, type QueryableFields } from '
 import type { StoredSubscription, StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow } from './history-cache.ts';
+import { ObjectPeek } from './object-peek.ts';
 import { integrateUpload, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
 import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
@@ -77,6 +78,7 @@ export class SyncEngine {
   readonly metrics: SyncMetricsSink;
   readonly clock: HybridClock;
   readonly cache: HistoryCache;
+  private readonly peek: ObjectPeek;
   readonly maxOfflineMs: number | undefined;
   /** How often a running session records that its client is still there. */
   readonly touchIntervalMs: number;
@@ -97,6 +99,7 @@ export class SyncEngine {
     this.metrics = options.metrics ?? {};
     this.clock = new HybridClock({ maxAheadMs: options.maxClockAheadMs ?? 10 * 60_000, ...(options.now ? { now: options.now } : {}) });
     this.cache = new HistoryCache(options.store);
+    this.peek = new ObjectPeek(options.store, () => this.latestKnown);
     this.downloadRows = options.downloadRows ?? 1000;
     this.downloadBytes = options.downloadBytes ?? 4 * 1024 * 1024;
     this.bootstrapBatch = options.bootstrapBatch ?? 1000;
@@ -355,7 +358,7 @@ export class SyncEngine {
   }
 
   plannerContext(): PlannerContext {
-    return { store: this.store, schema: this.schema, tick: () => this.clock.tick() };
+    return { store: this.store, schema: this.schema, tick: () => this.clock.tick(), peek: this.peek };
   }
 
   /**

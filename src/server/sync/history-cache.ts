@@ -34,6 +34,11 @@ export function prepareRow(row: HistoryRow): CachedRow {
  */
 export class HistoryCache {
   private readonly rows = new Map<number, CachedRow>();
+  /**
+   * Store reads under way, by their first version: the sessions an append wakes all miss the
+   * same new rows at once, and read them once, not once each.
+   */
+  private readonly reading = new Map<number, Promise<CachedRow[]>>();
 
   constructor(
     private readonly store: SyncStore,
@@ -52,16 +57,35 @@ export class HistoryCache {
         v++;
         continue;
       }
-      const fetched = await this.store.history(v - 1, end, Math.max(100, end - v + 1));
-      if (fetched.length === 0) break;
-      for (const row of fetched) {
-        const c = prepareRow(row);
-        this.put(c);
+      const fetched = await this.fetch(v, end);
+      let added = 0;
+      for (const c of fetched) {
+        // A shared read may go past `end`: take what this call asked for. A gap (compacted
+        // history) is passed on as it is; assertContiguous decides what it means.
+        if (c.version < v) continue;
+        if (c.version > end) break;
         out.push(c);
+        v = c.version + 1;
+        added++;
       }
-      v = fetched[fetched.length - 1]!.version + 1;
+      if (added === 0) break;
     }
     return out;
+  }
+
+  /** Rows from version `from` on (up to `end`, more if a shared read asked for more), cached. */
+  private fetch(from: number, end: number): Promise<CachedRow[]> {
+    const pending = this.reading.get(from);
+    if (pending) return pending;
+    const read = this.store.history(from - 1, end, Math.max(100, end - from + 1)).then((rows) => {
+      const prepared = rows.map(prepareRow);
+      for (const c of prepared) this.put(c);
+      return prepared;
+    });
+    this.reading.set(from, read);
+    const done = () => this.reading.delete(from);
+    read.then(done, done);
+    return read;
   }
 
   /** Drops the rows below a version (history compaction deleted them from the store). */

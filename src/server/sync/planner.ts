@@ -72,6 +72,16 @@ export interface PlannerContext {
   readonly schema: Schema;
   /** A new server timestamp. */
   tick(): number;
+  /**
+   * Reads objects outside any transaction, as `store.getObjects` does, but shared by the sessions
+   * planning the same rows (see ObjectPeek): what a first look without the lock may use.
+   */
+  readonly peek?: ObjectReader;
+}
+
+/** What planning reads objects with: a store, a transaction, or a shared peek. */
+export interface ObjectReader {
+  getObjects(keys: readonly { type: string; pk: PrimaryKey }[]): Promise<Map<string, ObjectRecord>>;
 }
 
 /** The instructions that create an object with its state, every value written as a default. */
@@ -190,7 +200,7 @@ async function logJoins(w: StoreWriter | SyncStore, session: PlannerSession, joi
 }
 
 /** The objects born in `rows` outside the view set that match the view now, with their birth version. */
-async function joins(session: PlannerSession, rows: readonly CachedRow[], reader: StoreReader, view: SessionView): Promise<Map<string, number>> {
+async function joins(session: PlannerSession, rows: readonly CachedRow[], reader: ObjectReader, view: SessionView): Promise<Map<string, number>> {
   const births = birthsOutside(rows, session.ident, (k) => session.viewSet.has(k) || session.futureAdds.has(k));
   for (const k of births.keys()) if (!view.filterFor(splitKey(k).type) || session.futureRemoves.has(k)) births.delete(k);
   if (births.size === 0) return births;
@@ -207,7 +217,7 @@ async function joins(session: PlannerSession, rows: readonly CachedRow[], reader
  * Cuts rows for a session and keeps its view set in step with them: joins at birth, erases it
  * was sent, and its own private rows (enter, leave, reverts) as they pass.
  */
-async function cut(writer: StoreWriter | SyncStore, reader: StoreReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
+async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
   // Rows an earlier session planned, and an upload relied on, are cut again as they were:
   // no new joins, the logged view changes as they were logged.
   const replay = rows.length > 0 && rows[rows.length - 1]!.version <= session.replayUpTo;
@@ -327,7 +337,7 @@ export async function planDownload(
   locked?: StoreWriter,
 ): Promise<PlannedDownload | undefined> {
   if (rows.length === 0) return undefined;
-  const reader: StoreReader = locked ?? ctx.store;
+  const reader: ObjectReader = locked ?? ctx.peek ?? ctx.store;
   const writer: StoreWriter | SyncStore = locked ?? ctx.store;
   const c = await cut(writer, reader, session, rows, maxBytes);
   const items: Item[] = [...c.items];
