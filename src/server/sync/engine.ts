@@ -6,7 +6,7 @@ import { OutpostError } from '../../protocol/errors.ts';
 import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
 import type { StoredSubscription, StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import { assertContiguous, HistoryCache, prepareRow } from './history-cache.ts';
+import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
 import { ObjectPeek } from './object-peek.ts';
 import { integrateUpload, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
@@ -372,6 +372,14 @@ export class SyncEngine {
     const upTo = session.cursor.serverVersion < session.replayUpTo ? Math.min(latest, session.replayUpTo) : latest;
     const rows = await this.cache.range(session.cursor.serverVersion, upTo, this.downloadRows);
     assertContiguous(rows, session.cursor.serverVersion);
+    if (onlyOthersPrivate(session, rows)) {
+      // Entries private to other clients (their bootstraps, views, reverts) bring this one
+      // nothing: its cursor passes them without planning. Every fresh client's bootstrap appends
+      // such entries and wakes every session; planning each of them made connecting N clients
+      // cost N² (bench:server, the connect curve).
+      const cursor = { serverVersion: rows[rows.length - 1]!.version, clientVersion: session.cursor.clientVersion };
+      return toMessages([], session.cursor, cursor, session.queryVersion, this.latestKnown, Number.POSITIVE_INFINITY, false)[0]!;
+    }
     const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes);
     if (!planned) return undefined;
     if (planned.appended !== undefined) this.advance(planned.appended);
@@ -400,3 +408,14 @@ export class SyncEngine {
 }
 
 export { SERVER_ORIGIN };
+
+/**
+ * Whether `rows` are all private to other clients, and the session has no view changes waiting
+ * for versions among them (joins kept across a reconnect, replayed commitments): then passing
+ * them changes nothing but its cursor.
+ */
+function onlyOthersPrivate(session: EngineSession, rows: readonly CachedRow[]): boolean {
+  if (rows.length === 0 || session.futureAdds.size > 0 || session.futureRemoves.size > 0 || session.commitments.length > 0) return false;
+  if (session.cursor.serverVersion < session.replayUpTo) return false;
+  return rows.every((r) => r.privateTo !== null && r.privateTo !== session.ident);
+}
