@@ -93,6 +93,22 @@ export function runStoreContractTests(name: string, makeStore: MakeStore): void 
       expect((await store.history(5, 6))[0]!.changeset.instructions).toEqual([]);
     });
 
+    it('reads the entries private to one client file', async () => {
+      await store.transaction(async (tx) => {
+        for (let i = 1; i <= 8; i++) {
+          await tx.appendHistory({ origin: 1, originVersion: i, privateTo: i % 3 === 0 ? 7 : i % 3 === 1 ? 8 : null, changeset: changeset(1, i, []) });
+        }
+        expect((await tx.privateHistory(7, 0, 8)).map((r) => r.version)).toEqual([3, 6]);
+      });
+      expect((await store.privateHistory(7, 0, 8)).map((r) => r.version)).toEqual([3, 6]);
+      expect((await store.privateHistory(8, 1, 7)).map((r) => r.version)).toEqual([4, 7]);
+      expect((await store.privateHistory(7, 3, 5)).map((r) => r.version)).toEqual([]);
+      expect(await store.privateHistory(9, 0, 8)).toEqual([]);
+      const [row] = await store.privateHistory(7, 5, 6);
+      expect(row).toMatchObject({ version: 6, privateTo: 7, originVersion: 6 });
+      expect(row!.changeset.timestamp).toBe(changeset(1, 6, []).timestamp);
+    });
+
     it('rolls back everything when the callback throws', async () => {
       const file = await store.createClientFile('u1');
       await store.transaction(async (tx) => {

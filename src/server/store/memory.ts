@@ -115,6 +115,17 @@ class MemoryAccess implements StoreWriter {
     return out;
   }
 
+  async privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
+    this.live();
+    const out: HistoryRow[] = [];
+    const last = Math.min(upTo, this.baseLatest() + this.appended);
+    for (let v = Math.max(after, 0) + 1; v <= last; v++) {
+      const h = this.t.history.get(v);
+      if (h && h.privateTo === ident) out.push({ version: v, origin: h.origin, originVersion: h.originVersion, privateTo: h.privateTo, changeset: changesetFromJson(h.changeset) });
+    }
+    return out;
+  }
+
   async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
     this.live();
     const out = new Map<string, ObjectRecord>();
@@ -364,6 +375,9 @@ export class MemoryStore implements ServerStore {
   }
   history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
     return this.reader.history(after, upTo, limit);
+  }
+  privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
+    return this.reader.privateHistory(ident, after, upTo);
   }
   getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
     return this.reader.getObjects(keys);

@@ -165,6 +165,9 @@ export class PostgresStore implements ServerStore {
   history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
     return this.read.history(after, upTo, limit);
   }
+  privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
+    return this.read.privateHistory(ident, after, upTo);
+  }
   getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
     return this.read.getObjects(keys);
   }

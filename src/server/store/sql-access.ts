@@ -80,6 +80,21 @@ export class SqlAccess implements StoreWriter {
     }));
   }
 
+  async privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
+    this.live();
+    const rows = await this.db.all(
+      this.q(`SELECT version, origin, origin_version, private_to, changeset FROM ${this.t('history')} WHERE version > ? AND version <= ? AND private_to = ? ORDER BY version`),
+      [after, upTo, ident],
+    );
+    return rows.map((r) => ({
+      version: num(r.version),
+      origin: num(r.origin),
+      originVersion: num(r.origin_version),
+      privateTo: numOrNull(r.private_to),
+      changeset: changesetFromJson(r.changeset),
+    }));
+  }
+
   async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
     this.live();
     const out = new Map<string, ObjectRecord>();

@@ -113,6 +113,8 @@ export interface StoreReader {
   latestVersion(): Promise<number>;
   /** History entries with after < version <= upTo, in order, at most `limit` of them. */
   history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]>;
+  /** The entries private to one client file with after < version <= upTo, in order (filtered by the store, not decoded first). */
+  privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]>;
   /** The materialized objects for these keys; the map is keyed by `objectKeyString`. Missing ones are absent. */
   getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>>;
   /**

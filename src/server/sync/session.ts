@@ -374,8 +374,10 @@ export class SyncSession implements EngineSession {
       for (const type of this.engine.schema.types.keys()) {
         for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
       }
-      const rows = await tx.history(at, await tx.latestVersion());
-      return { logged, rows: rows.filter((r) => r.privateTo === this.ident) };
+      // Only this file's private entries (filtered in the store: a new file at cursor 0 must not
+      // read and decode the whole history to find none).
+      const rows = await tx.privateHistory(this.ident, at, await tx.latestVersion());
+      return { logged, rows };
     });
     for (const k of this.viewSet) this.baseView.add(k);
     this.replayUpTo = replayUpTo;
