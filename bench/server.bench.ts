@@ -133,7 +133,7 @@ try {
           xLabel: 'sessions before',
           yLabel: 'connect (ms)',
           points,
-          note: 'each earlier bootstrap appended a private history row that every later one reads and decodes',
+          note: 'each earlier bootstrap appended history entries private to its client, which every later session passes over',
         }),
       );
     } finally {

@@ -19,11 +19,11 @@ import { startBroadcastProcess, type MemoryReport, type ServerProcess } from './
  * p50/p99; the figure is the median over runs. Receivers and writer are in this process (one
  * clock); the server is a child process.
  *
- * Why the receivers connect before the object exists (and it is erased after its level): a fresh
- * session's bootstrap reads the whole history, and every bootstrap that sends objects appends a
- * private history row; connecting thousands of sessions that each bootstrap data is quadratic
- * (see the connect curve in server.bench.ts and docs/benchmarks.md). Subscribing while the view
- * is empty keeps connecting cheap, and then the fan-out path measured is the steady state.
+ * Why the receivers connect before the object exists (and it is erased after its level): every
+ * bootstrap that sends objects appends entries private to its client to the history, and
+ * connecting thousands of sessions that each bootstrap data measures that (the connect curve in
+ * server.bench.ts), not fan-out. Subscribing while the view is empty keeps connecting cheap, and
+ * the fan-out path measured is the steady state.
  *
  * The floor, in the same run: the same receivers' sockets on a plain `ws` server that forwards
  * one frame of the same size to all of them (broadcast-child.ts).
