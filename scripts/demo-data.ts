@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ObjectId } from 'outpost';
 import { TECHNICIANS } from '../demo/shared/accounts.ts';
 import { PARTS } from '../demo/shared/catalog.ts';
+import { prng } from '../src/sim/random.ts';
 
 /*
  * The demo's dataset, generated deterministically (a fixed pseudo-random sequence and primary
@@ -12,18 +13,6 @@ import { PARTS } from '../demo/shared/catalog.ts';
 /** A primary key derived from a stable name: the same object gets the same key on every seed. */
 export function stableId(name: string): ObjectId {
   return new ObjectId(createHash('sha256').update(`outpost-demo:${name}`).digest().subarray(0, 12));
-}
-
-/** mulberry32: a small seeded generator, so the dataset is the same on every machine. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CUSTOMERS: Readonly<Record<string, readonly [name: string, contact: string, street: string, city: string][]>> = {
@@ -147,7 +136,7 @@ export function customers(): CustomerSeed[] {
  * `assignees` maps a technician's email to the user id the server gave them.
  */
 export function workOrders(count: number, assignees: ReadonlyMap<string, string>, now: Date): Record<string, unknown>[] {
-  const random = generator(7);
+  const random = prng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const all = customers();
   const regions = Object.keys(CUSTOMERS);

@@ -1,5 +1,8 @@
 import type { Instruction } from '../../src/changeset/index.ts';
 import type { ObjectSchemaInput } from '../../src/model/index.ts';
+import { prng } from '../../src/sim/random.ts';
+
+export { prng };
 
 /*
  * The one data set every contestant gets: work orders with a string key and only strings and
@@ -76,14 +79,3 @@ export function createInstructions(o: PlainWorkOrder): Instruction[] {
   ];
 }
 
-/** A small deterministic PRNG (mulberry32) for workloads. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,7 @@
 import { expect, describe, it } from 'vitest';
 import { ADMIN_KEY, api, forgeToken, type ServerProcess } from '../server/sync/process-support.ts';
 import type { Database } from './database.ts';
+import { prng } from '../sim/random.ts';
 import type { SyncError } from './errors.ts';
 import { readJson, writeJson } from './kv.ts';
 import type { PersistedUsers } from './user.ts';
@@ -13,7 +14,6 @@ import {
   isSubsequence,
   localObject,
   localObjects,
-  mulberry32,
   Network,
   SEED,
   serverObjects,
@@ -38,7 +38,7 @@ useServerDevices();
 describe('the client against a real server process', () => {
   it('offline writes from several devices converge after reconnecting, by the merge rules', async ({ onTestFailed }) => {
     onTestFailed(() => console.error(`server-process convergence test: seed ${SEED} (rerun with OUTPOST_TEST_SEED=${SEED})`));
-    const rng = mulberry32(SEED);
+    const rng = prng(SEED);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
     const shuffle = <T,>(xs: readonly T[]): T[] => {
       const out = [...xs];

@@ -35,6 +35,7 @@ export {
   UUID,
   canonicalJson,
   cloneValue,
+  compareBytes,
   compareValues,
   decimalToNumber,
   isRecord,

@@ -82,7 +82,8 @@ export function decimalToNumber(d: Decimal128): number {
   return Number(d.toString());
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
+/** Orders byte strings lexicographically, a shorter prefix first. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const d = a[i]! - b[i]!;

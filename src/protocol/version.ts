@@ -22,12 +22,12 @@ export const SYNC_PATH = '/api/sync';
 export const LIMITS = {
   /** Largest frame either side sends (a DOWNLOAD is cut into batches below this). */
   maxFrameBytes: 16 * 1024 * 1024,
-  /** Largest subscription query text. */
-  maxQueryBytes: 256 * 1024,
   /** Subscriptions in one set. */
   maxSubscriptions: 100,
   /** Changesets in one UPLOAD. */
   maxUploadChangesets: 1000,
+  /** Objects one TRANSACT may read. */
+  maxTransactReads: 10_000,
   /** A client pings about this often (with jitter) and the server drops a silent one after `idleTimeoutMs`. */
   pingIntervalMs: 60_000,
   pongTimeoutMs: 120_000,

@@ -1,4 +1,4 @@
-import { Decimal128, ObjectId, UUID } from '../model/index.ts';
+import { compareBytes, Decimal128, ObjectId, UUID } from '../model/index.ts';
 
 /**
  * A date constant from a query. Query timestamps have nanoseconds but a stored date (a JS Date) has
@@ -49,15 +49,6 @@ export function compareStrings(a: string, b: string): number {
     if (x >= 0xd800) x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
     if (y >= 0xd800) y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
     return x < y ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = a[i]! - b[i]!;
-    if (d !== 0) return d < 0 ? -1 : 1;
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }

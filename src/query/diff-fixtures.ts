@@ -4,18 +4,9 @@
  */
 import { Decimal128, ObjectId, UUID, parseSchema, validateObject, type ObjectRecord, type Schema } from '../model/index.ts';
 import type { QueryableFields } from './subscription.ts';
+import { prng } from '../sim/random.ts';
 
-/** mulberry32: a small, fast, seedable PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export class Rand {
   constructor(readonly next: () => number) {}

@@ -41,7 +41,3 @@ export class QueryError extends OutpostError {
     this.column = lc.column;
   }
 }
-
-export function isQueryError(err: unknown): err is QueryError {
-  return err instanceof QueryError;
-}

@@ -40,7 +40,7 @@ export type {
   ValueBase,
   ValueType,
 } from './bound.ts';
-export { QueryError, isQueryError } from './errors.ts';
+export { QueryError } from './errors.ts';
 export { DEFAULT_QUERY_LIMITS, SUBSCRIPTION_QUERY_LIMITS, type QueryLimits } from './limits.ts';
 export { tokenize, type Token } from './lexer.ts';
 export { parseQuery, RESERVED_WORDS, type ParseOptions } from './parser.ts';
@@ -56,7 +56,7 @@ export {
   queryOrder,
   sortCompare,
 } from './compare.ts';
-export { compileLike, compileLikeString, likeMatch, likeMatchString, type LikePattern } from './like.ts';
+export { compileLike, likeMatch, type LikePattern } from './like.ts';
 export {
   checkSubscriptionSubset,
   isQueryable,
@@ -76,7 +76,6 @@ export {
 } from './plan.ts';
 export {
   OBJECTS_TABLE,
-  OBJECT_COLUMNS,
   decodeStorageValue,
   encodeStorageValue,
   fromStorageDocument,

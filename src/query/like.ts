@@ -60,10 +60,6 @@ export function compileLike(units: ArrayLike<number>): LikePattern {
   };
 }
 
-export function compileLikeString(pattern: string): LikePattern {
-  return compileLike(codePoints(pattern));
-}
-
 function matchAt(subject: ArrayLike<number>, pos: number, seg: Int32Array): boolean {
   for (let j = 0; j < seg.length; j++) {
     const p = seg[j]!;
@@ -97,8 +93,4 @@ export function likeMatch(subject: ArrayLike<number>, pattern: LikePattern): boo
     pos = found + seg.length;
   }
   return true;
-}
-
-export function likeMatchString(subject: string, pattern: LikePattern): boolean {
-  return likeMatch(codePoints(subject), pattern);
 }

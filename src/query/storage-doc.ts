@@ -30,7 +30,6 @@ import { decodeBase64, encodeBase64 } from './base64.ts';
  */
 
 export const OBJECTS_TABLE = 'objects';
-export const OBJECT_COLUMNS = Object.freeze({ type: 'type', pk: 'pk', doc: 'doc' } as const);
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

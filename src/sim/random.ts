@@ -37,3 +37,9 @@ export class Random {
     return items;
   }
 }
+
+/** The same generator as a plain function returning floats in [0, 1), for code that takes `() => number`. */
+export function prng(seed: number): () => number {
+  const r = new Random(seed);
+  return () => r.next();
+}

@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/index.ts';
+import { LIMITS, OutpostError } from '../protocol/index.ts';
 import type {
   AuthBridge,
   ClientResetMode,
@@ -23,7 +23,7 @@ import type {
 } from './api.ts';
 import { defaultChannels, type ChannelFactory, type ChannelLike, type TabMessage } from './channel.ts';
 import { fromStorable, recordToStorable } from './codec.ts';
-import type { PrimaryKey } from '../model/index.ts';
+import { checkPrimaryKey } from '../model/index.ts';
 import { LiveQueries, orderByDescriptors, type ObjectChange } from './live.ts';
 import { LocalDatabase, type IntegrationResult } from './local-db.ts';
 import { defaultLocks, type LockManagerLike } from './locks.ts';
@@ -557,8 +557,7 @@ export class WorkerHost implements WorkerApi {
   async transactRead(type: string, pk: Storable): Promise<Result<{ record: StoredRecord | null; serverVersion: number }>> {
     try {
       const db = this.requireDb();
-      db.schema.require(type);
-      const r = await db.readObject(type, fromStorable(pk) as PrimaryKey);
+      const r = await db.readObject(type, checkPrimaryKey(db.schema, type, fromStorable(pk)));
       return { ok: true, value: { record: r.record ? recordToStorable(r.record) : null, serverVersion: r.serverVersion } };
     } catch (err) {
       return fail(err);
@@ -567,7 +566,16 @@ export class WorkerHost implements WorkerApi {
 
   async transact(request: TransactRequest): Promise<Result<{ serverVersion: number }>> {
     try {
-      this.requireDb();
+      const db = this.requireDb();
+      // The page built this request, but the worker API is an edge of its own: a bad read key or
+      // base is a typed error here, not a frame the server closes the session over.
+      for (const r of request.reads) checkPrimaryKey(db.schema, r.type, fromStorable(r.pk));
+      if (request.base !== null && !(Number.isSafeInteger(request.base) && request.base >= 0)) {
+        throw new OutpostError('bad_changeset', `a serialized transaction's base version must be a non-negative integer, not ${String(request.base)}`);
+      }
+      if (request.reads.length > LIMITS.maxTransactReads) {
+        throw new OutpostError('bad_changeset', `a serialized transaction may read at most ${LIMITS.maxTransactReads} objects`);
+      }
       if (!this.request?.sync) throw new OutpostError('offline', 'a serialized transaction needs a synced database');
       if (this.session) return { ok: true, value: await this.session.transact(request) };
       if (this.connection !== 'connected') throw new OutpostError('offline', 'a serialized transaction needs a connection to the server');
@@ -599,7 +607,7 @@ export class WorkerHost implements WorkerApi {
       if (!snap || snap.id !== resetId) {
         throw new OutpostError('not_found', 'the pre-reset snapshot is only available while the onBefore and onAfter callbacks run');
       }
-      return { ok: true, value: await readSnapshot(db, snap.source, type, pk === undefined ? undefined : (fromStorable(pk) as PrimaryKey)) };
+      return { ok: true, value: await readSnapshot(db, snap.source, type, pk === undefined ? undefined : checkPrimaryKey(db.schema, type, fromStorable(pk))) };
     } catch (err) {
       return fail(err);
     }

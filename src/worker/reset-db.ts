@@ -34,6 +34,11 @@ export interface ResetOutcome {
   readonly recovered: readonly Instruction[];
   /** Local changesets the server had not integrated before the reset (recovered or not). */
   readonly unsynced: number;
+  /**
+   * Of those, how many were no longer kept here (acknowledged long ago by a server that has
+   * since forgotten them: a restore from an old backup) and so could not be recovered.
+   */
+  readonly unrecoverable: number;
 }
 
 /** The fresh records, completed with the local schema's zero values (a field the server lacks). */
@@ -63,8 +68,15 @@ export async function applyReset(db: LocalDatabase, input: ResetInput): Promise<
 
       const state = freshState(db, input.objects);
       let recovered: Instruction[] = [];
+      let unrecoverable = 0;
       if (input.recoverAfter !== null) {
         const rows = await d.history.where('v').above(input.recoverAfter).toArray();
+        // The changes to replay are client versions recoverAfter+1 .. the last one written. The
+        // oldest of them may no longer be kept (trimmed after a server acknowledged them, and
+        // that server was then restored from an older backup): what is kept is replayed, and
+        // the count of the rest is reported rather than lost in silence.
+        const last = meta.nextClientVersion - 1;
+        unrecoverable = Math.max(0, (rows[0]?.v ?? last + 1) - input.recoverAfter - 1);
         const local = (type: string, pk: PrimaryKey): ObjectRecord | undefined => {
           const r = oldById.get(rowId(type, pkKey(pk)));
           return r ? recordFromStorable(r.r) : undefined;
@@ -117,7 +129,7 @@ export async function applyReset(db: LocalDatabase, input: ResetInput): Promise<
         resetGuard: { at: Date.now(), fileIdent: input.fileIdent },
       };
       await d.meta.put(next);
-      return { changes, meta: next, recovered, unsynced: Math.max(0, meta.nextClientVersion - 1 - meta.ackedClientVersion) };
+      return { changes, meta: next, recovered, unsynced: Math.max(0, meta.nextClientVersion - 1 - (input.recoverAfter ?? meta.ackedClientVersion)), unrecoverable };
     });
   } catch (err) {
     throw storageError(err);

@@ -137,20 +137,32 @@ export async function finishReset(
     objects: segments.flatMap((s) => s.objects),
     recoverAfter,
   });
+  const failed = (err: unknown): ResetFailure => {
+    hooks.phase(resetId, null);
+    const e = err instanceof OutpostError ? err : new OutpostError('internal', String(err));
+    return new ResetFailure({ code: 'client_reset', message: `the client reset failed (${e.code}): ${e.message}`, action: 'client_reset' });
+  };
   let outcome: ResetOutcome;
   try {
     outcome = await applyReset(db, input(mode === 'recover' ? run.clientVersion! : null));
   } catch (err) {
-    if (mode !== 'recover' || !run.pending.orDiscard) {
-      hooks.phase(resetId, null);
-      const e = err instanceof OutpostError ? err : new OutpostError('internal', String(err));
-      throw new ResetFailure({ code: 'client_reset', message: `the client reset failed (${e.code}): ${e.message}`, action: 'client_reset' });
-    }
+    if (mode !== 'recover' || !run.pending.orDiscard) throw failed(err);
     mode = 'discard';
-    outcome = await applyReset(db, input(null));
+    try {
+      outcome = await applyReset(db, input(null));
+    } catch (err2) {
+      throw failed(err2);
+    }
   }
   hooks.phase(resetId, 'backup');
   hooks.applied(outcome);
+  if (outcome.unrecoverable > 0) {
+    hooks.warn({
+      code: 'client_reset',
+      message: `${outcome.unrecoverable} local change(s) the server had acknowledged before it was restored were no longer kept on this device and could not be recovered`,
+      action: 'none',
+    });
+  }
   try {
     await hooks.after({ ...info, mode, recovered: outcome.recovered.length, unsynced: outcome.unsynced });
   } catch (err) {

@@ -112,7 +112,9 @@ export class SessionReset {
     if (!m.last) return db.holdBatch(m.queryVersion, text);
     const segments = (await db.heldBatches()).map((b) => parseServerMessage(b.frame) as StateMessage);
     segments.push(m);
-    const gen = this.link.generation();
+    // The generation of the connection this run started on: the socket may have dropped while
+    // the segments were read back, and a stale run must not apply.
+    const gen = run.gen;
     const hooks: ResetHooks = {
       ...events.reset,
       applied: (outcome) => {

@@ -24,6 +24,7 @@ import { MemoryStore } from '../kv.ts';
 import type { ClientResetConfig } from '../reset.ts';
 import type { User } from '../user.ts';
 import { freshIndexedDb, uniqueAppId } from './fixtures.ts';
+import { prng } from '../../sim/random.ts';
 
 /*
  * Devices for tests of the product client (App, Credentials.emailPassword, app.open:
@@ -50,17 +51,6 @@ export const WAIT = { timeoutMs: 20_000 };
 export const TEST_TIMEOUT = 90_000;
 
 // ---- seeded randomness --------------------------------------------------------------------------
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const SEED = Number(process.env.OUTPOST_TEST_SEED ?? 0x5eed0005);
 
@@ -256,7 +246,7 @@ export async function device(server: ServerProcess, name: string, email: string,
       appId,
       storage,
       fetch: net.fetch,
-      inProcess: { indexedDB: freshIndexedDb(), sockets: net.sockets, random: mulberry32(SEED ^ hash(name)) },
+      inProcess: { indexedDB: freshIndexedDb(), sockets: net.sockets, random: prng(SEED ^ hash(name)) },
     });
   let app = make();
   try {

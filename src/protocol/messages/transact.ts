@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { ERROR_CODES } from '../errors.ts';
+import { LIMITS } from '../version.ts';
 import { changeset, name, positiveInt, primaryKey, uint } from './common.ts';
 
 /**
@@ -15,7 +16,7 @@ export const transactSchema = v.strictObject({
   t: v.literal('TRANSACT'),
   requestId: positiveInt,
   base: uint,
-  reads: v.pipe(v.array(v.strictObject({ type: name, pk: primaryKey })), v.maxLength(10_000)),
+  reads: v.pipe(v.array(v.strictObject({ type: name, pk: primaryKey })), v.maxLength(LIMITS.maxTransactReads)),
   changeset,
 });
 export type Transact = v.InferOutput<typeof transactSchema>;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { LIMITS } from '../../protocol/index.ts';
 import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../auth/custom-jwt.ts';
 
 /*
@@ -129,7 +130,8 @@ export const configSchema = v.strictObject({
   limits: v.optional(
     v.strictObject({
       maxFrameBytes: v.optional(int(1024, 64 * 1024 * 1024), 16 * 1024 * 1024),
-      maxSubscriptions: v.optional(int(1, 10_000), 100),
+      // The wire format refuses larger sets (LIMITS.maxSubscriptions), so the setting can only lower it.
+      maxSubscriptions: v.optional(int(1, LIMITS.maxSubscriptions), LIMITS.maxSubscriptions),
       maxQueryBytes: v.optional(int(64, 1024 * 1024), 16 * 1024),
       messagesPerSecond: v.optional(int(1, 100_000), 200),
       bytesPerSecond: v.optional(int(1024, 1024 * 1024 * 1024), 8 * 1024 * 1024),

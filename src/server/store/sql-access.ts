@@ -71,13 +71,7 @@ export class SqlAccess implements StoreWriter {
       this.q(`SELECT version, origin, origin_version, private_to, changeset FROM ${this.t('history')} WHERE version > ? AND version <= ? ORDER BY version LIMIT ?`),
       [after, upTo, limit ?? noLimit],
     );
-    return rows.map((r) => ({
-      version: num(r.version),
-      origin: num(r.origin),
-      originVersion: num(r.origin_version),
-      privateTo: numOrNull(r.private_to),
-      changeset: changesetFromJson(r.changeset),
-    }));
+    return rows.map(historyRow);
   }
 
   async privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
@@ -86,13 +80,7 @@ export class SqlAccess implements StoreWriter {
       this.q(`SELECT version, origin, origin_version, private_to, changeset FROM ${this.t('history')} WHERE version > ? AND version <= ? AND private_to = ? ORDER BY version`),
       [after, upTo, ident],
     );
-    return rows.map((r) => ({
-      version: num(r.version),
-      origin: num(r.origin),
-      originVersion: num(r.origin_version),
-      privateTo: numOrNull(r.private_to),
-      changeset: changesetFromJson(r.changeset),
-    }));
+    return rows.map(historyRow);
   }
 
   async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
@@ -411,4 +399,15 @@ export class SqlAccess implements StoreWriter {
       [JSON.stringify(schema)],
     );
   }
+}
+
+/** A `history` table row as the store interface returns it. */
+function historyRow(r: Record<string, unknown>): HistoryRow {
+  return {
+    version: num(r.version),
+    origin: num(r.origin),
+    originVersion: num(r.origin_version),
+    privateTo: numOrNull(r.private_to),
+    changeset: changesetFromJson(r.changeset),
+  };
 }

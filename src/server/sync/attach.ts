@@ -5,7 +5,7 @@ import { currentRules } from '../http/admin-routes.ts';
 import type { ServerParts, SyncAttachment } from '../main.ts';
 import { createSyncMetrics } from '../metrics.ts';
 import { DataApi, type DataCaller, type DataRequest } from './data-api.ts';
-import { SyncEngine } from './engine.ts';
+import { schemaAdditions, SyncEngine } from './engine.ts';
 import type { RulesSpec } from './roles.ts';
 import { compactHistory, replaceSchema, retireClientFiles } from './reset.ts';
 import { createSyncEndpoint } from './websocket.ts';
@@ -25,6 +25,7 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
     schema: config.schema,
     developmentMode: config.developmentMode,
     queryable: config.queryableFields,
+    maxQueryLength: config.limits.maxQueryBytes,
     rules: rulesFromConfig({ roles }) as RulesSpec,
     metrics: createSyncMetrics(metrics),
     maxOfflineMs: config.history.maxOfflineSeconds * 1000,
@@ -82,18 +83,7 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
             if (!n.properties.has(field)) throw new OutpostError('schema_mismatch', `field ${name}.${field} cannot be removed (unless the change is marked breaking)`);
           }
         }
-        const additions = [];
-        for (const [name, t] of next.types) {
-          const cur = engine.schema.get(name);
-          if (!cur) additions.push({ op: 'AddType' as const, type: name, schema: schema.find((s) => s.name === name)! });
-          else {
-            for (const field of t.properties.keys()) {
-              if (!cur.properties.has(field)) {
-                additions.push({ op: 'AddField' as const, type: name, field, property: schema.find((s) => s.name === name)!.properties[field]! });
-              }
-            }
-          }
-        }
+        const additions = schemaAdditions(engine.schema, next);
         if (additions.length) await engine.serverWrite(additions);
       },
       compact: () => compactHistory(engine),

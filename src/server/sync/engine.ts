@@ -1,14 +1,14 @@
 import { AsyncResource } from 'node:async_hooks';
-import { applyChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../../changeset/index.ts';
-import { parseSchema, pkKey, samePropertySchema, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../../model/index.ts';
+import { applyChangeset, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
+import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { StoredSubscription, StoreReader, StoreWriter, SyncStore } from '../store/types.ts';
+import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
 import { ObjectPeek } from './object-peek.ts';
-import { integrateUpload, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
+import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
 import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
 import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
@@ -42,6 +42,8 @@ export interface EngineOptions {
   readonly schema?: readonly ObjectSchemaInput[];
   readonly developmentMode?: boolean;
   readonly queryable?: QueryableFields;
+  /** Longest subscription query text, in characters (config `limits.maxQueryBytes`; default SUBSCRIPTION_QUERY_LIMITS). */
+  readonly maxQueryLength?: number;
   readonly rules?: RulesSpec;
   readonly metrics?: SyncMetricsSink;
   /** How far a client timestamp may pull the server's clock ahead of its wall clock. */
@@ -73,6 +75,7 @@ export class SyncEngine {
   schema: Schema;
   readonly developmentMode: boolean;
   readonly queryable: QueryableFields;
+  private readonly maxQueryLength: number | undefined;
   /** Replaced by the admin API; sessions keep the roles they started with. */
   rules: RulesSpec;
   readonly metrics: SyncMetricsSink;
@@ -95,6 +98,7 @@ export class SyncEngine {
     this.schema = schema;
     this.developmentMode = options.developmentMode ?? false;
     this.queryable = options.queryable ?? {};
+    this.maxQueryLength = options.maxQueryLength;
     this.rules = options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] };
     this.metrics = options.metrics ?? {};
     this.clock = new HybridClock({ maxAheadMs: options.maxClockAheadMs ?? 10 * 60_000, ...(options.now ? { now: options.now } : {}) });
@@ -168,33 +172,12 @@ export class SyncEngine {
     } catch (err) {
       throw new OutpostError('schema_mismatch', `the client's schema is invalid: ${(err as Error).message}`);
     }
-    const additions: Instruction[] = [];
-    for (const [name, t] of client.types) {
-      const st = this.schema.get(name);
-      if (!st) {
-        additions.push({ op: 'AddType', type: name, schema: client.toJSON().find((x) => x.name === name)! });
-        continue;
-      }
-      if (st.embedded !== t.embedded || st.primaryKey !== t.primaryKey) {
-        throw new OutpostError('schema_mismatch', `type ${name} differs from the server's (embedded or primary key)`);
-      }
-      for (const [field, p] of t.properties) {
-        const sp = st.properties.get(field);
-        if (!sp) {
-          const input = client.toJSON().find((x) => x.name === name)!.properties[field]!;
-          additions.push({ op: 'AddField', type: name, field, property: input });
-        } else if (!samePropertySchema(sp, p)) {
-          throw new OutpostError('schema_mismatch', `field ${name}.${field} differs from the server's definition`);
-        }
-      }
-    }
+    const additions = schemaAdditions(this.schema, client);
     if (additions.length > 0) {
       if (!this.developmentMode) {
         const what = additions.map((a) => (a.op === 'AddType' ? a.type : `${a.type}.${(a as { field: string }).field}`)).join(', ');
         throw new OutpostError('schema_mismatch', `the server's schema lacks ${what} (development mode is off)`);
       }
-      // Types first, so that fields referring to new types resolve.
-      additions.sort((a, b) => (a.op === b.op ? 0 : a.op === 'AddType' ? -1 : 1));
       await this.serverWrite(additions);
     }
     return new ClientSchemaFilter(this.schema, client);
@@ -210,7 +193,7 @@ export class SyncEngine {
           throw new OutpostError('bad_query', `unknown object type "${q.objectType}"`);
         }
         const args = q.args.map((a) => decodeValue(a));
-        return validateSubscription(this.schema, q.objectType, q.query, args, this.queryable);
+        return validateSubscription(this.schema, q.objectType, q.query, args, this.queryable, this.maxQueryLength ? { limits: { maxQueryLength: this.maxQueryLength } } : {});
       } catch (err) {
         const e = err as Error & { code?: string };
         throw new OutpostError('bad_query', `subscription ${index} (${q.objectType}: ${q.query.slice(0, 200)}): ${e.message}`, { index });
@@ -298,9 +281,9 @@ export class SyncEngine {
   }
 
   /** The version salt of a version ('' at 0), or undefined when that entry is gone or never was. */
-  async saltAt(version: number, reader?: StoreReader): Promise<string | undefined> {
+  async saltAt(version: number): Promise<string | undefined> {
     if (version === 0) return '';
-    const rows = reader ? (await reader.history(version - 1, version, 1)).map(prepareRow) : await this.cache.range(version - 1, version, 1);
+    const rows = await this.cache.range(version - 1, version, 1);
     const row = rows[0];
     return row !== undefined && row.version === version ? row.salt : undefined;
   }
@@ -321,13 +304,9 @@ export class SyncEngine {
    */
   async serverWrite(instructions: readonly Instruction[]): Promise<number> {
     const version = await this.store.transaction(async (tx) => {
-      const state = await this.loadObjects(tx, instructions);
+      const state = await loadState(tx, this.schema, objectInstructions(instructions));
       const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: this.clock.tick(), instructions: withoutRepeatedCreates(instructions, state) };
-      const changes = applyChangeset(state, changeset);
-      const puts = changes.filter((c) => c.kind !== 'delete').map((c) => ({ type: c.type, pk: c.pk, record: state.get(c.type, c.pk)! }));
-      const deletes = changes.filter((c) => c.kind === 'delete').map((c) => ({ type: c.type, pk: c.pk }));
-      if (puts.length) await tx.putObjects(puts);
-      if (deletes.length) await tx.deleteObjects(deletes);
+      await persist(tx, state, applyChangeset(state, changeset));
       if (state.schema !== this.schema) await tx.setSchema(state.schema.toJSON());
       const latest = await tx.latestVersion();
       const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: null, changeset });
@@ -336,19 +315,6 @@ export class SyncEngine {
     });
     this.advance(version);
     return version;
-  }
-
-  private async loadObjects(tx: StoreReader, instructions: readonly Instruction[]): Promise<ObjectState> {
-    const state = new ObjectState(this.schema);
-    const keys = new Map<string, { type: string; pk: PrimaryKey }>();
-    for (const i of instructions) if (i.op !== 'AddType' && i.op !== 'AddField') keys.set(keyOf(i.type, i.pk), { type: i.type, pk: i.pk });
-    if (keys.size === 0) return state;
-    const found = await tx.getObjects([...keys.values()]);
-    for (const [k, g] of keys) {
-      const rec = found.get(k);
-      if (rec) state.put(g.type, pkKey(g.pk), rec);
-    }
-    return state;
   }
 
   // ---- downloads ----------------------------------------------------------------------------
@@ -418,4 +384,33 @@ function onlyOthersPrivate(session: EngineSession, rows: readonly CachedRow[]): 
   if (rows.length === 0 || session.futureAdds.size > 0 || session.futureRemoves.size > 0 || session.commitments.length > 0) return false;
   if (session.cursor.serverVersion < session.replayUpTo) return false;
   return rows.every((r) => r.privateTo !== null && r.privateTo !== session.ident);
+}
+
+/**
+ * The schema instructions that take `current` to `next` when `next` only adds types and fields
+ * (types first, so that fields referring to new types resolve). A type whose primary key or
+ * embeddedness differs, or a field whose definition differs, is a `schema_mismatch`; types and
+ * fields `next` lacks are not its business (a client may know less than the server).
+ */
+export function schemaAdditions(current: Schema, next: Schema): Instruction[] {
+  const inputs = next.toJSON();
+  const types: Instruction[] = [];
+  const fields: Instruction[] = [];
+  for (const [name, t] of next.types) {
+    const cur = current.get(name);
+    const input = inputs.find((x) => x.name === name)!;
+    if (!cur) {
+      types.push({ op: 'AddType', type: name, schema: input });
+      continue;
+    }
+    if (cur.embedded !== t.embedded || cur.primaryKey !== t.primaryKey) {
+      throw new OutpostError('schema_mismatch', `type ${name} differs from the server's (embedded or primary key)`);
+    }
+    for (const [field, p] of t.properties) {
+      const sp = cur.properties.get(field);
+      if (!sp) fields.push({ op: 'AddField', type: name, field, property: input.properties[field]! });
+      else if (!samePropertySchema(sp, p)) throw new OutpostError('schema_mismatch', `field ${name}.${field} differs from the server's definition`);
+    }
+  }
+  return [...types, ...fields];
 }

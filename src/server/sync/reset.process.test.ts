@@ -170,6 +170,12 @@ describe('client reset detection', () => {
     await check.connect();
     await check.subscribe(everything);
     expect(check.state.get('WorkOrder', 'wo-1')!.visits).toBe(i + 1);
+    // A serialized transaction based before the compacted history cannot be checked for
+    // conflicts with what was dropped: rejected, even from version 0.
+    const cursor = (check as unknown as { cursor: { serverVersion: number; clientVersion: number } }).cursor;
+    cursor.serverVersion = 0;
+    const r = await check.transact([{ op: 'AddInteger', type: 'WorkOrder', pk: 'wo-1', path: ['visits'], value: 1 }], [{ type: 'WorkOrder', pk: 'wo-1' }]);
+    expect(r).toMatchObject({ status: 'rejected', code: 'bad_cursor' });
   }, 60_000);
 
   it('changed permissions, an administrator and a breaking schema change reset clients', async () => {
@@ -207,6 +213,12 @@ describe('client reset detection', () => {
     const schema = (await api(s.url, 'GET', '/api/admin/schema', undefined, ADMIN_KEY)).json.schema as { name: string; properties: Record<string, unknown> }[];
     const next = schema.map((t) => (t.name === 'WorkOrder' ? { ...t, properties: Object.fromEntries(Object.entries(t.properties).filter(([k]) => k !== 'notes')) } : t));
     expect((await api(s.url, 'PUT', '/api/admin/schema', { schema: next }, ADMIN_KEY)).json.error).toMatchObject({ code: 'schema_mismatch' });
+    // A changed field definition is breaking too: refused unless marked so (it was once accepted
+    // as "nothing to add" and silently not stored).
+    const retyped = schema.map((t) => (t.name === 'WorkOrder' ? { ...t, properties: { ...t.properties, title: 'int' } } : t));
+    const refused = await api(s.url, 'PUT', '/api/admin/schema', { schema: retyped }, ADMIN_KEY);
+    expect(refused.json.error).toMatchObject({ code: 'schema_mismatch' });
+    expect(refused.json.error.message).toMatch(/WorkOrder\.title/);
     const changed = await api(s.url, 'PUT', '/api/admin/schema', { schema: next, breaking: true }, ADMIN_KEY);
     expect(changed.status).toBe(200);
     await c.until(() => c.errors.length > 0);

@@ -475,7 +475,7 @@ export class SyncSession implements EngineSession {
     const result = await this.engine.integrate(this, msg.changesets);
     // The downloads planned under the upload's lock go first, in order.
     for (const d of result.downloads) {
-      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) await this.sendDownload(d);
+      if (this.worthSending(d)) await this.sendDownload(d);
     }
     if (result.compensating.length > 0) {
       this.send({
@@ -493,7 +493,7 @@ export class SyncSession implements EngineSession {
   private async transact(msg: Transact): Promise<void> {
     const outcome = await this.engine.transact(this, msg);
     for (const d of outcome.downloads) {
-      if (d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0) await this.sendDownload(d);
+      if (this.worthSending(d)) await this.sendDownload(d);
     }
     if (outcome.status === 'applied') this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'applied', serverVersion: outcome.serverVersion });
     else this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'rejected', code: outcome.code, reason: outcome.reason.slice(0, 4000) });
@@ -596,6 +596,11 @@ export class SyncSession implements EngineSession {
   }
 
   /** Sends downloads until the session is up to date, then answers the MARKs it has reached. */
+  /** Whether a planned DOWNLOAD carries something: items, an acknowledgement, or an answer a MARK waits for. */
+  private worthSending(d: PlannedMessage): boolean {
+    return d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0;
+  }
+
   private async pump(): Promise<void> {
     if (this.holdDownloads) return;
     for (;;) {
@@ -616,12 +621,7 @@ export class SyncSession implements EngineSession {
       if (!d) break;
       // Nothing for this client (changes to objects it does not have): only move the cursor,
       // unless it acknowledges an upload, a MARK waits for it, or the client lags far behind.
-      const worth =
-        d.items.length > 0 ||
-        d.cursor.clientVersion > this.sentCursor.clientVersion ||
-        this.marks.length > 0 ||
-        d.cursor.serverVersion - this.sentCursor.serverVersion > 1000;
-      if (worth) await this.sendDownload(d);
+      if (this.worthSending(d) || d.cursor.serverVersion - this.sentCursor.serverVersion > 1000) await this.sendDownload(d);
       this.cursor = d.cursor;
     }
     while (this.marks.length > 0 && this.marks[0]!.target <= this.cursor.serverVersion) {

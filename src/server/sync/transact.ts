@@ -35,7 +35,7 @@ export async function integrateTransaction(tx: StoreWriter, ctx: IntegrationCont
   const latest = await tx.latestVersion();
   const { base, changeset } = request;
   if (base > latest) return reject('bad_cursor', `base version ${base} is past the server's history (${latest})`);
-  if (base > 0 && base + 1 < (await tx.firstVersion())) {
+  if (base + 1 < (await tx.firstVersion())) {
     return reject('bad_cursor', `the history after base version ${base} was compacted; read again and retry`);
   }
   if (changeset.origin !== ctx.ident) return reject('bad_changeset', `changeset origin ${changeset.origin} is not this client file (${ctx.ident})`);
