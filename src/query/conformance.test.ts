@@ -1,5 +1,5 @@
 /**
- * Conformance runner over Realm JS's query test table (../shared/conformance/realm-query-tests.json,
+ * Conformance runner over Realm JS's query test table (test-data/conformance/realm-query-tests.json,
  * see its README). Each enabled case is run through compileQuery + run and must give Realm's
  * answer; the test prints `rql conformance: N/209 passed` and fails unless all pass.
  *
@@ -43,7 +43,7 @@ import { compileQuery, createResolver } from './compile.ts';
 import { QueryError } from './errors.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const TABLE_PATH = path.resolve(here, '../../../shared/conformance/realm-query-tests.json');
+const TABLE_PATH = path.resolve(here, '../../test-data/conformance/realm-query-tests.json');
 const SYNTHETIC_PK = '_outpost_id';
 const EXPECTED_ENABLED = 209;
 
