@@ -22,6 +22,9 @@ import { median } from './lib/stats.ts';
  * each bootstrap appends the objects it sends to the history, so a second fresh client on the same
  * server is not the same measurement (lib/seed.ts loads the data the way a client would).
  * Run: npx tsx bench/client.bench.ts [--smoke] [--runs 5] [--json out.json] [--sizes 10000,100000]
+ *      [--parts peers,sync] [--contestants idb,idb-strict,dexie,rxdb,outpost]
+ * (--parts and --contestants run a subset, e.g. while working on one figure; raw IndexedDB is
+ * always kept, since every ratio is against it.)
  */
 
 const args = parseBenchArgs();
@@ -33,6 +36,11 @@ const size = args.smoke
 /** The server's heap limit: Node's default (about 4 GiB here) below a million objects. */
 const serverHeap = (n: number): string[] => (n >= 1_000_000 ? [`--max-old-space-size=${16 * 1024}`] : []);
 const syncSizes = sizesArg > 0 ? process.argv[sizesArg + 1]!.split(',').map(Number) : size.sync;
+const listArg = (name: string): string[] | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]!.split(',') : undefined;
+};
+const parts = new Set(listArg('--parts') ?? ['peers', 'sync']);
 
 type Contestant = 'outpost' | 'idb' | 'idb-strict' | 'dexie' | 'rxdb';
 interface PeerRun {
@@ -85,16 +93,18 @@ async function openPage(url: string): Promise<Page> {
 
 try {
   // ---- 1. peers ----------------------------------------------------------------------------------
-  {
+  if (parts.has('peers')) {
     srv = await startServerProcess({ store: tempDir(), schema, queryable, staticDir: pageDir });
     const page = await openPage(srv.url);
-    const contestants: Contestant[] = ['idb', 'idb-strict', 'dexie', 'rxdb', 'outpost'];
+    const all: Contestant[] = ['idb', 'idb-strict', 'dexie', 'rxdb', 'outpost'];
+    const wanted = new Set(['idb', 'idb-strict', ...(listArg('--contestants') ?? all)]);
+    const contestants = all.filter((c) => wanted.has(c));
     // Warm-up: every path once (JIT, worker start, IndexedDB files) on other databases.
     for (const c of contestants) {
       progress(`peers: warm-up ${c}`);
       await call(page, 'peer', c, size.warmN, 3);
     }
-    const runs = new Map<Contestant, PeerRun[]>(contestants.map((c) => [c, []]));
+    const runs = new Map<Contestant, PeerRun[]>(all.map((c) => [c, []]));
     for (let i = 0; i < args.runs; i++) {
       // Rotate the order so that no contestant always runs first (or last) in a run.
       const order = contestants.map((_, k) => contestants[(k + i) % contestants.length]!);
@@ -122,9 +132,12 @@ try {
       outpost: ['one db.write (strict)', 'filtered().toArray()', 'filtered().observe()'],
     };
     const base = runs.get('idb')!;
+    const strict = runs.get('idb-strict')!;
     for (const c of contestants) {
       const r = runs.get(c)!;
-      measures.push(measure({ id: `client.insert.${c}`, label: `create ${n}: ${label[c]} ${op[c][0]}`, unit: 'ms', better: 'lower', runs: r.map((x) => x.insertMs), ...(c !== 'idb' ? { baseline: { label: 'raw IndexedDB', runs: base.map((x) => x.insertMs) } } : {}) }));
+      // Outpost writes with strict durability: its floor is raw IndexedDB with strict durability.
+      const b = c === 'outpost' ? { label: 'raw IndexedDB (strict)', runs: strict.map((x) => x.insertMs) } : { label: 'raw IndexedDB', runs: base.map((x) => x.insertMs) };
+      measures.push(measure({ id: `client.insert.${c}`, label: `create ${n}: ${label[c]} ${op[c][0]}`, unit: 'ms', better: 'lower', runs: r.map((x) => x.insertMs), ...(c !== 'idb' ? { baseline: b } : {}) }));
     }
     for (const c of contestants) {
       const r = runs.get(c)!;
@@ -132,8 +145,9 @@ try {
       measures.push(measure({ id: `client.query.${c}`, label: `indexed equality (${hits} of ${n}): ${label[c]} ${op[c][1]}`, unit: 'ms', better: 'lower', runs: r.map((x) => x.queryMs), ...(c !== 'idb' ? { baseline: { label: 'raw IndexedDB', runs: base.map((x) => x.queryMs) } } : {}) }));
     }
     const o = runs.get('outpost')!;
-    measures.push(measure({ id: 'client.insert.outpost.record', label: `  of which recording the ${n} creates on the page (validation)`, unit: 'ms', better: 'lower', runs: o.map((x) => x.recordMs!) }));
+    if (o.length) measures.push(measure({ id: 'client.insert.outpost.record', label: `  of which recording the ${n} creates on the page (validation)`, unit: 'ms', better: 'lower', runs: o.map((x) => x.recordMs!) }));
     const dexie = runs.get('dexie')!;
+    const observers = (['dexie', 'rxdb', 'outpost'] as const).filter((c) => wanted.has(c));
     const cases = [
       ['latencyP50', 'p50', 'a 1 % query'],
       ['latencyP95', 'p95', 'a 1 % query'],
@@ -141,7 +155,7 @@ try {
       ['allP95', 'p95', `all ${n} objects`],
     ] as const;
     for (const [key, p, what] of cases) {
-      for (const c of ['dexie', 'rxdb', 'outpost'] as const) {
+      for (const c of observers) {
         const r = runs.get(c)!;
         measures.push(
           measure({
@@ -150,13 +164,13 @@ try {
             unit: 'ms',
             better: 'lower',
             runs: r.map((x) => x[key]!),
-            ...(c !== 'dexie' ? { baseline: { label: 'Dexie liveQuery', runs: dexie.map((x) => x[key]!) } } : {}),
+            ...(c !== 'dexie' && dexie.length ? { baseline: { label: 'Dexie liveQuery', runs: dexie.map((x) => x[key]!) } } : {}),
           }),
         );
       }
     }
     for (const [key, p] of [['sortedP50', 'p50'], ['sortedP95', 'p95']] as const) {
-      measures.push(measure({ id: `client.observe.sorted.outpost.${p}`, label: `write → observer of all ${n} sorted by title, the write moves one: Outpost, ${p}`, unit: 'ms', better: 'lower', runs: o.map((x) => x[key]!) }));
+      if (o.length) measures.push(measure({ id: `client.observe.sorted.outpost.${p}`, label: `write → observer of all ${n} sorted by title, the write moves one: Outpost, ${p}`, unit: 'ms', better: 'lower', runs: o.map((x) => x[key]!) }));
     }
   }
 
@@ -169,7 +183,7 @@ try {
   const browserPoints: CurvePoint[] = [];
   const nodePoints: CurvePoint[] = [];
   const serverMemPoints: CurvePoint[] = [];
-  for (const n of syncSizes) {
+  for (const n of parts.has('sync') ? syncSizes : []) {
     const dataDir = tempDir();
     const snapshot = tempDir();
     // Seeding: flood limits raised (loading data is not what is measured).
@@ -286,11 +300,11 @@ try {
   if (browserPoints.length) {
     curves.push(curve({ id: 'client.initialSync', label: 'Initial sync into a fresh browser client (Chromium): time against objects', xLabel: 'objects', yLabel: 'time (s)', points: browserPoints }));
   }
-  curves.push(
+  if (nodePoints.length) curves.push(
     curve({ id: 'client.initialSyncNode', label: 'Initial sync into a fresh protocol-level client (Node): time against objects', xLabel: 'objects', yLabel: 'time (s)', points: nodePoints }),
     curve({ id: 'client.initialSyncServerMemory', label: 'Server memory during an initial sync (peak RSS growth)', xLabel: 'objects', yLabel: 'server peak Δ (MiB)', points: serverMemPoints }),
   );
-  if (syncSizes.some((n) => n > browserMax)) {
+  if (parts.has('sync') && syncSizes.some((n) => n > browserMax)) {
     notes.push(`initial sync above ${browserMax.toLocaleString('en-US')} objects runs only with the protocol-level client in Node (src/server/sync/test-client.ts, objects in memory): the browser client holds every bootstrap batch and then every object of the bootstrap in one IndexedDB transaction, which does not fit in a tab at a million objects.`);
   }
 

@@ -31,7 +31,7 @@ export async function buildPage(root: string): Promise<string> {
     // RxDB ships its own Dexie (4.4.2) and Dexie refuses to share a page with another version of
     // itself: every contestant uses the project's Dexie (4.4.7).
     resolve: { dedupe: ['dexie'] },
-    build: { outDir, emptyOutDir: true, target: 'es2022', minify: true, sourcemap: false, chunkSizeWarningLimit: 10_000 },
+    build: { outDir, emptyOutDir: true, target: 'es2022', minify: process.env.OUTPOST_BENCH_UNMINIFIED !== '1', sourcemap: false, chunkSizeWarningLimit: 10_000 },
     worker: { format: 'es' },
   });
   return outDir;

@@ -4,6 +4,7 @@ import { Decimal128, ObjectId, UUID } from '../model/index.ts';
 import { OutpostError } from '../protocol/index.ts';
 import { openLocal } from './testing/fixtures.ts';
 import type { Database } from './database.ts';
+import { instructionsFromJson } from '../worker/codec.ts';
 
 async function rawTables(db: Database, indexedDB: { indexedDB: IDBFactory; IDBKeyRange: typeof IDBKeyRange }) {
   const d = new Dexie(db.name, { indexedDB: indexedDB.indexedDB, IDBKeyRange: indexedDB.IDBKeyRange });
@@ -178,8 +179,8 @@ describe('db.write', () => {
     const { history, meta, objects } = await rawTables(db, indexedDB);
     expect(history.map((h) => h.v)).toEqual([1, 2]);
     expect(history[0].origin).toBe(0);
-    expect(JSON.parse(history[0].ops).map((i: { op: string }) => i.op)).toEqual(['CreateObject', 'Set', 'Set', 'CreateObject', 'Set', 'Set']);
-    expect(JSON.parse(history[1].ops)).toEqual([{ op: 'Set', type: 'Customer', pk: 'a', path: ['tier'], value: 3 }]);
+    expect(instructionsFromJson(history[0].ops).map((i: { op: string }) => i.op)).toEqual(['CreateObject', 'Set', 'Set', 'CreateObject', 'Set', 'Set']);
+    expect(instructionsFromJson(history[1].ops)).toEqual([{ op: 'Set', type: 'Customer', pk: 'a', path: ['tier'], value: 3 }]);
     expect(history[1].ts).toBeGreaterThan(history[0].ts);
     expect(meta.nextClientVersion).toBe(3);
     expect(meta.hlc).toBe(history[1].ts);

@@ -157,19 +157,6 @@ export function storableEqual(a: Storable, b: Storable): boolean {
  * { $date: ms }, { $bytes: base64 } and { $num: 'NaN' | 'Infinity' | '-Infinity' }.
  */
 
-function jsonReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  if (raw === null || raw === undefined) return value;
-  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : { $num: String(raw) };
-  if (typeof raw !== 'object') return value;
-  if (raw instanceof Date) return { $date: raw.getTime() };
-  if (raw instanceof UUID) return { $uuid: hexOfUuid(raw) };
-  if (raw instanceof ObjectId) return { $oid: raw.toHexString() };
-  if (raw instanceof Decimal128) return { $dec: raw.toString() };
-  if (raw instanceof Uint8Array) return { $bytes: encodeBase64(raw) };
-  return value;
-}
-
 function fromJsonValue(j: unknown): Value {
   if (j === null || typeof j !== 'object') return j as Value;
   if (Array.isArray(j)) {
@@ -191,13 +178,118 @@ function fromJsonValue(j: unknown): Value {
   return out;
 }
 
-/** Instructions → the history's JSON text. */
-export function instructionsToJson(instructions: readonly Instruction[]): string {
-  return JSON.stringify(instructions, jsonReplacer);
+/*
+ * The history's text is grouped: consecutive instructions on one object share one `[type, pk,
+ * ...entries]` group, and a `Set` of a top-level field (most of a create) is the entry
+ * `[field, value]` (`[field, value, 1]` for a default). The values are made JSON-safe first and
+ * the text written by JSON.stringify without a replacer: a replacer function is called for every
+ * key and value, and was the larger part of writing ten thousand creates. Rows written before
+ * (a plain JSON array of instructions, text starting with `[`) are still read.
+ */
+
+const GROUPED = '{';
+
+/** A model value in the JSON-safe tagged form (a fresh copy). */
+function toJsonValue(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? v : { $num: String(v) };
+    case 'object':
+      break;
+    default:
+      return v;
+  }
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toJsonValue(v[i]);
+    return out;
+  }
+  if (v instanceof Date) return { $date: v.getTime() };
+  if (v instanceof UUID) return { $uuid: hexOfUuid(v) };
+  if (v instanceof ObjectId) return { $oid: v.toHexString() };
+  if (v instanceof Decimal128) return { $dec: v.toString() };
+  if (v instanceof Uint8Array) return { $bytes: encodeBase64(v) };
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = toJsonValue(x);
+  }
+  return out;
 }
 
-/** The history's JSON text → instructions (values and keys back in model form). */
+/** An instruction without its type and pk: `[field, value(, 1)]` for a field Set, else an object. */
+function entryOf(i: Record<string, unknown>, grouped: boolean): unknown {
+  const path = i.path as unknown[] | undefined;
+  if (grouped && i.op === 'Set' && path?.length === 1 && i.value !== undefined) {
+    let plain = true;
+    for (const k in i) {
+      if (k !== 'op' && k !== 'type' && k !== 'pk' && k !== 'path' && k !== 'value' && k !== 'default') {
+        plain = false;
+        break;
+      }
+    }
+    if (plain && (i.default === undefined || i.default === true)) {
+      return i.default ? [path[0], toJsonValue(i.value), 1] : [path[0], toJsonValue(i.value)];
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(i)) {
+    if (grouped && (k === 'type' || k === 'pk')) continue;
+    const x = i[k];
+    if (x === undefined) continue;
+    out[k] = k === 'value' ? toJsonValue(x) : x;
+  }
+  return out;
+}
+
+/** Instructions → the history's text. */
+export function instructionsToJson(instructions: readonly Instruction[]): string {
+  const groups: unknown[][] = [];
+  let group: unknown[] | undefined;
+  let type: unknown;
+  let pk: unknown;
+  for (const ins of instructions) {
+    const i = ins as unknown as Record<string, unknown>;
+    // Instructions on an object (a type and a pk) group; schema instructions go alone, whole.
+    const onObject = typeof i.type === 'string' && i.pk !== undefined && i.pk !== null;
+    // Same object: the same type and the same pk (a primitive, or the very same pk value, which
+    // is what the instructions of one create or update share).
+    if (!group || !onObject || i.type !== type || i.pk !== pk) {
+      type = onObject ? i.type : null;
+      pk = onObject ? i.pk : null;
+      group = onObject ? [type, toJsonValue(pk)] : [null, null];
+      groups.push(group);
+    }
+    group.push(entryOf(i, onObject));
+  }
+  return GROUPED + JSON.stringify(groups).slice(1, -1) + '}';
+}
+
+function fromEntry(type: unknown, pk: unknown, e: unknown): Instruction {
+  if (Array.isArray(e)) {
+    const out: Record<string, unknown> = { op: 'Set', type, pk, path: [e[0]], value: fromJsonValue(e[1]) };
+    if (e[2] === 1) out.default = true;
+    return out as unknown as Instruction;
+  }
+  const o = e as Record<string, unknown>;
+  const out: Record<string, unknown> = type === null ? {} : { op: o.op, type, pk };
+  for (const k of Object.keys(o)) out[k] = k === 'value' ? fromJsonValue(o[k]) : o[k];
+  return out as unknown as Instruction;
+}
+
+/** The history's text → instructions (values and keys back in model form). */
 export function instructionsFromJson(text: string): Instruction[] {
+  if (text.startsWith(GROUPED)) {
+    const groups = JSON.parse('[' + text.slice(1, -1) + ']') as unknown[][];
+    const out: Instruction[] = [];
+    for (const g of groups) {
+      const type = g[0];
+      const pk = type === null ? null : fromJsonValue(g[1]);
+      for (let k = 2; k < g.length; k++) out.push(fromEntry(type, pk, g[k]));
+    }
+    return out;
+  }
   const raw = JSON.parse(text) as Record<string, unknown>[];
   return raw.map((o) => {
     if (o.pk !== undefined) o.pk = fromJsonValue(o.pk);

@@ -39,6 +39,34 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
   return out;
 }
 
+/**
+ * When the new order is the old one with one object moved (a write changed its sort key: the
+ * usual update of a sorted live query), where it moved from and to; undefined otherwise. Linear
+ * and allocation-free, where the general diff builds a map of every key.
+ */
+function singleMove(oldKeys: readonly string[], newKeys: readonly string[]): { from: number; to: number } | undefined {
+  const n = oldKeys.length;
+  if (n !== newKeys.length || n < 2) return undefined;
+  let lo = 0;
+  while (lo < n && oldKeys[lo] === newKeys[lo]) lo++;
+  if (lo === n) return undefined;
+  let hi = n - 1;
+  while (hi > lo && oldKeys[hi] === newKeys[hi]) hi--;
+  // old[lo] moved down to hi: old[lo+1..hi] == new[lo..hi-1].
+  if (oldKeys[lo] === newKeys[hi]) {
+    let ok = true;
+    for (let i = lo; i < hi; i++) if (oldKeys[i + 1] !== newKeys[i]) (ok = false), (i = hi);
+    if (ok) return { from: lo, to: hi };
+  }
+  // old[hi] moved up to lo: old[lo..hi-1] == new[lo+1..hi].
+  if (oldKeys[hi] === newKeys[lo]) {
+    let ok = true;
+    for (let i = lo; i < hi; i++) if (oldKeys[i] !== newKeys[i + 1]) (ok = false), (i = hi);
+    if (ok) return { from: hi, to: lo };
+  }
+  return undefined;
+}
+
 export function diffKeys(oldKeys: readonly string[], newKeys: readonly string[], modified: ReadonlySet<string>): IndexChanges {
   // The common case: same objects in the same order, some of them changed.
   if (oldKeys.length === newKeys.length) {
@@ -54,6 +82,12 @@ export function diffKeys(oldKeys: readonly string[], newKeys: readonly string[],
       if (modified.size > 0) for (let i = 0; i < newKeys.length; i++) if (modified.has(newKeys[i]!)) modifications.push(i);
       return { deletions: [], insertions: [], modifications };
     }
+  }
+  const moved = singleMove(oldKeys, newKeys);
+  if (moved) {
+    const modifications: number[] = [];
+    if (modified.size > 0) for (let j = 0; j < newKeys.length; j++) if (j !== moved.to && modified.has(newKeys[j]!)) modifications.push(j);
+    return { deletions: [moved.from], insertions: [moved.to], modifications };
   }
   const newIndex = new Map<string, number>();
   for (let i = 0; i < newKeys.length; i++) newIndex.set(newKeys[i]!, i);

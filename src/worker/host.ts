@@ -433,9 +433,10 @@ export class WorkerHost implements WorkerApi {
       const q = this.compiled(spec);
       const resolver = q.needsResolver ? await loadResolver(db.dexie, db.schema, q.typeName) : undefined;
       const m = await matchQuery(db.dexie, db.layout, q, resolver);
-      if (q.descriptors.length === 0) return { ok: true, value: m.records.map(recordToStorable) };
-      const byKey = new Map(m.keys.map((k, i) => [k, m.records[i]!]));
-      return { ok: true, value: orderByDescriptors(q, m.keys, m.records, resolver).map((k) => recordToStorable(byKey.get(k)!)) };
+      // The stored rows are already in the form that crosses to the page: sent as read.
+      if (q.descriptors.length === 0) return { ok: true, value: m.stored };
+      const byKey = new Map(m.keys.map((k, i) => [k, m.stored[i]!]));
+      return { ok: true, value: orderByDescriptors(q, m.keys, m.records, resolver).map((k) => byKey.get(k)!) };
     } catch (err) {
       return fail(err);
     }

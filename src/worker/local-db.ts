@@ -7,6 +7,7 @@ import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToS
 import { IndexLayout } from './index-keys.ts';
 import type { ObjectChange } from './live.ts';
 import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
+import { readRows, runTx } from './raw-tx.ts';
 import { applyOps, touchedKey } from './writes.ts';
 
 /*
@@ -163,8 +164,8 @@ export class LocalDatabase {
 
   // ---- local writes -------------------------------------------------------------------------
 
-  /** Loads the objects some operations touch (inside the caller's transaction) into a scratch state. */
-  private async loadTouched(table: OutpostDexie['objects'], ops: readonly WireOp[]) {
+  /** The objects some operations touch, as [type, key] pairs and row ids, without duplicates. */
+  private touched(ops: readonly WireOp[]): { list: [string, string][]; ids: string[] } {
     const keys = new Map<string, [string, string]>();
     for (const op of ops) {
       const k = touchedKey(op, this.schema);
@@ -174,7 +175,11 @@ export class LocalDatabase {
       }
     }
     const list = [...keys.values()];
-    const rows = await getRows(table, list.map(([t, k]) => rowId(t, k)));
+    return { list, ids: list.map(([t, k]) => rowId(t, k)) };
+  }
+
+  /** A scratch state holding the touched objects as read, and their records before the write. */
+  private scratch(list: readonly [string, string][], rows: readonly (ObjectRow | undefined)[]) {
     const state = new ObjectState(this.schema);
     const before = new Map<string, ObjectRecord | undefined>();
     rows.forEach((r, i) => {
@@ -184,37 +189,62 @@ export class LocalDatabase {
         before.set(key2(t, k), recordFromStorable(r.r));
       } else before.set(key2(t, k), undefined);
     });
-    return { list, state, before };
+    return { state, before };
   }
 
-  /** One write transaction: translate and apply the operations, store the objects, append the changeset. */
+  /** Loads the objects some operations touch (inside the caller's transaction) into a scratch state. */
+  private async loadTouched(table: OutpostDexie['objects'], ops: readonly WireOp[]) {
+    const { list, ids } = this.touched(ops);
+    return { list, ...this.scratch(list, await getRows(table, ids)) };
+  }
+
+  /**
+   * One write transaction (strict durability): translate and apply the operations, store the
+   * objects, append the changeset to the history, advance the meta row. On IndexedDB directly
+   * (raw-tx.ts): the meta row and the touched objects are read together, and every write is
+   * issued at once.
+   */
   async write(ops: readonly WireOp[]): Promise<{ clientVersion: number | null; changes: ObjectChange[]; meta: SyncMeta | null }> {
-    const d = this.storage.strict;
+    type Out = { clientVersion: number | null; changes: ObjectChange[]; meta: SyncMeta | null };
+    const { list, ids } = this.touched(ops);
     try {
-      return await d.transaction('rw', d.objects, d.history, d.meta, async () => {
-        const meta = (await d.meta.get('sync')) as SyncMeta;
-        const { list, state, before } = await this.loadTouched(d.objects, ops);
-        const instructions = applyOps(this.schema, state, ops);
-        if (instructions.length === 0) return { clientVersion: null, changes: [], meta: null };
-        this.clock.observe(meta.hlc);
-        const changeset: Changeset = { origin: meta.fileIdent ?? 0, timestamp: this.clock.tick(), instructions };
-        const changes: ObjectChange[] = [];
-        const puts: ObjectRow[] = [];
-        const dels: string[] = [];
-        for (const [t, k] of list) {
-          const rec = state.getByKey(t, k);
-          const was = before.get(key2(t, k));
-          if (rec) puts.push(this.row(t, rec));
-          else if (was) dels.push(rowId(t, k));
-          if (rec || was) changes.push({ type: t, key: k, record: rec });
-        }
-        if (puts.length) await d.objects.bulkPut(puts);
-        if (dels.length) await d.objects.bulkDelete(dels);
-        const v = meta.nextClientVersion;
-        await d.history.add(this.historyRow(v, changeset));
-        const next: SyncMeta = { ...meta, nextClientVersion: v + 1, hlc: this.clock.current };
-        await d.meta.put(next);
-        return { clientVersion: v, changes, meta: next };
+      const idb = this.storage.strict.backendDB();
+      return await runTx<Out>(idb, ['objects', 'history', 'meta'], 'readwrite', 'strict', (tx, guard, done) => {
+        const objects = tx.objectStore('objects');
+        const metaStore = tx.objectStore('meta');
+        let meta: SyncMeta | undefined;
+        let rows: (ObjectRow | undefined)[] = [];
+        let waiting = 2;
+        const ready = () => {
+          if (--waiting > 0) return;
+          const { state, before } = this.scratch(list, rows);
+          const instructions = applyOps(this.schema, state, ops);
+          if (instructions.length === 0) return done({ clientVersion: null, changes: [], meta: null });
+          this.clock.observe(meta!.hlc);
+          const changeset: Changeset = { origin: meta!.fileIdent ?? 0, timestamp: this.clock.tick(), instructions };
+          const changes: ObjectChange[] = [];
+          for (const [t, k] of list) {
+            const rec = state.getByKey(t, k);
+            const was = before.get(key2(t, k));
+            if (rec) objects.put(this.row(t, rec));
+            else if (was) objects.delete(rowId(t, k));
+            if (rec || was) changes.push({ type: t, key: k, record: rec });
+          }
+          const v = meta!.nextClientVersion;
+          tx.objectStore('history').add(this.historyRow(v, changeset));
+          const next: SyncMeta = { ...meta!, nextClientVersion: v + 1, hlc: this.clock.current };
+          metaStore.put(next);
+          done({ clientVersion: v, changes, meta: next });
+        };
+        const m = metaStore.get('sync');
+        m.onsuccess = guard(() => {
+          meta = m.result as SyncMeta;
+          ready();
+        });
+        readRows(this.storage.keyRange, objects, ids, guard, (r) => {
+          rows = r;
+          ready();
+        });
       });
     } catch (err) {
       throw storageError(err);

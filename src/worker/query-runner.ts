@@ -9,7 +9,7 @@ import {
   type IndexPlan,
   type ObjectResolver,
 } from '../query/index.ts';
-import { recordFromStorable } from './codec.ts';
+import { recordFromStorable, type StoredRecord } from './codec.ts';
 import { indexKeyOf, type IndexLayout } from './index-keys.ts';
 import { rowId, typeBounds, type ObjectRow, type OutpostDexie } from './store.ts';
 
@@ -89,6 +89,8 @@ export async function loadResolver(db: OutpostDexie, schema: Schema, type: strin
 export interface Matched {
   readonly keys: string[];
   readonly records: ObjectRecord[];
+  /** The same objects as stored (what a one-shot query sends to the page as is). */
+  readonly stored: StoredRecord[];
 }
 
 /**
@@ -120,6 +122,7 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
   }
   const keys: string[] = [];
   const records: ObjectRecord[] = [];
+  const stored: StoredRecord[] = [];
   if (rows && chosen) {
     const residual = chosen === plan.index ? (rec: ObjectRecord) => plan.residualMatches(rec, resolver) : residualTest(plan, chosen, resolver);
     const seen = new Set<string>();
@@ -131,6 +134,7 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
       if (!residual(rec)) continue;
       keys.push(row.k);
       records.push(rec);
+      stored.push(row.r);
     }
   } else {
     rows = await typeRange(db, type).toArray();
@@ -139,11 +143,12 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
       if (!q.matches(rec, resolver)) continue;
       keys.push(row.k);
       records.push(rec);
+      stored.push(row.r);
     }
   }
   lastRunStats.access = access;
   lastRunStats.examined = rows.length;
-  return { keys, records };
+  return { keys, records, stored };
 }
 
 function residualTest(plan: IndexPlan, c: IndexCondition, resolver: ObjectResolver | undefined): (rec: ObjectRecord) => boolean {

@@ -51,13 +51,29 @@ function shiftPredicate(p: Predicate, by: number): Predicate {
   }
 }
 
+/**
+ * Parsed filters by text: a page runs the same query text with different arguments (a status, an
+ * id), and parsing was a tenth of a small indexed query. Syntax trees are never modified.
+ */
+const parsed = new Map<string, QueryAst>();
+
+function parse(text: string): QueryAst {
+  let ast = parsed.get(text);
+  if (!ast) {
+    ast = parseQuery(text);
+    if (parsed.size >= 500) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, ast);
+  }
+  return ast;
+}
+
 /** The combined syntax tree and the arguments (model values) of a spec. */
 export function specToAst(spec: QuerySpec): { ast: QueryAst; args: unknown[] } {
   const predicates: Predicate[] = [];
   const descriptors: Descriptor[] = [];
   const args: unknown[] = [];
   for (const f of spec.filters) {
-    const ast = parseQuery(f.query);
+    const ast = parse(f.query);
     predicates.push(shiftPredicate(ast.predicate, args.length));
     descriptors.push(...ast.descriptors);
     for (const a of f.args) args.push(Array.isArray(a) ? a.map(fromStorable) : fromStorable(a));
@@ -75,8 +91,10 @@ export function specToAst(spec: QuerySpec): { ast: QueryAst; args: unknown[] } {
 }
 
 export function compileSpec(schema: Schema, spec: QuerySpec): CompiledQuery {
+  // A text seen for the first time compiles from the text, so that its errors quote it.
+  const single = spec.filters.length === 1 && spec.sorts.length === 0 ? spec.filters[0]!.query : undefined;
+  const text = single !== undefined && !parsed.has(single) ? single : undefined;
   const { ast, args } = specToAst(spec);
-  const text = spec.filters.length === 1 && spec.sorts.length === 0 ? spec.filters[0]!.query : undefined;
   return compileQuery(schema, spec.type, text ?? ast, args);
 }
 

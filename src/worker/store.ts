@@ -122,6 +122,8 @@ function define(name: string, env: IndexedDbEnv | undefined, durability: 'defaul
 export class Storage {
   readonly db: OutpostDexie;
   readonly strict: OutpostDexie;
+  /** IDBKeyRange of the IndexedDB in use (the global one in a browser, fake-indexeddb's in Node). */
+  readonly keyRange: typeof IDBKeyRange;
   private closedHandlers: ((reason: WireError) => void)[] = [];
 
   constructor(
@@ -130,6 +132,7 @@ export class Storage {
   ) {
     this.db = define(name, env, 'default');
     this.strict = define(name, env, 'strict');
+    this.keyRange = env?.IDBKeyRange ?? globalThis.IDBKeyRange;
     for (const d of [this.db, this.strict]) {
       // A newer version of the storage opened in another tab: close so that it is not blocked.
       d.on('versionchange', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Decimal128, ObjectId, UUID, newRecord } from '../model/index.ts';
 import { compareStrings } from '../query/index.ts';
 import { Backoff } from './backoff.ts';
-import { fromStorable, storableEqual, toStorable } from './codec.ts';
+import { fromStorable, instructionsFromJson, instructionsToJson, storableEqual, toStorable } from './codec.ts';
+import type { Instruction } from '../changeset/index.ts';
 import { applyIndexChanges, diffKeys } from './diff.ts';
 import { codePointOrderKey, indexKeyOf } from './index-keys.ts';
 import { MemoryLockManager } from './locks.ts';
@@ -40,6 +41,70 @@ describe('diffKeys / applyIndexChanges', () => {
   it('reports a single move as one deletion and one insertion', () => {
     expect(diffKeys(['a', 'b', 'c', 'd'], ['b', 'c', 'd', 'a'], new Set())).toEqual({ deletions: [0], insertions: [3], modifications: [] });
     expect(diffKeys(['a', 'b'], ['a', 'b'], new Set(['b']))).toEqual({ deletions: [], insertions: [], modifications: [1] });
+    expect(diffKeys(['a', 'b', 'c', 'd', 'e'], ['a', 'd', 'b', 'c', 'e'], new Set(['d', 'c']))).toEqual({ deletions: [3], insertions: [1], modifications: [3] });
+    expect(diffKeys(['a', 'b', 'c', 'd', 'e'], ['a', 'c', 'd', 'b', 'e'], new Set())).toEqual({ deletions: [1], insertions: [3], modifications: [] });
+    // Two adjacent objects swapped: one move either way.
+    expect(diffKeys(['a', 'b'], ['b', 'a'], new Set())).toEqual({ deletions: [0], insertions: [1], modifications: [] });
+  });
+
+  it('rebuilds the new list after any single move, with modifications', () => {
+    const r = rng(7);
+    for (let round = 0; round < 300; round++) {
+      const old = Array.from({ length: 1 + Math.floor(r() * 30) }, (_, i) => `k${i}`);
+      const next = [...old];
+      const [x] = next.splice(Math.floor(r() * next.length), 1);
+      next.splice(Math.floor(r() * (next.length + 1)), 0, x!);
+      const modified = new Set(next.filter(() => r() > 0.8));
+      const c = diffKeys(old, next, modified);
+      const rebuilt = applyIndexChanges(old, c, c.insertions.map((i) => next[i]!), c.modifications.map((i) => next[i]!));
+      expect(rebuilt).toEqual(next);
+      expect(c.deletions.length).toBeLessThanOrEqual(1);
+      // Every modified object that stayed is reported (a moved one arrives whole as an insertion).
+      for (const k of modified) expect(c.modifications.includes(next.indexOf(k)) || c.insertions.includes(next.indexOf(k))).toBe(true);
+    }
+  });
+});
+
+describe('history text (grouped instructions)', () => {
+  const keysOf = (xs: readonly Instruction[]) => xs.map((i) => Object.keys(i).sort().join(','));
+
+  it('reads back every kind of instruction and value exactly, grouped by object', () => {
+    const id = new ObjectId();
+    const u = new UUID();
+    const rowValue = Object.assign(newRecord(), { label: 'r', when: new Date(7), n: -Infinity });
+    const written: Instruction[] = [
+      { op: 'CreateObject', type: 'Task', pk: id },
+      { op: 'Set', type: 'Task', pk: id, path: ['title'], value: 'ü\u2028"q"' },
+      { op: 'Set', type: 'Task', pk: id, path: ['n'], value: 0, default: true },
+      { op: 'Set', type: 'Task', pk: id, path: ['x'], value: NaN },
+      { op: 'Set', type: 'Task', pk: id, path: ['d'], value: Decimal128.fromString('1.5') },
+      { op: 'Set', type: 'Task', pk: id, path: ['b'], value: new Uint8Array([0, 255]) },
+      { op: 'Set', type: 'Task', pk: id, path: ['attrs', 'k'], value: null, erase: true },
+      { op: 'Set', type: 'Task', pk: id, path: ['link'], value: u },
+      { op: 'ListInsert', type: 'Task', pk: id, path: ['rows', 0], value: rowValue },
+      { op: 'ListMove', type: 'Task', pk: id, path: ['items', 0], to: 2 },
+      { op: 'AddInteger', type: 'Counter', pk: 7, path: ['n'], value: -3 },
+      { op: 'Set', type: 'Counter', pk: 7, path: ['when'], value: new Date(12) },
+      { op: 'Set', type: 'Person', pk: u, path: ['name'], value: 'p' },
+      { op: 'EraseObject', type: 'Task', pk: new ObjectId(id.toHexString()) },
+      { op: 'AddType', type: 'Extra', schema: { name: 'Extra', properties: {} } } as unknown as Instruction,
+    ];
+    const text = instructionsToJson(written);
+    const back = instructionsFromJson(text);
+    expect(back).toEqual(written);
+    expect(keysOf(back)).toEqual(keysOf(written));
+    expect(Number.isNaN((back[3] as { value: number }).value)).toBe(true);
+    // The five Sets of one object share its group: its type and key are written once.
+    expect(text.split(id.toHexString()).length - 1).toBe(2);
+  });
+
+  it('still reads history rows written as a plain array of instructions', () => {
+    const old = '[{"op":"CreateObject","type":"Task","pk":{"$oid":"65a1b2c3d4e5f60718293a4b"}},{"op":"Set","type":"Task","pk":{"$oid":"65a1b2c3d4e5f60718293a4b"},"path":["due"],"value":{"$date":5},"default":true}]';
+    const back = instructionsFromJson(old);
+    expect(back).toHaveLength(2);
+    expect((back[0] as { pk: ObjectId }).pk.toHexString()).toBe('65a1b2c3d4e5f60718293a4b');
+    expect((back[1] as { value: Date }).value).toEqual(new Date(5));
+    expect((back[1] as { default?: boolean }).default).toBe(true);
   });
 });
 

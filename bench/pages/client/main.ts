@@ -200,50 +200,84 @@ async function runRxdb(n: number, rounds: number): Promise<PeerRun> {
   }
 }
 
-async function runOutpost(n: number, rounds: number): Promise<PeerRun> {
-  const rows = copy(workOrders(0, n));
+/**
+ * Outpost in stages (open, insert, query, observe, close), so that bench/profile-client.ts can
+ * profile each one alone; runOutpost runs them in order.
+ */
+let stage: { app: App; db: Database; name: string; n: number; rows: PlainWorkOrder[] } | undefined;
+
+async function outpostOpen(n: number): Promise<void> {
   const app = new App({ baseUrl: location.origin, appId: unique('bench') });
   const name = unique('outpost');
   const db: Database = await app.open({ schema, name });
+  stage = { app, db, name, n, rows: copy(workOrders(0, n)) };
+}
+
+async function outpostInsert(): Promise<{ insertMs: number; recordMs: number }> {
+  const { db, rows } = stage!;
+  let t0 = performance.now();
+  const recorder = new WriteTransaction(db.schema);
+  for (const r of copy(rows)) recorder.create(WORK_ORDER, r as unknown as Record<string, unknown>);
+  const recordMs = performance.now() - t0;
+  t0 = performance.now();
+  await db.write((tx) => {
+    for (const r of rows) tx.create(WORK_ORDER, r as unknown as Record<string, unknown>);
+  });
+  return { insertMs: performance.now() - t0, recordMs };
+}
+
+async function outpostQuery(): Promise<{ queryMs: number; queryCount: number }> {
+  const { db } = stage!;
+  const q: number[] = [];
+  let queryCount = 0;
+  for (let k = 0; k < 20; k++) {
+    const t0 = performance.now();
+    queryCount = (await db.objects(WORK_ORDER).filtered('status == $0', statusFor(k)).toArray()).length;
+    q.push(performance.now() - t0);
+  }
+  return { queryMs: median(q), queryCount };
+}
+
+async function outpostObserve(kind: 'query' | 'all' | 'sorted', rounds: number): Promise<{ p50: number; p95: number }> {
+  const { db, n } = stage!;
+  const all$ = db.objects<Item>(WORK_ORDER);
+  const write = (field: 'assignee' | 'title') => (id: string, value: string) => db.write((tx) => tx.update(WORK_ORDER, id, { [field]: value }));
+  const observe: Observe = (status, next) => (status === null ? all$ : all$.filtered('status == $0', status)).observe().subscribe(next);
+  const sortedObserve: Observe = (_status, next) => all$.sorted('title').observe().subscribe(next);
+  const times =
+    kind === 'sorted' ? await latencyRounds(rounds, n, true, sortedObserve, write('title'), 'title') : await latencyRounds(rounds, n, kind === 'all', observe, write('assignee'));
+  return { p50: median(times), p95: p95(times) };
+}
+
+async function outpostClose(): Promise<void> {
+  const s = stage!;
+  stage = undefined;
+  await s.db.close();
+  indexedDB.deleteDatabase(s.name);
+}
+
+async function runOutpost(n: number, rounds: number): Promise<PeerRun> {
+  await outpostOpen(n);
   try {
-    let t0 = performance.now();
-    const recorder = new WriteTransaction(db.schema);
-    for (const r of copy(rows)) recorder.create(WORK_ORDER, r as unknown as Record<string, unknown>);
-    const recordMs = performance.now() - t0;
-    t0 = performance.now();
-    await db.write((tx) => {
-      for (const r of rows) tx.create(WORK_ORDER, r as unknown as Record<string, unknown>);
-    });
-    const insertMs = performance.now() - t0;
-    const q: number[] = [];
-    let queryCount = 0;
-    for (let k = 0; k < 20; k++) {
-      t0 = performance.now();
-      queryCount = (await db.objects(WORK_ORDER).filtered('status == $0', statusFor(k)).toArray()).length;
-      q.push(performance.now() - t0);
-    }
-    const all$ = db.objects<Item>(WORK_ORDER);
-    const observe: Observe = (status, next) => (status === null ? all$ : all$.filtered('status == $0', status)).observe().subscribe(next);
-    const write = (field: 'assignee' | 'title') => (id: string, value: string) => db.write((tx) => tx.update(WORK_ORDER, id, { [field]: value }));
-    const lat = await latencyRounds(rounds, n, false, observe, write('assignee'));
-    const all = await latencyRounds(rounds, n, true, observe, write('assignee'));
-    const sortedObserve: Observe = (_status, next) => all$.sorted('title').observe().subscribe(next);
-    const sorted = await latencyRounds(rounds, n, true, sortedObserve, write('title'), 'title');
+    const { insertMs, recordMs } = await outpostInsert();
+    const { queryMs, queryCount } = await outpostQuery();
+    const lat = await outpostObserve('query', rounds);
+    const all = await outpostObserve('all', rounds);
+    const sorted = await outpostObserve('sorted', rounds);
     return {
       insertMs,
       recordMs,
-      queryMs: median(q),
+      queryMs,
       queryCount,
-      latencyP50: median(lat),
-      latencyP95: p95(lat),
-      allP50: median(all),
-      allP95: p95(all),
-      sortedP50: median(sorted),
-      sortedP95: p95(sorted),
+      latencyP50: lat.p50,
+      latencyP95: lat.p95,
+      allP50: all.p50,
+      allP95: all.p95,
+      sortedP50: sorted.p50,
+      sortedP95: sorted.p95,
     };
   } finally {
-    await db.close();
-    indexedDB.deleteDatabase(name);
+    await outpostClose();
   }
 }
 
@@ -317,6 +351,11 @@ const bench = {
   },
   initialSync,
   httpFloor,
+  outpostOpen,
+  outpostInsert,
+  outpostQuery,
+  outpostObserve,
+  outpostClose,
 };
 
 (window as unknown as { bench: typeof bench }).bench = bench;
