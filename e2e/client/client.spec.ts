@@ -86,6 +86,8 @@ test('an upgrade of the database in another tab is not blocked: this tab closes 
     e2e.errors = [];
     e2e.db.onError((err: { code: string }) => e2e.errors.push(err.code));
   });
+  // A one-shot query opens the page's own read connection (page-reader.ts): it must not block either.
+  expect(await a.evaluate(() => (window as any).e2e.query(1))).toEqual([]);
   const b = await context.newPage();
   await b.goto(base() + '/');
   const outcome = await b.evaluate(
@@ -106,4 +108,67 @@ test('an upgrade of the database in another tab is not blocked: this tab closes 
   expect(outcome).toMatch(/^opened/);
   await expect.poll(() => a.evaluate(() => (window as any).e2e.errors)).toContain('database_closed');
   expect(await a.evaluate(() => (window as any).e2e.db.isClosed)).toBe(true);
+});
+
+test('a query during a write sees all of it or none of it; once the write resolves, every query sees it', async ({ page }) => {
+  await openPage(page);
+  const seen = await page.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    const { ObjectId } = e2e.lib;
+    const counts = new Set<number>();
+    let writing = true;
+    const write = e2e.db
+      .write((tx: any) => {
+        for (let i = 0; i < 2000; i++) tx.create('Task', { _id: new ObjectId(), title: `bulk ${i}`, priority: 77 });
+      })
+      .finally(() => (writing = false));
+    // toArray reads IndexedDB from the page (page-reader.ts), racing the worker's transaction.
+    while (writing) counts.add((await e2e.db.objects('Task').filtered('priority == $0', 77).toArray()).length);
+    await write;
+    const after = (await e2e.db.objects('Task').filtered('priority == $0', 77).toArray()).length;
+    return { counts: [...counts], after };
+  });
+  for (const c of seen.counts) expect([0, 2000]).toContain(c);
+  expect(seen.after).toBe(2000);
+});
+
+test('a live query sees a write of many objects exactly once, whole', async ({ page }) => {
+  await openPage(page);
+  const emissions = await page.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    const { ObjectId } = e2e.lib;
+    const sizes: number[] = [];
+    const sub = e2e.db.objects('Task').filtered('priority == $0', 55).observe().subscribe((items: unknown[]) => sizes.push(items.length));
+    await new Promise((r) => setTimeout(r, 200));
+    await e2e.db.write((tx: any) => {
+      for (let i = 0; i < 300; i++) tx.create('Task', { _id: new ObjectId(), title: `live ${i}`, priority: 55 });
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    sub.unsubscribe();
+    return sizes;
+  });
+  expect(emissions).toEqual([0, 300]);
+});
+
+test('a write that resolved survives the page and its worker going away at once', async ({ context }) => {
+  const a = await context.newPage();
+  await openPage(a);
+  const ids = await a.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    const { ObjectId } = e2e.lib;
+    const out: string[] = [];
+    await e2e.db.write((tx: any) => {
+      for (let i = 0; i < 500; i++) out.push(tx.create('Task', { _id: new ObjectId(), title: `kept ${i}`, priority: 66 })._id.toHexString());
+    });
+    return out;
+  });
+  // No db.close(), no unload handlers: the tab (and its worker) are gone right after the write resolved.
+  await a.close({ runBeforeUnload: false });
+  const b = await context.newPage();
+  await openPage(b);
+  const stored = await b.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    return (await e2e.db.objects('Task').filtered('priority == $0', 66).toArray()).map((t: any) => t._id.toHexString());
+  });
+  expect(new Set(stored)).toEqual(new Set(ids));
 });

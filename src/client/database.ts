@@ -21,6 +21,7 @@ import { normalizeResetMode, resetHandler, type ClientResetConfig, type ClientRe
 import { SerializedTransaction } from './transact-tx.ts';
 import { ObjectQuery, Results, type LiveState, type ResultsHost, type SyncOptions, type SyncStatus } from './results.ts';
 import { sameContent, snapshotOf, type Snapshot } from './snapshot.ts';
+import { PageReader } from './page-reader.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { ObjectRef, WriteTransaction } from './write-tx.ts';
 
@@ -150,6 +151,7 @@ export class Database implements ResultsHost {
   private readonly handlers = new Map<number, QueryHandler>();
   private readonly lives = new Map<string, Observable<LiveState<unknown>>>();
   private querySeq = 0;
+  private reader: PageReader | undefined;
   private readonly init: DatabaseInit;
 
   /** @internal */
@@ -337,6 +339,11 @@ export class Database implements ResultsHost {
   /** @internal */
   async runQuery(spec: QuerySpec): Promise<StoredRecord[]> {
     this.ensureOpen();
+    // In a browser the page reads IndexedDB itself (page-reader.ts); in-process there is no hop.
+    if (!this.conn.inProcess) {
+      const rows = await (this.reader ??= new PageReader(this.name, this.schema)).query(spec);
+      if (rows) return rows;
+    }
     return unwrap(await this.conn.api.query(spec));
   }
 
@@ -418,6 +425,7 @@ export class Database implements ResultsHost {
     (globalThis as { removeEventListener?: (t: string, l: () => void) => void }).removeEventListener?.('online', this.onOnline);
     for (const id of this.handlers.keys()) this.handlers.delete(id);
     this.lives.clear();
+    this.reader?.close();
     try {
       await this.conn.api.close();
     } catch {

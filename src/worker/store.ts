@@ -101,7 +101,8 @@ export interface IndexedDbEnv {
   readonly IDBKeyRange: typeof IDBKeyRange;
 }
 
-function define(name: string, env: IndexedDbEnv | undefined, durability: 'default' | 'strict'): OutpostDexie {
+/** A Dexie connection to the local database (the worker's two, and the page's read-only one). */
+export function define(name: string, env: IndexedDbEnv | undefined, durability: 'default' | 'strict'): OutpostDexie {
   const db = new Dexie(name, {
     ...(env ? { indexedDB: env.indexedDB, IDBKeyRange: env.IDBKeyRange } : {}),
     chromeTransactionDurability: durability,

@@ -8,6 +8,8 @@ import { e2eSchema } from './schema.ts';
  */
 
 interface E2E {
+  /** Library exports the tests use inside page.evaluate. */
+  lib: { ObjectId: typeof ObjectId };
   app: App;
   user: User | null;
   db: Database | null;
@@ -28,6 +30,7 @@ const list = document.getElementById('tasks')!;
 const status = document.getElementById('status')!;
 
 const e2e: E2E = {
+  lib: { ObjectId },
   app: new App({ baseUrl: location.origin, appId: 'e2e' }),
   user: null,
   db: null,
