@@ -32,7 +32,7 @@ export interface ObjectRow {
   readonly ix: [string, string, IndexKey][];
 }
 
-/** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (JSON, see codec.ts). */
+/** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (one JSON text grouped by object, see codec.ts). */
 export interface HistoryRow {
   readonly v: number;
   readonly origin: number;
