@@ -210,7 +210,7 @@ export class PostgresStore implements ServerStore {
           access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
             this.checkOpen();
             if (finished) throw new Error('this transaction has ended');
-          });
+          }, true);
           try {
             const r = await fn(access);
             // Queued with the transaction: delivered to every listener when (and only if) it commits.
