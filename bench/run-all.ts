@@ -119,6 +119,8 @@ const SERIES: Record<string, string[]> = {
   'client.initialSyncNode': [],
   'client.initialSyncServerMemory': [],
   'server.connect': [],
+  'server.merge.sqlite.writers': ['raw inserts/s'],
+  'server.merge.postgres.writers': ['raw inserts/s'],
 };
 const curves: Curve[] = suites.flatMap((s) => s.curves);
 const panels: PanelSpec[] = curves.map((c) => ({ curve: c, series: SERIES[c.id] ?? [] }));

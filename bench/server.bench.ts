@@ -7,7 +7,7 @@ import { TestClient } from '../src/server/sync/test-client.ts';
 import { createInstructions, queryable, schema, WORK_ORDER, workOrders } from './lib/data.ts';
 import { fanout } from './lib/fanout.ts';
 import { LightSession } from './lib/light-session.ts';
-import { curve, measure, parseBenchArgs, printResult, writeResult, type Curve, type Measure, type SuiteResult } from './lib/report.ts';
+import { curve, measure, parseBenchArgs, printResult, progress, writeResult, type Curve, type Measure, type SuiteResult } from './lib/report.ts';
 import { startServerProcess } from './lib/server-proc.ts';
 import { median } from './lib/stats.ts';
 import { mergedThroughput } from './lib/throughput.ts';
@@ -21,10 +21,19 @@ import { mergedThroughput } from './lib/throughput.ts';
  *      rows into the same database (lib/throughput.ts);
  *   4. the cost of connecting a fresh session against the number of sessions that bootstrapped
  *      before it (what makes connecting thousands of fresh clients slow).
- * Run: npx tsx bench/server.bench.ts [--smoke] [--runs 5] [--json out.json]
+ * Run: npx tsx bench/server.bench.ts [--smoke] [--runs 5] [--json out.json] [--part fanout,merge,connect]
+ *   [--stores sqlite,postgres] [--writers 1,8,64]
+ * (BENCH_SERVER_PROF=<dir> writes a CPU profile of each server child there.)
  */
 
 const args = parseBenchArgs();
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const parts = new Set((flag('--part') ?? 'fanout,merge,connect').split(','));
+for (const p of parts) if (!['fanout', 'merge', 'connect'].includes(p)) throw new Error(`--part: unknown part ${p} (fanout, merge, connect)`);
+const stores = (flag('--stores') ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
 const started = Date.now();
 const size = args.smoke
   ? { levels: [1, 5], rounds: () => 3, writers: 2, perWriter: 5, connect: [2, 4, 8], connectProbe: 2 }
@@ -42,7 +51,7 @@ const tempDir = () => {
 
 try {
   // ---- 1 + 2: fan-out latency and memory per session ------------------------------------------
-  {
+  if (parts.has('fanout')) {
     const srv = await startServerProcess({ store: tempDir(), schema, queryable, maxSessions: 20_000 });
     try {
       const r = await fanout(srv, { levels: size.levels, runs: args.runs, rounds: size.rounds });
@@ -84,22 +93,53 @@ try {
   }
 
   // ---- 3: merged changesets per second, SQLite and PostgreSQL --------------------------------
-  for (const kind of ['sqlite', 'postgres'] as const) {
-    const r = await mergedThroughput(kind, { dir: tempDir(), writers: size.writers, perWriter: size.perWriter, runs: args.runs });
-    measures.push(
-      measure({
-        id: `server.merge.${kind}`,
-        label: `merged changesets/s, ${kind === 'sqlite' ? 'embedded store (SQLite)' : 'PostgreSQL'}, ${r.writers} writers`,
-        unit: 'changesets/s',
-        better: 'higher',
-        runs: r.outpost,
-        baseline: { label: 'raw inserts of the same rows, 1 tx each', runs: r.raw },
-      }),
-    );
+  if (parts.has('merge')) {
+    const writerLevels = (flag('--writers') ?? (args.smoke ? String(size.writers) : '1,8,64')).split(',').map(Number);
+    // About the same number of changesets per run at every level (at least 15 per writer).
+    const perWriter = (w: number) => (args.smoke ? size.perWriter : Math.max(15, Math.round(480 / w)));
+    const storeLabel = (kind: 'sqlite' | 'postgres') => (kind === 'sqlite' ? 'embedded store (SQLite)' : 'PostgreSQL');
+    for (const kind of stores) {
+      const points = [];
+      for (const w of writerLevels) {
+        progress(`merge: ${kind}, ${w} writer(s)`);
+        const r = await mergedThroughput(kind, { dir: tempDir(), writers: w, perWriter: perWriter(w), runs: args.runs });
+        // The 8-writer figure keeps its historical id; other levels carry theirs.
+        const id = w === size.writers ? `server.merge.${kind}` : `server.merge.${kind}.w${w}`;
+        measures.push(
+          measure({
+            id,
+            label: `merged changesets/s, ${storeLabel(kind)}, ${r.writers} writer${r.writers > 1 ? 's' : ''}`,
+            unit: 'changesets/s',
+            better: 'higher',
+            runs: r.outpost,
+            baseline: { label: 'raw inserts of the same rows, 1 tx each', runs: r.raw },
+          }),
+        );
+        points.push({ x: w, y: median(r.outpost), runs: r.outpost, extra: { 'raw inserts/s': median(r.raw), ratio: median(r.outpost.map((v, i) => v / r.raw[i]!)) } });
+      }
+      if (points.length > 1) {
+        curves.push(curve({ id: `server.merge.${kind}.writers`, label: `Merged changesets/s against writers, ${storeLabel(kind)}`, xLabel: 'writers', yLabel: 'changesets/s', points }));
+      }
+    }
+    if (stores.includes('postgres') && !args.smoke && flag('--writers') === undefined) {
+      progress('merge: postgres, 2 nodes, 8 writers');
+      const w = size.writers;
+      const r = await mergedThroughput('postgres', { dir: tempDir(), writers: w, perWriter: perWriter(w), runs: args.runs, nodes: 2 });
+      measures.push(
+        measure({
+          id: 'server.merge.postgres.2nodes',
+          label: `merged changesets/s, PostgreSQL, 2 nodes (${w} writers split between them), total`,
+          unit: 'changesets/s',
+          better: 'higher',
+          runs: r.outpost,
+          baseline: { label: 'raw inserts of the same rows, 1 tx each', runs: r.raw },
+        }),
+      );
+    }
   }
 
   // ---- 4: connecting a fresh session against sessions that bootstrapped before --------------
-  {
+  if (parts.has('connect')) {
     const srv = await startServerProcess({ store: tempDir(), schema, queryable, maxSessions: 20_000 });
     const sessions: LightSession[] = [];
     try {

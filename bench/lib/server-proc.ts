@@ -71,7 +71,9 @@ export function startServerProcess(options: ServerOptions): Promise<ServerProces
     logLevel: 'error',
   };
   const child: ChildProcess = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(options.execArgv ?? [])],
+    // BENCH_SERVER_PROF=<dir>: a CPU profile of every server child (node --cpu-prof), for the
+    // profile-first rule of performance work.
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), ...(options.execArgv ?? [])],
     env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -48,25 +48,32 @@ export interface ThroughputResult {
   readonly writers: number;
 }
 
-export async function mergedThroughput(kind: 'sqlite' | 'postgres', opts: { dir: string; writers: number; perWriter: number; runs: number }): Promise<ThroughputResult> {
+export async function mergedThroughput(kind: 'sqlite' | 'postgres', opts: { dir: string; writers: number; perWriter: number; runs: number; nodes?: number }): Promise<ThroughputResult> {
   const pgSchema = `outpost_bench_${process.pid}_${Date.now().toString(36)}`;
-  const srv = await startServerProcess({
-    store: kind === 'sqlite' ? opts.dir : PG_URL,
-    ...(kind === 'postgres' ? { pgSchema } : {}),
-    schema,
-    queryable,
-    // Not what is measured here: the per-session flood limits must not pace the writers.
-    messagesPerSecond: 100_000,
-    bytesPerSecond: 1024 * 1024 * 1024,
-  });
+  const nodes = opts.nodes ?? 1;
+  if (nodes > 1 && kind !== 'postgres') throw new Error('several nodes share a PostgreSQL database only');
+  const servers: Awaited<ReturnType<typeof startServerProcess>>[] = [];
+  const start = () =>
+    startServerProcess({
+      store: kind === 'sqlite' ? opts.dir : PG_URL,
+      ...(kind === 'postgres' ? { pgSchema } : {}),
+      schema,
+      queryable,
+      // Not what is measured here: the per-session flood limits must not pace the writers.
+      messagesPerSecond: 100_000,
+      bytesPerSecond: 1024 * 1024 * 1024,
+    });
+  // One after the other: the first creates the tables.
+  for (let n = 0; n < nodes; n++) servers.push(await start());
   const parsed = parseSchema(schema);
   const writers: TestClient[] = [];
   let admin: pg.Client | undefined;
   let sqlite: Database.Database | undefined;
   try {
-    const token = await srv.login();
+    const token = await servers[0]!.login();
     for (let w = 0; w < opts.writers; w++) {
-      const c = new TestClient({ url: srv.wsUrl, token, schema: parsed });
+      // Writers split between the nodes (any node accepts any user's token: one secret).
+      const c = new TestClient({ url: servers[w % nodes]!.wsUrl, token, schema: parsed });
       await c.connect();
       await c.subscribe([{ objectType: WORK_ORDER, query: 'TRUEPREDICATE', args: [] }]);
       writers.push(c);
@@ -167,7 +174,7 @@ export async function mergedThroughput(kind: 'sqlite' | 'postgres', opts: { dir:
   } finally {
     for (const c of writers) c.disconnect();
     sqlite?.close();
-    await srv.stop();
+    for (const srv of servers) await srv.stop();
     await admin?.end().catch(() => {});
     if (kind === 'postgres') {
       // A fresh connection: the one above may never have connected if setting up failed.

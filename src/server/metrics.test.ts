@@ -62,6 +62,8 @@ describe('metrics registry', () => {
     sink.mergeSeconds?.(0.002);
     sink.bootstrapSeconds?.(0.3);
     sink.compensatingWrites?.(1);
+    sink.groupCommitted?.(3);
+    sink.groupCommitted?.(1);
     const text = r.render();
     stop();
     for (const line of [
@@ -73,6 +75,8 @@ describe('metrics registry', () => {
       'outpost_sync_merge_seconds_count 1',
       'outpost_sync_bootstrap_seconds_count 1',
       'outpost_sync_compensating_writes_total 1',
+      'outpost_sync_group_commits_total 2',
+      'outpost_sync_group_commit_writes_total 4',
     ]) expect(text).toContain(line + '\n');
     expect(text).toMatch(/process_resident_memory_bytes \d+/);
     expect(text).toMatch(/process_cpu_seconds_total [\d.]+/);

@@ -276,6 +276,8 @@ export function createSyncMetrics(registry: MetricsRegistry) {
   const merge = registry.histogram('outpost_sync_merge_seconds', 'Time spent transforming uploads against concurrent history.');
   const bootstrap = registry.histogram('outpost_sync_bootstrap_seconds', 'Time to bootstrap a subscription change.', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
   const compensating = registry.counter('outpost_sync_compensating_writes_total', 'Uploaded writes rejected and reverted.');
+  const groups = registry.counter('outpost_sync_group_commits_total', 'Store transactions that integrated uploads or TRANSACTs (group commits).');
+  const grouped = registry.counter('outpost_sync_group_commit_writes_total', 'Uploads and TRANSACTs integrated by group commits (divided by the commits: the mean group size).');
   return {
     sessionOpened: () => (sessions.inc(), opened.inc()),
     sessionClosed: () => sessions.dec(),
@@ -284,5 +286,6 @@ export function createSyncMetrics(registry: MetricsRegistry) {
     mergeSeconds: (s: number) => merge.observe(s),
     bootstrapSeconds: (s: number) => bootstrap.observe(s),
     compensatingWrites: (n: number) => compensating.inc(undefined, n),
+    groupCommitted: (n: number) => (groups.inc(), grouped.inc(undefined, n)),
   };
 }

@@ -144,6 +144,42 @@ export function runStoreContractTests(name: string, makeStore: MakeStore): void 
       expect(await store.transaction((tx) => tx.appendHistory({ origin: 1, originVersion: 2, privateTo: null, changeset: richChangeset(1, 3) }))).toBe(2);
     });
 
+    it('undoes a savepoint whose callback throws, and the transaction goes on (group commit)', async () => {
+      const file = await store.createClientFile('u1');
+      const boom = new Error('boom');
+      const task = richTask();
+      let rung = 0;
+      const off = store.onAppend(() => rung++);
+      const versions = await store.transaction(async (tx) => {
+        const a = await tx.savepoint(() => tx.appendHistory({ origin: 1, originVersion: 1, privateTo: null, changeset: richChangeset(1, 1) }));
+        await expect(
+          tx.savepoint(async () => {
+            await tx.appendHistory({ origin: 1, originVersion: 2, privateTo: null, changeset: richChangeset(1, 2) });
+            await tx.putObjects([{ type: 'Task', pk: task._id as ObjectId, record: task }]);
+            await tx.updateClientFile(file.ident, { lastIntegrated: 9 });
+            expect(await tx.latestVersion()).toBe(2);
+            throw boom;
+          }),
+        ).rejects.toBe(boom);
+        // The version the failed savepoint took is given back.
+        expect(await tx.latestVersion()).toBe(1);
+        const b = await tx.savepoint(async () => {
+          await tx.putObjects([{ type: 'Counter', pk: 1, record: validateObject(contractSchema, 'Counter', { _id: 1, n: 3 }) }]);
+          return tx.appendHistory({ origin: 1, originVersion: 3, privateTo: null, changeset: richChangeset(1, 3) });
+        });
+        return [a, b];
+      });
+      expect(versions).toEqual([1, 2]);
+      expect((await store.history(0, 10)).map((r) => r.originVersion)).toEqual([1, 3]);
+      const objs = await store.getObjects([{ type: 'Task', pk: task._id as ObjectId }, { type: 'Counter', pk: 1 }]);
+      expect(objs.has(keyOf('Task', task._id as ObjectId))).toBe(false);
+      expect(objs.get(keyOf('Counter', 1))!.n).toBe(3);
+      expect((await store.getClientFile(file.ident))!.lastIntegrated).toBe(0);
+      await waitFor(() => rung > 0);
+      off();
+      expect(await store.latestVersion()).toBe(2);
+    });
+
     it('isolates an open transaction from readers outside it', async () => {
       const inside = deferred();
       const release = deferred();

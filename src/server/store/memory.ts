@@ -104,6 +104,19 @@ class MemoryAccess implements StoreWriter {
     return this.baseLatest() + this.appended;
   }
 
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    this.live();
+    const marks = Object.values(this.t).map((m: TxMap<unknown, unknown>) => [m, m.mark()] as const);
+    const appended = this.appended;
+    try {
+      return await fn();
+    } catch (err) {
+      for (const [m, mark] of marks) m.restore(mark);
+      this.appended = appended;
+      throw err;
+    }
+  }
+
   async history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
     this.live();
     const out: HistoryRow[] = [];

@@ -33,15 +33,41 @@ function lockKey(kind: string, schema: string): string {
   return BigInt.asIntN(64, BigInt(`0x${hex}`)).toString();
 }
 
+/**
+ * Names for prepared statements, by text: the sync engine's statements are a fixed set, so each
+ * is parsed and planned once per connection and then only bound and executed. Texts past the cap
+ * (queries built per subscription) run unnamed, so that no connection accumulates them forever.
+ */
+const prepared = new Map<string, string>();
+const PREPARED_CAP = 400;
+
+function preparedName(text: string): string | undefined {
+  let name = prepared.get(text);
+  if (name === undefined && prepared.size < PREPARED_CAP) {
+    name = `outpost_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+    prepared.set(text, name);
+  }
+  return name;
+}
+
 class PgRunner implements SqlRunner {
   readonly dialect = 'postgres' as const;
-  constructor(protected readonly client: pg.Pool | pg.PoolClient) {}
+  constructor(
+    protected readonly client: pg.Pool | pg.PoolClient,
+    /** On one connection (a transaction's): statements with parameters are prepared by name. */
+    private readonly prepare = false,
+  ) {}
+
+  private query(text: string, params: readonly unknown[]) {
+    const name = this.prepare && params.length > 0 ? preparedName(text) : undefined;
+    return name ? this.client.query({ name, text, values: params as unknown[] }) : this.client.query(text, params as unknown[]);
+  }
 
   async all(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.client.query(text, params as unknown[])).rows as Row[];
+    return (await this.query(text, params)).rows as Row[];
   }
   async run(text: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.client.query(text, params as unknown[])).rowCount ?? 0;
+    return (await this.query(text, params)).rowCount ?? 0;
   }
   async runMany(text: string, paramLists: readonly (readonly unknown[])[]): Promise<number> {
     let n = 0;
@@ -55,15 +81,18 @@ class PgDatabase extends PgRunner implements SqlDatabase {
     super(pool);
   }
 
-  /** Runs `fn` in a transaction on one pooled connection; `prelude` runs right after BEGIN. */
-  async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>): Promise<T> {
+  /**
+   * Runs `fn` in a transaction on one pooled connection. `begin` replaces the plain BEGIN (a sync
+   * transaction takes its lock in the same round trip); `prelude` runs right after it.
+   */
+  async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       try {
         if (prelude) await prelude(client);
-        const result = await fn(new PgRunner(client));
+        const result = await fn(new PgRunner(client, true));
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -210,7 +239,7 @@ export class PostgresStore implements ServerStore {
           access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
             this.checkOpen();
             if (finished) throw new Error('this transaction has ended');
-          });
+          }, true);
           try {
             const r = await fn(access);
             // Queued with the transaction: delivered to every listener when (and only if) it commits.
@@ -220,7 +249,9 @@ export class PostgresStore implements ServerStore {
             finished = true;
           }
         },
-        async (c) => void (await c.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey('history', this.schemaName)])),
+        undefined,
+        // BEGIN and the append lock in one round trip (the key is a number this code computed).
+        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('history', this.schemaName)}::bigint)`,
       );
     });
     // Rung outside the mutex, so that listeners may start transactions of their own.

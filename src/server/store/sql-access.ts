@@ -39,6 +39,12 @@ export class SqlAccess implements StoreWriter {
   /** Versions appended through this object (a transaction rings the doorbell when > 0). */
   appended = 0;
   lastAppended = 0;
+  /**
+   * The latest version as this transaction knows it (read once, then counted by appendHistory):
+   * a writer holds the append lock, so nobody else moves it. Undefined on readers (never set).
+   */
+  private latest: number | undefined;
+  private depth = 0;
 
   constructor(
     private readonly db: SqlRunner,
@@ -48,6 +54,8 @@ export class SqlAccess implements StoreWriter {
     private readonly objectsTable: string,
     /** Throws when this access may no longer be used (the transaction ended, the store closed). */
     private readonly live: () => void,
+    /** True for a transaction's writer, which may count the latest version itself. */
+    private readonly writer = false,
   ) {}
 
   private get pg(): boolean {
@@ -60,8 +68,33 @@ export class SqlAccess implements StoreWriter {
 
   async latestVersion(): Promise<number> {
     this.live();
+    if (this.latest !== undefined) return this.latest;
     const rows = await this.db.all(this.q(`SELECT COALESCE(MAX(version), 0) AS v FROM ${this.t('history')}`));
-    return num(rows[0]!.v);
+    const v = num(rows[0]!.v);
+    if (this.writer) this.latest = v;
+    return v;
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    this.live();
+    // Named by depth: the same few statement texts every time (the statement caches keep them).
+    const name = `outpost_sp${++this.depth}`;
+    const before = { appended: this.appended, lastAppended: this.lastAppended, latest: this.latest };
+    try {
+      await this.db.run(`SAVEPOINT ${name}`);
+      const result = await fn();
+      await this.db.run(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      await this.db.run(`ROLLBACK TO SAVEPOINT ${name}`);
+      await this.db.run(`RELEASE SAVEPOINT ${name}`);
+      this.appended = before.appended;
+      this.lastAppended = before.lastAppended;
+      this.latest = before.latest;
+      throw err;
+    } finally {
+      this.depth--;
+    }
   }
 
   async history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
@@ -205,6 +238,7 @@ export class SqlAccess implements StoreWriter {
     );
     this.appended++;
     this.lastAppended = version;
+    if (this.writer) this.latest = version;
     return version;
   }
 

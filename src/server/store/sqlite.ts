@@ -189,7 +189,7 @@ export class SqliteStore implements ServerStore {
       access = new SqlAccess(runner, table, 'objects', () => {
         this.checkOpen();
         if (finished) throw new Error('this transaction has ended');
-      });
+      }, true);
       try {
         return await fn(access);
       } finally {

@@ -43,6 +43,16 @@ export class TxMap<K, V> {
     for (const [, v] of this.entries()) yield v;
   }
 
+  /** The uncommitted writes so far, to go back to with `restore` (a savepoint). */
+  mark(): Map<K, V | typeof DELETED> {
+    return new Map(this.overlay);
+  }
+
+  restore(mark: Map<K, V | typeof DELETED>): void {
+    this.overlay.clear();
+    for (const [k, v] of mark) this.overlay.set(k, v);
+  }
+
   commit(): void {
     for (const [k, v] of this.overlay) {
       if (v === DELETED) this.base.delete(k);

@@ -144,6 +144,12 @@ export interface StoreReader {
 }
 
 export interface StoreWriter extends StoreReader {
+  /**
+   * Runs `fn` inside the transaction so that, when it throws, everything it wrote is undone and
+   * the transaction goes on (an SQL SAVEPOINT): one upload of a group commit failing must not
+   * take the others with it. The error is rethrown.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
   /** Appends the next version (latest + 1) and returns it. */
   appendHistory(row: Omit<HistoryRow, 'version'>): Promise<number>;
   putObjects(objects: readonly { type: string; pk: PrimaryKey; record: ObjectRecord }[]): Promise<void>;

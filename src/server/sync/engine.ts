@@ -7,6 +7,7 @@ import { validateSubscription, type CompiledQuery, type QueryableFields } from '
 import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
+import { GroupCommit } from './group-commit.ts';
 import { ObjectPeek } from './object-peek.ts';
 import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
@@ -34,6 +35,8 @@ export interface SyncMetricsSink {
   mergeSeconds?(seconds: number): void;
   bootstrapSeconds?(seconds: number): void;
   compensatingWrites?(count: number): void;
+  /** A group commit of this many uploads and TRANSACTs. */
+  groupCommitted?(writes: number): void;
 }
 
 export interface EngineOptions {
@@ -61,6 +64,8 @@ export interface EngineOptions {
    * they would need. Undefined: kept forever.
    */
   readonly maxOfflineMs?: number;
+  /** The most uploads and TRANSACTs one store transaction takes (group commit); default 256. */
+  readonly maxGroup?: number;
 }
 
 const PAGE = 500;
@@ -92,6 +97,7 @@ export class SyncEngine {
   private readonly downloadBytes: number;
   private readonly bootstrapBatch: number;
   private readonly scope = new AsyncResource('outpost-sync-engine');
+  private readonly groups: GroupCommit;
 
   private constructor(options: EngineOptions, schema: Schema) {
     this.store = options.store;
@@ -109,6 +115,7 @@ export class SyncEngine {
     this.bootstrapBatch = options.bootstrapBatch ?? 1000;
     this.maxOfflineMs = options.maxOfflineMs;
     this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
+    this.groups = new GroupCommit(options.store, this.scope, options.maxGroup ?? 256, (n) => this.metrics.groupCommitted?.(n));
   }
 
   static async open(options: EngineOptions): Promise<SyncEngine> {
@@ -208,20 +215,27 @@ export class SyncEngine {
    * the latest version, so that every row the upload is transformed against has been cut for
    * this client with exact knowledge of its view (and the reverts of rejected writes see the
    * view as the client will have it). The caller sends the returned downloads first.
+   *
+   * Uploads from every session of this node are group-committed (group-commit.ts): this one runs
+   * in the next store transaction with the others that arrived meanwhile, in a savepoint of its
+   * own, and the promise settles after that transaction committed.
    */
   async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: PlannedMessage[] }> {
     const downloads: PlannedMessage[] = [];
-    const result = await this.store.transaction(async (tx) => {
+    const result = await this.groups.submit(async (tx) => {
       await guardSession(tx, session);
       await this.catchUp(session, tx, downloads);
-      return integrateUpload(tx, this.integrationContext(session), entries);
+      const r = await integrateUpload(tx, this.integrationContext(session), entries);
+      // The next upload of the same group transforms and validates under the grown schema, and
+      // its server timestamps (reverts) come after this one's, as with one transaction each.
+      this.schema = r.schema;
+      for (const e of entries) this.clock.observe(e.changeset.timestamp);
+      return r;
     });
-    for (const e of entries) this.clock.observe(e.changeset.timestamp);
     for (const k of result.addedToView) {
       session.viewSet.add(keyOf(k.type, k.pk));
       session.transitions.set(keyOf(k.type, k.pk), [...(session.transitions.get(keyOf(k.type, k.pk)) ?? []), { version: k.version, in: true }]);
     }
-    this.schema = result.schema;
     if (result.integrated > 0) this.metrics.uploaded?.(result.integrated);
     if (result.mergeMicros > 0) this.metrics.mergeSeconds?.(result.mergeMicros / 1e6);
     if (result.compensating.length > 0) this.metrics.compensatingWrites?.(result.compensating.length);
@@ -231,16 +245,18 @@ export class SyncEngine {
 
   /**
    * A serialized transaction (TRANSACT): applied whole or rejected whole, under the append lock,
-   * after the session's downloads up to the latest version were planned (sent first).
+   * after the session's downloads up to the latest version were planned (sent first). It is
+   * group-committed like uploads.
    */
   async transact(session: EngineSession, request: TransactRequest): Promise<TransactOutcome & { downloads: PlannedMessage[] }> {
     const downloads: PlannedMessage[] = [];
-    const outcome = await this.store.transaction(async (tx) => {
+    const outcome = await this.groups.submit(async (tx) => {
       await guardSession(tx, session);
       await this.catchUp(session, tx, downloads);
-      return integrateTransaction(tx, this.integrationContext(session), request);
+      const o = await integrateTransaction(tx, this.integrationContext(session), request);
+      this.clock.observe(request.changeset.timestamp);
+      return o;
     });
-    this.clock.observe(request.changeset.timestamp);
     if (outcome.status === 'applied') {
       this.metrics.uploaded?.(1);
       this.advance(outcome.serverVersion);

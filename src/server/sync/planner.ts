@@ -245,7 +245,10 @@ async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, sessio
     const { added, removed } = privateRowChanges(row);
     for (const k of added) session.futureAdds.delete(k);
     for (const k of removed) session.futureRemoves.delete(k);
-    await logView(writer, session, row.version, added.filter((k) => !session.viewSet.has(k)), removed.filter((k) => session.viewSet.has(k)));
+    // A key that joins at a later row of this batch (a birth) was not in the view at this one:
+    // its join is already in the view set, and must not be taken for a membership this row ends.
+    const joinsLater = (k: string) => (joinAt.get(k) ?? -1) > row.version;
+    await logView(writer, session, row.version, added.filter((k) => !session.viewSet.has(k)), removed.filter((k) => session.viewSet.has(k) && !joinsLater(k)));
   }
   await logView(writer, session, c.serverVersion, [], [...c.erased].filter((k) => session.viewSet.has(k)));
   return c;
