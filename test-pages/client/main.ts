@@ -22,6 +22,7 @@ interface E2E {
   progress(): unknown;
   waitForUpload(): Promise<void>;
   waitForDownload(): Promise<void>;
+  openWithWorker(worker: 'missing' | 'throws'): Promise<{ ms: number; name?: string; code?: string; message: string; url?: unknown }>;
 }
 
 const list = document.getElementById('tasks')!;
@@ -68,6 +69,20 @@ const e2e: E2E = {
   },
   waitForDownload() {
     return this.db!.sync.waitForDownload({ timeoutMs: 10_000 });
+  },
+  // A worker that cannot load (a URL that answers 404) or that throws while starting: open must
+  // reject with a typed error instead of waiting forever.
+  async openWithWorker(kind) {
+    const worker = kind === 'missing' ? '/no-such-dir/outpost-worker.js' : URL.createObjectURL(new Blob(['throw new Error("broken build")'], { type: 'text/javascript' }));
+    const app = new App({ baseUrl: location.origin, appId: `e2e-${kind}`, worker });
+    const start = performance.now();
+    try {
+      await app.open({ schema: e2eSchema, name: `worker-${kind}` });
+      return { ms: performance.now() - start, message: 'opened' };
+    } catch (err) {
+      const e = err as { name?: string; code?: string; message: string; details?: { url?: unknown } };
+      return { ms: performance.now() - start, name: e.name, code: e.code, message: e.message, url: e.details?.url };
+    }
   },
 };
 
