@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 /*
  * What a first run prints: `npm start`'s server (scripts/start-demo.ts) says where to go and how
@@ -40,6 +41,16 @@ function run(script: string, args: string[], cwd: string, until: (out: string) =
   });
 }
 
+/** The HTTP status a WebSocket upgrade with this Origin gets (the server refuses before any session). */
+function upgradeStatus(url: string, origin: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const ws = new WebSocket(url, { origin });
+    ws.on('unexpected-response', (_req, res) => (done(res.statusCode ?? 0), ws.terminate()));
+    ws.on('open', () => (ws.close(), fail(new Error('the upgrade was accepted without a token'))));
+    ws.on('error', () => {});
+  });
+}
+
 describe('first run', () => {
   it("npm start's server prints a plain 'Open http://localhost:<port> — log in as' block with the demo logins", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outpost-first-run-'));
@@ -51,6 +62,11 @@ describe('first run', () => {
       expect(r.out).toContain('ben@example.com / fieldwork');
       const health = await fetch(`http://localhost:${m![1]}/api/health`);
       expect(health.status).toBe(200);
+      // The page the server serves may open the sync socket on whatever port it was started on
+      // (no allowedOrigins entry needed); another origin may not. (Without a protocol or a token the
+      // upgrade is refused later, for that reason: 400 or 401, not 403.)
+      expect(await upgradeStatus(`ws://127.0.0.1:${m![1]}/api/sync`, `http://127.0.0.1:${m![1]}`)).not.toBe(403);
+      expect(await upgradeStatus(`ws://127.0.0.1:${m![1]}/api/sync`, 'http://elsewhere.example')).toBe(403);
       expect(await r.stop()).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
