@@ -128,3 +128,11 @@ test('a worker that throws while starting makes open reject with worker_failed a
   expect(r.message).toContain('broken build');
   expect(r.ms).toBeLessThan(5_000);
 });
+
+test('a worker given as a URL (the app serves the worker module itself) opens a working database', async ({ page }) => {
+  await page.goto(base() + '/');
+  await expect(page.locator('#status')).toHaveText('ready');
+  const r = await page.evaluate(() => (window as any).e2e.openWithWorker('url'));
+  expect(r.message).toBe('opened');
+  expect(r.titles).toEqual(['via url']);
+});
