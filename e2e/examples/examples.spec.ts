@@ -22,7 +22,7 @@ for (const name of ['react-vite', 'vue-vite']) {
   test(`${name}: log in, subscribe, list, add, edit, sync to another browser, offline badge`, async ({ page, browser }) => {
     const server = await ExampleServer.start(join(examplesDir(), name));
     try {
-      const email = `${name}@example.com`;
+      const email = `${name}-${Date.now()}@example.com`; // unique: a kept directory keeps its data
       await logIn(page, server.url, email, true);
       const titles = page.getByTestId('title');
       await expect(titles).toHaveCount(0);
@@ -79,11 +79,12 @@ test('node: a script logs in, downloads, writes and uploads; a second run downlo
   const dir = join(examplesDir(), 'node');
   const server = await ExampleServer.start(dir);
   try {
-    const first = await runNode(dir, server.url, ['script@example.com', 'a long password']);
+    const email = `script-${Date.now()}@example.com`;
+    const first = await runNode(dir, server.url, [email, 'a long password']);
     expect(first.out).toContain('downloaded 0 item(s)');
     expect(first.out).toContain('uploaded "from node');
     expect(first.code, first.out).toBe(0);
-    const second = await runNode(dir, server.url, ['script@example.com', 'a long password']);
+    const second = await runNode(dir, server.url, [email, 'a long password']);
     expect(second.out).toContain('downloaded 1 item(s): from node');
     expect(second.code, second.out).toBe(0);
   } finally {
