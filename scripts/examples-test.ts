@@ -17,8 +17,8 @@ import { join, resolve } from 'node:path';
  */
 
 const root = resolve(import.meta.dirname, '..');
-const EXAMPLES = ['react-vite', 'vue-vite', 'node'] as const;
-const WEB = new Set(['react-vite', 'vue-vite']);
+const EXAMPLES = ['react-vite', 'vue-vite', 'webpack', 'node'] as const;
+const WEB = new Set(['react-vite', 'vue-vite', 'webpack']);
 const keep = process.argv.includes('--keep');
 const noBuild = process.argv.includes('--no-build');
 
