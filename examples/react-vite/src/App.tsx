@@ -60,8 +60,9 @@ function Items() {
   const [title, setTitle] = useState('');
   const add = async (e: FormEvent) => {
     e.preventDefault();
-    await db.write((tx) => tx.create('Item', { _id: new ObjectId(), owner: user.id, title, done: false }));
+    // Clear the field first: what is typed while the write commits belongs to the next item.
     setTitle('');
+    await db.write((tx) => tx.create('Item', { _id: new ObjectId(), owner: user.id, title, done: false }));
   };
   return (
     <main>
