@@ -62,6 +62,15 @@ function serviceWorker(): Plugin {
 
 export default defineConfig({
   root: here,
+  // The demo imports the package by name and is built from its sources (package.json's exports
+  // point at dist/, the published build). Longest names first: 'outpost' is a prefix of the others.
+  resolve: {
+    alias: [
+      { find: /^outpost\/react$/, replacement: resolve(here, '../src/react/index.ts') },
+      { find: /^outpost\/vue$/, replacement: resolve(here, '../src/vue/index.ts') },
+      { find: /^outpost$/, replacement: resolve(here, '../src/client/index.ts') },
+    ],
+  },
   publicDir,
   plugins: [react(), vue(), serviceWorker()],
   worker: { format: 'es' },

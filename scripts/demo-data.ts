@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ObjectId } from 'outpost';
+import { ObjectId } from '../src/client/index.ts';
 import { TECHNICIANS } from '../demo/shared/accounts.ts';
 import { PARTS } from '../demo/shared/catalog.ts';
 import { prng } from '../src/sim/random.ts';

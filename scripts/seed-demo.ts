@@ -12,8 +12,8 @@
  * while no other server uses the same data directory (the embedded store allows one process).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { encodeValue, parseSchema, type ObjectSchemaInput, type Value } from 'outpost/core';
-import { attachSyncEngine, ConfigError, loadConfig, startServer, type RunningServer } from 'outpost/server';
+import { encodeValue, parseSchema, type ObjectSchemaInput, type Value } from '../src/core.ts';
+import { attachSyncEngine, ConfigError, loadConfig, startServer, type RunningServer } from '../src/server/index.ts';
 import { schema as demoSchema } from '../demo/shared/schema.ts';
 import { TECHNICIANS } from '../demo/shared/accounts.ts';
 import { customers, workOrders } from './demo-data.ts';

@@ -172,3 +172,32 @@ test('a write that resolved survives the page and its worker going away at once'
   });
   expect(new Set(stored)).toEqual(new Set(ids));
 });
+
+test('a worker URL that answers 404 makes open reject with worker_failed naming the URL, within 5 s', async ({ page }) => {
+  await page.goto(base() + '/');
+  await expect(page.locator('#status')).toHaveText('ready');
+  const r = await page.evaluate(() => (window as any).e2e.openWithWorker('missing'));
+  expect(r.name).toBe('OutpostError');
+  expect(r.code).toBe('worker_failed');
+  expect(r.url).toBe(base() + '/no-such-dir/outpost-worker.js');
+  expect(r.message).toContain(base() + '/no-such-dir/outpost-worker.js');
+  expect(r.message).toContain('HTTP 404');
+  expect(r.ms).toBeLessThan(5_000);
+});
+
+test('a worker that throws while starting makes open reject with worker_failed and the thrown message', async ({ page }) => {
+  await page.goto(base() + '/');
+  await expect(page.locator('#status')).toHaveText('ready');
+  const r = await page.evaluate(() => (window as any).e2e.openWithWorker('throws'));
+  expect(r.code).toBe('worker_failed');
+  expect(r.message).toContain('broken build');
+  expect(r.ms).toBeLessThan(5_000);
+});
+
+test('a worker given as a URL (the app serves the worker module itself) opens a working database', async ({ page }) => {
+  await page.goto(base() + '/');
+  await expect(page.locator('#status')).toHaveText('ready');
+  const r = await page.evaluate(() => (window as any).e2e.openWithWorker('url'));
+  expect(r.message).toBe('opened');
+  expect(r.titles).toEqual(['via url']);
+});

@@ -5,6 +5,7 @@ import type { AuthBridge, OpenRequest, SyncTimings } from '../worker/api.ts';
 import { defaultLocks, type LockManagerLike } from '../worker/locks.ts';
 import { syncUrl } from '../worker/transport.ts';
 import { connectWorker, type InProcessOptions } from './connection.ts';
+import type { WorkerSource } from './worker-start.ts';
 import type { Credentials } from './credentials.ts';
 import { Database } from './database.ts';
 import { normalizeResetMode, type ClientResetConfig } from './reset.ts';
@@ -27,8 +28,15 @@ export interface AppConfig {
   /** Where users and per-database memory are kept; localStorage by default, memory without it. */
   readonly storage?: KeyValueStore;
   readonly fetch?: FetchLike;
-  /** Creates the dedicated worker (browser); the default is the bundled src/worker/entry.ts. */
-  readonly worker?: () => Worker;
+  /**
+   * The dedicated worker (browser): a URL of the built worker module (`outpost/dist/worker.js`
+   * served by your app), a Worker (one database), or a function creating one per database. The
+   * default is the package's worker module, which Vite, webpack 5 and Rollup bundle
+   * (docs/bundlers.md).
+   */
+  readonly worker?: WorkerSource;
+  /** How long the worker may take to load and start before `open` rejects with `worker_failed` (default 10 s). */
+  readonly workerStartTimeoutMs?: number;
   /** Run the worker in this thread (Node, tests): IndexedDB, WebSocket and so on to use. */
   readonly inProcess?: InProcessOptions | boolean;
   /** Cross-tab locks for token refresh; navigator.locks where it exists. */
@@ -78,6 +86,7 @@ export class App {
   private readonly current$$ = new BehaviorSubject<User | null>(null);
   private readonly storageKey: string;
   private readonly databases = new Set<{ db: Database; userId: string | null }>();
+  private readonly usedWorkers = new WeakSet<Worker>();
 
   constructor(private readonly config: AppConfig) {
     if (!config.baseUrl || !config.appId) throw new OutpostError('internal', 'App needs a baseUrl and an appId');
@@ -192,6 +201,8 @@ export class App {
     const conn = await connectWorker({
       ...(this.config.worker ? { worker: this.config.worker } : {}),
       ...(this.config.inProcess !== undefined ? { inProcess: this.config.inProcess } : {}),
+      ...(this.config.workerStartTimeoutMs !== undefined ? { workerStartTimeoutMs: this.config.workerStartTimeoutMs } : {}),
+      usedWorkers: this.usedWorkers,
     });
     const remembered = readJson<RememberedDb>(this.store, this.rememberKey(name)) ?? null;
     let memory: RememberedDb | null = remembered;

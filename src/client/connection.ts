@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi } from '../worker/api.ts';
 import type { HostOptions } from '../worker/host.ts';
+import { createWorker, waitForWorkerStart, type StartedWorker, type WorkerSource } from './worker-start.ts';
 
 /*
  * How the page reaches its worker. In a browser: a dedicated Web Worker per database, called
@@ -20,10 +21,24 @@ export interface WorkerConnection {
 export type InProcessOptions = HostOptions;
 
 export interface ConnectOptions {
-  /** Create the dedicated worker (browser). Default: the bundled `src/worker/entry.ts`. */
-  readonly worker?: () => Worker;
+  /** Where the dedicated worker comes from (browser). Default: the package's worker module, which bundlers emit. */
+  readonly worker?: WorkerSource;
   /** Run the worker in this thread with these options (the default where there is no Worker). */
   readonly inProcess?: InProcessOptions | boolean;
+  /** How long the worker may take to load and start before `worker_failed` (default 10 s). */
+  readonly workerStartTimeoutMs?: number;
+  /** Workers passed as instances, so one is not given to two databases. */
+  readonly usedWorkers?: WeakSet<Worker>;
+}
+
+/*
+ * The default worker, written as the one pattern Vite, webpack 5 and Rollup's worker plugins all
+ * recognise and bundle: `new Worker(new URL(<literal>, import.meta.url), { type: 'module' })`.
+ * The published build (scripts/build.ts) points the literal at dist/worker.js, a self-contained
+ * module; here in the sources it is the TypeScript entry.
+ */
+function defaultWorker(): StartedWorker {
+  return { worker: new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: 'outpost' }), label: "(outpost's bundled worker module, outpost/dist/worker.js)" };
 }
 
 export async function connectWorker(options: ConnectOptions): Promise<WorkerConnection> {
@@ -38,7 +53,9 @@ export async function connectWorker(options: ConnectOptions): Promise<WorkerConn
       inProcess: true,
     };
   }
-  const worker = options.worker ? options.worker() : new Worker(new URL('../worker/entry.ts', import.meta.url), { type: 'module', name: 'outpost' });
+  const started = options.worker ? createWorker(options.worker, options.usedWorkers ?? new WeakSet()) : defaultWorker();
+  await waitForWorkerStart(started, options.workerStartTimeoutMs);
+  const worker = started.worker;
   const remote = Comlink.wrap<WorkerApi>(worker);
   return {
     api: remote as unknown as WorkerApi,

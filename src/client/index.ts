@@ -16,6 +16,10 @@ export { SyncError, type CompensatingWrite } from './errors.ts';
 export { MemoryStore, type KeyValueStore } from './kv.ts';
 export type { FetchLike } from './http.ts';
 export type { InProcessOptions } from './connection.ts';
+export type { WorkerSource } from './worker-start.ts';
+// Node scripts run the worker in-process and need a WebSocket that sends an Authorization header (docs/client.md §13).
+export { headerSockets, type SocketFactory } from '../worker/transport.ts';
+export { MemoryLockManager, type LockManagerLike } from '../worker/locks.ts';
 export type {
   ClientResetMode,
   ConnectionState,

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'timeout', // an operation did not finish in time
   'offline', // the operation needs a connection
   'quota_exceeded', // the browser refused to store more data
+  'worker_failed', // the client's Web Worker did not load or start (wrong URL, 404, MIME type, CSP, an error at start)
   'database_closed', // the database was closed
   'not_found', // an HTTP resource or an object that does not exist
   'internal', // a bug or an unexpected failure; the message says more

@@ -125,8 +125,23 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
 }
 
-/** The command-line entry point (bin/outpost-server.js and `tsx src/server/main.ts`). */
-export async function main(): Promise<void> {
+export interface MainOptions {
+  /** The plain-text block printed once the server listens (default: its address and store). */
+  readonly banner?: (server: RunningServer, address: string) => string;
+}
+
+/** The address to open: `localhost` when the server listens on every interface or on loopback. */
+function openAddress(server: RunningServer): string {
+  const local = ['0.0.0.0', '::', '127.0.0.1', 'localhost'].includes(server.config.host);
+  return local ? `http://localhost:${server.port}` : server.url;
+}
+
+function defaultBanner(server: RunningServer, address: string): string {
+  return `\nOutpost sync server: ${address}  (app ${server.config.appId}, ${server.store.dialect} store at ${server.store.location})\n\n`;
+}
+
+/** The command-line entry point (bin/outpost-server.js, `tsx src/server/main.ts`, scripts/start-demo.ts). */
+export async function main(options: MainOptions = {}): Promise<void> {
   let server: RunningServer;
   try {
     server = await startServer({ argv: process.argv.slice(2), attachSync: attachSyncEngine });
@@ -135,9 +150,18 @@ export async function main(): Promise<void> {
       process.stderr.write(`outpost: ${err.message}\n`);
       process.exit(2);
     }
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    if (e.code === 'EADDRINUSE') {
+      process.stderr.write(
+        `outpost: port ${e.port ?? ''} is already in use (another Outpost server, or another program).\n` +
+          `Pick another port with --port <n> (npm start -- --port 8081) or OUTPOST_PORT=<n>, or set "port" in the config file.\n`,
+      );
+      process.exit(1);
+    }
     process.stderr.write(`outpost: cannot start: ${(err as Error).message}\n`);
     process.exit(1);
   }
+  process.stdout.write((options.banner ?? defaultBanner)(server, openAddress(server)));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

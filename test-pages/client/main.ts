@@ -1,5 +1,8 @@
+/// <reference types="vite/client" />
 import { App, Credentials, ObjectId, type Database, type User } from '../../src/client/index.ts';
 import { e2eSchema } from './schema.ts';
+// The built worker module's URL, as an app that serves the worker file itself would pass it.
+import workerUrl from '../../src/worker/entry.ts?worker&url';
 
 /*
  * The browser tests' page: the real client, its dedicated worker (Comlink) and IndexedDB. The
@@ -24,6 +27,7 @@ interface E2E {
   progress(): unknown;
   waitForUpload(): Promise<void>;
   waitForDownload(): Promise<void>;
+  openWithWorker(worker: 'missing' | 'throws' | 'url'): Promise<{ ms: number; name?: string; code?: string; message: string; url?: unknown; titles?: string[] }>;
 }
 
 const list = document.getElementById('tasks')!;
@@ -71,6 +75,24 @@ const e2e: E2E = {
   },
   waitForDownload() {
     return this.db!.sync.waitForDownload({ timeoutMs: 10_000 });
+  },
+  // A worker that cannot load (a URL that answers 404) or that throws while starting: open must
+  // reject with a typed error instead of waiting forever.
+  async openWithWorker(kind) {
+    const worker =
+      kind === 'url' ? workerUrl : kind === 'missing' ? '/no-such-dir/outpost-worker.js' : URL.createObjectURL(new Blob(['throw new Error("broken build")'], { type: 'text/javascript' }));
+    const app = new App({ baseUrl: location.origin, appId: `e2e-${kind}`, worker });
+    const start = performance.now();
+    try {
+      const db = await app.open({ schema: e2eSchema, name: `worker-${kind}` });
+      await db.write((tx) => tx.create('Task', { _id: new ObjectId(), title: 'via url', priority: 0 }));
+      const titles = (await db.objects('Task').toArray()).map((t) => t.title as string);
+      await db.close();
+      return { ms: performance.now() - start, message: 'opened', titles };
+    } catch (err) {
+      const e = err as { name?: string; code?: string; message: string; details?: { url?: unknown } };
+      return { ms: performance.now() - start, name: e.name, code: e.code, message: e.message, url: e.details?.url };
+    }
   },
 };
 

@@ -74,9 +74,16 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
 
-  const allowedOrigin = (origin: string | undefined): boolean => {
+  // As for HTTP requests (src/server/http/server.ts): the server's own origin is always allowed,
+  // so a page it serves (staticDir) syncs on whatever port or host it is reached at.
+  const allowedOrigin = (origin: string | undefined, host: string | undefined): boolean => {
     if (origin === undefined || options.allowedOrigins === '*') return true;
-    return options.allowedOrigins.includes(origin);
+    if (options.allowedOrigins.includes(origin.toLowerCase())) return true;
+    try {
+      return host !== undefined && new URL(origin).host === host;
+    } catch {
+      return false;
+    }
   };
 
   return {
@@ -94,7 +101,7 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
         reject(socket, 503, 'session_closed', 'the server is shutting down');
         return true;
       }
-      if (!allowedOrigin(req.headers.origin)) {
+      if (!allowedOrigin(req.headers.origin, req.headers.host)) {
         reject(socket, 403, 'origin_not_allowed', `origin ${req.headers.origin} is not allowed`);
         return true;
       }
