@@ -224,12 +224,19 @@ async function joins(session: PlannerSession, rows: readonly CachedRow[], reader
  */
 async function departures(session: PlannerSession, rows: readonly CachedRow[], reader: ObjectReader, joinAt: ReadonlyMap<string, number>) {
   const first = new Map<string, number>();
+  const pending = new Map<string, number>();
   for (const row of rows) {
     // Private rows (this client's own view rows and reverts, or other clients') are not judged here.
     if (row.privateTo !== null) continue;
     for (const k of row.objects) {
-      if (first.has(k) || joinAt.has(k) || session.futureAdds.has(k) || session.futureRemoves.has(k)) continue;
-      if (inViewAt(session, k, row.version)) first.set(k, row.version);
+      if (first.has(k) || pending.has(k) || joinAt.has(k) || session.futureAdds.has(k)) continue;
+      if (!inViewAt(session, k, row.version)) continue;
+      const erasedAt = session.futureRemoves.get(k);
+      // A leave row written already (by an earlier session, whose view log after the client's
+      // cursor was dropped): the object was judged out, and rows before its erase are withheld.
+      if (erasedAt !== undefined) {
+        if (row.version < erasedAt) pending.set(k, row.version - 1);
+      } else first.set(k, row.version);
     }
   }
   const left = new Map<string, number>();
@@ -241,16 +248,18 @@ async function departures(session: PlannerSession, rows: readonly CachedRow[], r
     if (rec === undefined) gone.add(k);
     else if (!session.clientFilter.knowsType(type) || !session.view.matches(type, rec)) left.set(k, v - 1);
   }
-  return { left, gone, looked: new Set(first.keys()), states: looked };
+  return { left, pending, gone, looked: new Set(first.keys()), states: looked };
 }
 
 /**
  * Logs the departures a cut decided (inside the transaction that appends their erase): each
  * object is out of the view from the row after the version recorded.
  */
-async function logDepartures(tx: StoreWriter, session: PlannerSession, left: ReadonlyMap<string, number>): Promise<void> {
+async function logDepartures(tx: StoreWriter, session: PlannerSession, c: { left: ReadonlyMap<string, number>; pending: ReadonlyMap<string, number> }): Promise<void> {
   const byVersion = new Map<number, string[]>();
-  for (const [k, v] of left) if (session.viewSet.has(k)) byVersion.set(v, [...(byVersion.get(v) ?? []), k]);
+  // Logged even when the view set no longer has them (a leave row this cut passed removed them
+  // later): the log must say from where the rows about them were withheld, for a replay.
+  for (const [k, v] of [...c.left, ...c.pending]) byVersion.set(v, [...(byVersion.get(v) ?? []), k]);
   for (const [v, keys] of [...byVersion].sort((a, b) => a[0] - b[0])) await logView(tx, session, v, [], keys);
 }
 
@@ -267,15 +276,16 @@ async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, sessio
   const joinAt = replay ? new Map<string, number>() : await joins(session, rows, reader, session.view);
   const d = replay ? undefined : await departures(session, rows, reader, joinAt);
   const left = d?.left ?? new Map<string, number>();
+  const pending = d?.pending ?? new Map<string, number>();
   const inView = (k: string, v: number) => {
     const j = joinAt.get(k);
     if (j !== undefined && v >= j) return true;
-    const l = left.get(k);
+    const l = left.get(k) ?? pending.get(k);
     if (l !== undefined && v > l) return false;
     return inViewAt(session, k, v);
   };
   const cr = cutRows(rows, session.ident, session.cursor.clientVersion, inView, session.clientFilter, maxBytes, d?.gone);
-  const c = { ...cr, left, states: d?.states ?? new Map<string, ObjectRecord>(), looked: d?.looked ?? new Set<string>() };
+  const c = { ...cr, left, pending, states: d?.states ?? new Map<string, ObjectRecord>(), looked: d?.looked ?? new Set<string>() };
   if (replay) {
     settleCommitments(session, c.serverVersion);
     return c;
@@ -396,7 +406,7 @@ export async function planDownload(
   if (c.serverVersion <= session.replayUpTo) return { items, cursor };
   const candidates = [...c.outside].filter((k) => session.view.filterFor(splitKey(k).type) !== undefined);
   const check = [...c.inside, ...candidates];
-  if (check.length === 0 && c.left.size === 0) return { items, cursor };
+  if (check.length === 0 && c.left.size === 0 && c.pending.size === 0) return { items, cursor };
 
   // A first look (without the lock, unless held already): most touched objects neither enter nor leave.
   const unread = check.filter((k) => !c.looked.has(k));
@@ -404,7 +414,7 @@ export async function planDownload(
   if (unread.length > 0) for (const [k, rec] of await reader.getObjects(unread.map(splitKey))) states.set(k, rec);
   if (locked) {
     // Under the lock the objects read are the objects at the cursor: append their view rows.
-    await logDepartures(locked, session, c.left);
+    await logDepartures(locked, session, c);
     const m = membership(session, check, states);
     const leave = [...new Set([...c.left.keys(), ...m.leave])];
     if (m.enter.length === 0 && leave.length === 0) return { items, cursor };
@@ -412,13 +422,13 @@ export async function planDownload(
     return { items: [...items, ...r.items], cursor: { serverVersion: r.last, clientVersion: cursor.clientVersion }, appended: r.last };
   }
   const m = membership(session, check, states);
-  if (m.enter.length === 0 && m.leave.length === 0 && c.left.size === 0) return { items, cursor };
+  if (m.enter.length === 0 && m.leave.length === 0 && c.left.size === 0 && c.pending.size === 0) return { items, cursor };
   // Otherwise: under the lock, take the rows appended meanwhile, judge again, append.
   let result: PlannedDownload = { items, cursor };
   await ctx.store.transaction(async (tx) => {
     await guardSession(tx, session);
     // The departures the cut above decided, before the rows appended meanwhile are cut.
-    await logDepartures(tx, session, c.left);
+    await logDepartures(tx, session, c);
     const leaving = new Set(c.left.keys());
     const latestNow = await tx.latestVersion();
     const keys = new Set(check);
@@ -427,7 +437,7 @@ export async function planDownload(
     if (latestNow > at.serverVersion) {
       const more = (await tx.history(at.serverVersion, latestNow)).map(prepareRow);
       const extra = await cut(tx, tx, Object.assign(Object.create(session) as PlannerSession, { cursor: at }), more, Number.POSITIVE_INFINITY);
-      await logDepartures(tx, session, extra.left);
+      await logDepartures(tx, session, extra);
       for (const k of extra.left.keys()) leaving.add(k);
       all.push(...extra.items);
       for (const k of extra.inside) keys.add(k);
@@ -487,12 +497,14 @@ export async function planBootstrap(
     const items: Item[] = [];
     const touched = new Set<string>();
     const departed = new Set<string>();
+    const rejudge = new Set<string>();
     if (latest > session.cursor.serverVersion) {
-      // Cut to the view as it was: leaving objects still get their changes, entering ones not.
+      // Cut to the view as it was (entering objects get none of these rows), less the changesets
+      // that moved objects out of it (`departures`).
       const rows = (await tx.history(session.cursor.serverVersion, latest)).map(prepareRow);
       assertContiguous(rows, session.cursor.serverVersion);
       const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
-      await logDepartures(tx, session, c.left);
+      await logDepartures(tx, session, c);
       items.push(...c.items);
       session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
       for (const row of rows) if (row.version > start) for (const k of row.objects) touched.add(k);
@@ -501,9 +513,14 @@ export async function planBootstrap(
         departed.add(k);
         touched.add(k);
       }
+      // Those whose leave row was written already: that row erases them; judged again too.
+      for (const k of c.pending.keys()) {
+        touched.add(k);
+        rejudge.add(k);
+      }
     }
     // Objects the rows since the pages were read touched: judged on their state now.
-    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k) || departed.has(k));
+    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k) || departed.has(k) || rejudge.has(k));
     const found = recheck.length ? await tx.getObjects(recheck.map(splitKey)) : new Map<string, ObjectRecord>();
     for (const k of recheck) {
       const { type } = splitKey(k);
