@@ -226,8 +226,9 @@ async function departures(session: PlannerSession, rows: readonly CachedRow[], r
   const first = new Map<string, number>();
   const pending = new Map<string, number>();
   for (const row of rows) {
-    // Private rows (this client's own view rows and reverts, or other clients') are not judged here.
-    if (row.privateTo !== null) continue;
+    // Private rows (this client's own view rows and reverts, or other clients') are not judged
+    // here, nor this client's own changes (never sent back; it knows them).
+    if (row.privateTo !== null || row.origin === session.ident) continue;
     for (const k of row.objects) {
       if (first.has(k) || pending.has(k) || joinAt.has(k) || session.futureAdds.has(k)) continue;
       if (!inViewAt(session, k, row.version)) continue;
