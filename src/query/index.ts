@@ -65,6 +65,7 @@ export {
   type SubscriptionOptions,
 } from './subscription.ts';
 export { compilePermissionFilter, type PermissionFilterOptions, type PermissionUser } from './permissions.ts';
+export { referencedFields } from './fields.ts';
 export {
   MemoryIndex,
   indexConditionMatches,

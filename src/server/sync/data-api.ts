@@ -43,15 +43,18 @@ function bad(message: string): OutpostError {
 export class DataApi {
   constructor(private readonly engine: SyncEngine) {}
 
-  private role(caller: DataCaller, type: string): TypeRole | undefined {
-    if (caller.kind === 'admin') return undefined;
-    return new SessionRoles(this.engine.schema, this.engine.rules, caller.user, this.engine.queryable).get(type);
-  }
-
   private canRead(role: TypeRole | undefined, rec: ObjectRecord): boolean {
     if (!role) return true;
     if (role.read.kind === 'none') return false;
     return role.read.kind === 'all' || role.read.query.matches(rec);
+  }
+
+  /** The object as the caller may see it: without the fields its role hides. */
+  private visible(role: TypeRole | undefined, rec: ObjectRecord): ObjectRecord {
+    if (!role || role.hidden.size === 0) return rec;
+    const out = Object.create(null) as ObjectRecord;
+    for (const k of Object.keys(rec)) if (!role.hidden.has(k)) out[k] = rec[k]!;
+    return out;
   }
 
   private checkWrite(role: TypeRole | undefined, type: string, before: ObjectRecord | undefined, after: ObjectRecord | undefined, fields: Iterable<string>): void {
@@ -74,7 +77,8 @@ export class DataApi {
     const schema = this.engine.schema;
     const t = schema.get(req.type);
     if (!t || t.embedded) throw new OutpostError('unknown_type', `unknown object type "${req.type}"`);
-    const role = this.role(caller, req.type);
+    const roles = caller.kind === 'admin' ? undefined : new SessionRoles(schema, this.engine.rules, caller.user, this.engine.queryable);
+    const role = roles?.get(req.type);
     const pkOf = () => checkPrimaryKey(schema, req.type, decodeValue(req.body.pk));
     switch (req.action) {
       case 'query': {
@@ -82,6 +86,8 @@ export class DataApi {
         const args = req.body.args ?? [];
         if (typeof text !== 'string' || !Array.isArray(args)) throw bad('query must be a string and args an array');
         const q = compileQuery(schema, req.type, text, args.map((a) => decodeValue(a)));
+        // Filtering or sorting on a hidden field would reveal it: refused as in subscriptions.
+        roles?.checkQuery(q);
         const limit = Math.min(Number(req.body.limit ?? 1000) || 1000, MAX_RESULTS);
         const out: ObjectRecord[] = [];
         let afterPk: string | undefined;
@@ -95,20 +101,24 @@ export class DataApi {
           afterPk = page[page.length - 1]!.pk;
         }
         const result = q.run(out).slice(0, limit);
-        return { status: 200, body: { objects: result.map((r) => encodeValue(r)) } };
+        return { status: 200, body: { objects: result.map((r) => encodeValue(this.visible(role, r))) } };
       }
       case 'get': {
         const rec = await this.load(req.type, pkOf());
         if (!rec || !this.canRead(role, rec)) throw new OutpostError('not_found', `no ${req.type} with that primary key`);
-        return { status: 200, body: { object: encodeValue(rec) } };
+        return { status: 200, body: { object: encodeValue(this.visible(role, rec)) } };
       }
       case 'insert': {
         if (!isRecord(req.body.object)) throw bad('insert needs an "object"');
         const input = decodeValue(req.body.object) as ObjectRecord;
         const rec = validateObject(schema, req.type, input, 'create');
         const pk = rec[t.primaryKey!] as PrimaryKey;
-        if (await this.load(req.type, pk)) throw new OutpostError('object_exists', `a ${req.type} with that primary key exists`);
+        const existing = await this.load(req.type, pk);
+        if (existing && this.canRead(role, existing)) throw new OutpostError('object_exists', `a ${req.type} with that primary key exists`);
         this.checkWrite(role, req.type, undefined, rec, Object.keys(input));
+        // A key taken by an object the caller may not read: refused as a write its role does not
+        // allow, so that the answer does not tell it the object exists.
+        if (existing) throw new OutpostError('permission_denied', `no write permission for this ${req.type} (role ${role!.name})`);
         const instructions: Instruction[] = [
           { op: 'CreateObject', type: req.type, pk },
           ...revertObject(t, pk, newObjectRecord(t, pk), rec, 'all'),

@@ -1,5 +1,5 @@
 import type { Changeset, Instruction } from '../../changeset/index.ts';
-import { pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
+import { pkKey, zeroValue, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { objectKeyString } from '../store/types.ts';
 import type { CachedRow } from './history-cache.ts';
 
@@ -22,11 +22,26 @@ export interface ChangesetItem {
 
 export type Item = ChangesetItem;
 
-/** The part of the server schema a client knows: the types and fields of its own schema. */
+/**
+ * The part of the server schema a client may have: the types and fields of its own schema, less
+ * the fields its role hides (`fields.<f>.read: false`). Hidden fields are never sent: not in
+ * changesets, not in the state of entering objects, not in fresh copies.
+ */
 export class ClientSchemaFilter {
   private readonly fields: Map<string, Set<string>> | undefined;
+  private readonly hidden: ReadonlyMap<string, ReadonlySet<string>>;
 
-  constructor(server: Schema, client: Schema | undefined) {
+  constructor(
+    private readonly server: Schema,
+    client: Schema | undefined,
+    hidden: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+    known?: Map<string, Set<string>>,
+  ) {
+    this.hidden = hidden;
+    if (known) {
+      this.fields = known;
+      return;
+    }
     if (!client) return;
     let same = true;
     const fields = new Map<string, Set<string>>();
@@ -39,26 +54,54 @@ export class ClientSchemaFilter {
     this.fields = fields;
   }
 
+  /** The same filter, also cutting the fields the session's role hides. */
+  hiding(hidden: ReadonlyMap<string, ReadonlySet<string>>): ClientSchemaFilter {
+    return new ClientSchemaFilter(this.server, undefined, hidden, this.fields);
+  }
+
   get isIdentity(): boolean {
-    return this.fields === undefined;
+    return this.fields === undefined && this.hidden.size === 0;
   }
 
   keeps(i: Instruction): boolean {
-    if (!this.fields) return true;
-    if (i.op === 'AddType') return false;
-    const f = this.fields.get(i.type);
-    if (!f) return false;
-    if (i.op === 'AddField') return false;
-    if (i.op === 'CreateObject' || i.op === 'EraseObject') return true;
-    return f.has(i.path[0] as string);
+    if (this.isIdentity) return true;
+    if (i.op === 'AddType') return this.fields === undefined;
+    if (this.fields) {
+      const f = this.fields.get(i.type);
+      if (!f) return false;
+      if (i.op === 'AddField') return false;
+      if (i.op === 'CreateObject' || i.op === 'EraseObject') return true;
+      if (!f.has(i.path[0] as string)) return false;
+    }
+    if (i.op === 'AddField' || i.op === 'CreateObject' || i.op === 'EraseObject') return true;
+    return !this.hidden.get(i.type)?.has(i.path[0] as string);
   }
 
-  /** A record with only the fields the client knows (embedded objects keep theirs: same types). */
+  /**
+   * An instruction of an entry private to this client (a revert, a correction) as it may have
+   * it. On a hidden field the client's copy is the zero value: a revert that writes the field
+   * writes that instead of the server's value, and a Clear stays (it empties the client's own
+   * rejected writes); an opposite increment only undoes the client's own.
+   */
+  forPrivate(i: Instruction): Instruction | undefined {
+    if (i.op === 'AddType' || i.op === 'AddField' || i.op === 'CreateObject' || i.op === 'EraseObject') return this.keeps(i) ? i : undefined;
+    if (this.fields && !this.fields.get(i.type)?.has(i.path[0] as string)) return undefined;
+    if (!this.hidden.get(i.type)?.has(i.path[0] as string)) return i;
+    if (i.op === 'Clear' || (i.op === 'AddInteger' && i.path.length === 1)) return i;
+    if (i.op === 'Set' && i.path.length === 1) {
+      const prop = this.server.get(i.type)?.properties.get(i.path[0] as string);
+      return prop ? { ...i, value: zeroValue(prop) } : undefined;
+    }
+    return undefined;
+  }
+
+  /** A record with only the fields the client may have (embedded objects keep theirs: same types). */
   record(type: string, rec: ObjectRecord): ObjectRecord {
     const f = this.fields?.get(type);
-    if (!f) return rec;
+    const h = this.hidden.get(type);
+    if (!f && !h) return rec;
     const out = Object.create(null) as ObjectRecord;
-    for (const k of Object.keys(rec)) if (f.has(k)) out[k] = rec[k]!;
+    for (const k of Object.keys(rec)) if ((!f || f.has(k)) && !h?.has(k)) out[k] = rec[k]!;
     return out;
   }
 
@@ -106,6 +149,8 @@ export function cutRows(
   inViewAt: (key: string, version: number) => boolean,
   filter: ClientSchemaFilter,
   maxBytes: number,
+  /** Objects in the view that are gone by now: of their instructions only the erasures are sent. */
+  onlyErase: ReadonlySet<string> = new Set(),
 ): CutResult {
   const items: ChangesetItem[] = [];
   const outside = new Set<string>();
@@ -135,8 +180,10 @@ export function cutRows(
     const inView = row.privateTo === ident ? () => true : (k: string) => inViewAt(k, row.version);
     let all = !row.hasSchema || filter.isIdentity;
     for (const k of row.objects) {
-      if (inView(k)) inside.add(k);
-      else {
+      if (inView(k)) {
+        inside.add(k);
+        if (onlyErase.has(k) && row.privateTo === null) all = false;
+      } else {
         outside.add(k);
         all = false;
       }
@@ -147,11 +194,16 @@ export function cutRows(
       bytes += row.json.length;
       continue;
     }
-    const kept = row.changeset.instructions.filter((i) => {
-      if (!filter.keeps(i)) return false;
-      if (i.op === 'AddType' || i.op === 'AddField') return true;
-      return inView(objectKeyString(i.type, pkKey(i.pk)));
-    });
+    const kept =
+      row.privateTo === ident
+        ? row.changeset.instructions.map((i) => filter.forPrivate(i)).filter((i): i is Instruction => i !== undefined)
+        : row.changeset.instructions.filter((i) => {
+            if (!filter.keeps(i)) return false;
+            if (i.op === 'AddType' || i.op === 'AddField') return true;
+            const k = objectKeyString(i.type, pkKey(i.pk));
+            if (onlyErase.has(k) && i.op !== 'EraseObject') return false;
+            return inView(k);
+          });
     // A changeset with nothing left for this client is not sent: the cursor covers it.
     if (kept.length === 0) continue;
     const changeset = { origin: row.changeset.origin, timestamp: row.changeset.timestamp, instructions: kept };

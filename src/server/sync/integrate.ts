@@ -148,8 +148,11 @@ export function judge(
     const joins = !inView(k) && creates && (!before || bornConcurrently(k));
     if (!inView(k) && !joins) {
       if (creates) {
-        // The key belongs to an object this client cannot see: its copy is erased again.
-        rejectAll.set(k, { reason: `another ${g.type} with this primary key exists outside this session's view`, code: 'write_outside_view' });
+        // The key belongs to an object this client cannot see: its copy is erased again. The
+        // answer must not tell that the object exists: the create is judged as the create of a
+        // new object would be, and refused as one outside the view (the same reason, code and
+        // revert, an erase, as a new object that does not match the subscriptions).
+        rejectAll.set(k, createRefusal(ctx, g) ?? { reason: outsideViewReason(g.type), code: 'write_outside_view' });
         hidden.add(k);
       } else {
         rejectAll.set(k, { reason: `${g.type} is outside this session's view`, code: 'write_outside_view' });
@@ -180,7 +183,7 @@ export function judge(
       }
     }
     if (joins && after && !ctx.view.matches(g.type, after)) {
-      rejectAll.set(k, { reason: `the new ${g.type} does not match this session's subscriptions`, code: 'write_outside_view' });
+      rejectAll.set(k, { reason: outsideViewReason(g.type), code: 'write_outside_view' });
       continue;
     }
     for (const i of g.list) {
@@ -225,6 +228,31 @@ export function judge(
     reverts.set(k, fieldRevert(g, new Set(fields.keys())));
   }
   return { allowed, reverts, compensating };
+}
+
+/** Why a create outside the session's view was refused: one reason whether or not the key exists. */
+function outsideViewReason(type: string): string {
+  return `the new ${type} is outside this session's view`;
+}
+
+/**
+ * How the write rules refuse a create, judged as if the object were new (nothing before it), or
+ * undefined when they allow it.
+ */
+function createRefusal(ctx: IntegrationContext, g: { type: string; pk: PrimaryKey; list: Instruction[] }): { reason: string; code: CompensatingWrite['code'] } | undefined {
+  const role = ctx.roles.get(g.type);
+  if (role.write.kind === 'none') return { reason: `no write permission for ${g.type} (role ${role.name})`, code: 'permission_denied' };
+  if (role.write.kind !== 'filter') return undefined;
+  let after: ObjectRecord | undefined;
+  try {
+    const scratch = new ObjectState(ctx.schema);
+    applyInstructions(scratch, g.list);
+    after = scratch.get(g.type, g.pk);
+  } catch {
+    return undefined;
+  }
+  if (after && !role.write.query.matches(after)) return { reason: `write permission denied for this ${g.type} (role ${role.name})`, code: 'permission_denied' };
+  return undefined;
 }
 
 /** What of one object the client must get back to the server's state. */

@@ -214,19 +214,79 @@ async function joins(session: PlannerSession, rows: readonly CachedRow[], reader
 }
 
 /**
+ * Objects in the view that these rows touch and that no longer match it, or no longer exist.
+ * A changeset that moves an object out of a reader's view must not reach that reader (it would
+ * carry what the object became, a field written in the same changeset): the object leaves the
+ * view just before the first row here that touches it (`left`, with the version after which it is
+ * out), and a private erase follows. The state read is the current one, so a row that only
+ * changed the object harmlessly before a later one moved it out is withheld too; the client
+ * erases the object anyway. Of a gone object only its erasures are sent (`gone`).
+ */
+async function departures(session: PlannerSession, rows: readonly CachedRow[], reader: ObjectReader, joinAt: ReadonlyMap<string, number>) {
+  const first = new Map<string, number>();
+  const pending = new Map<string, number>();
+  for (const row of rows) {
+    // Private rows (this client's own view rows and reverts, or other clients') are not judged
+    // here, nor this client's own changes (never sent back; it knows them).
+    if (row.privateTo !== null || row.origin === session.ident) continue;
+    for (const k of row.objects) {
+      if (first.has(k) || pending.has(k) || joinAt.has(k) || session.futureAdds.has(k)) continue;
+      if (!inViewAt(session, k, row.version)) continue;
+      const erasedAt = session.futureRemoves.get(k);
+      // A leave row written already (by an earlier session, whose view log after the client's
+      // cursor was dropped): the object was judged out, and rows before its erase are withheld.
+      if (erasedAt !== undefined) {
+        if (row.version < erasedAt) pending.set(k, row.version - 1);
+      } else first.set(k, row.version);
+    }
+  }
+  const left = new Map<string, number>();
+  const gone = new Set<string>();
+  const looked = first.size > 0 ? await reader.getObjects([...first.keys()].map(splitKey)) : new Map<string, ObjectRecord>();
+  for (const [k, v] of first) {
+    const rec = looked.get(k);
+    const { type } = splitKey(k);
+    if (rec === undefined) gone.add(k);
+    else if (!session.clientFilter.knowsType(type) || !session.view.matches(type, rec)) left.set(k, v - 1);
+  }
+  return { left, pending, gone, looked: new Set(first.keys()), states: looked };
+}
+
+/**
+ * Logs the departures a cut decided (inside the transaction that appends their erase): each
+ * object is out of the view from the row after the version recorded.
+ */
+async function logDepartures(tx: StoreWriter, session: PlannerSession, c: { left: ReadonlyMap<string, number>; pending: ReadonlyMap<string, number> }): Promise<void> {
+  const byVersion = new Map<number, string[]>();
+  // Logged even when the view set no longer has them (a leave row this cut passed removed them
+  // later): the log must say from where the rows about them were withheld, for a replay.
+  for (const [k, v] of [...c.left, ...c.pending]) byVersion.set(v, [...(byVersion.get(v) ?? []), k]);
+  for (const [v, keys] of [...byVersion].sort((a, b) => a[0] - b[0])) await logView(tx, session, v, [], keys);
+}
+
+/**
  * Cuts rows for a session and keeps its view set in step with them: joins at birth, erases it
- * was sent, and its own private rows (enter, leave, reverts) as they pass.
+ * was sent, and its own private rows (enter, leave, reverts) as they pass. Objects that leave the
+ * view are returned in `left` (see `departures`): the caller logs them and appends their erase
+ * under the append lock.
  */
 async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
   // Rows an earlier session planned, and an upload relied on, are cut again as they were:
   // no new joins, the logged view changes as they were logged.
   const replay = rows.length > 0 && rows[rows.length - 1]!.version <= session.replayUpTo;
   const joinAt = replay ? new Map<string, number>() : await joins(session, rows, reader, session.view);
+  const d = replay ? undefined : await departures(session, rows, reader, joinAt);
+  const left = d?.left ?? new Map<string, number>();
+  const pending = d?.pending ?? new Map<string, number>();
   const inView = (k: string, v: number) => {
     const j = joinAt.get(k);
-    return (j !== undefined && v >= j) || inViewAt(session, k, v);
+    if (j !== undefined && v >= j) return true;
+    const l = left.get(k) ?? pending.get(k);
+    if (l !== undefined && v > l) return false;
+    return inViewAt(session, k, v);
   };
-  const c = cutRows(rows, session.ident, session.cursor.clientVersion, inView, session.clientFilter, maxBytes);
+  const cr = cutRows(rows, session.ident, session.cursor.clientVersion, inView, session.clientFilter, maxBytes, d?.gone);
+  const c = { ...cr, left, pending, states: d?.states ?? new Map<string, ObjectRecord>(), looked: d?.looked ?? new Set<string>() };
   if (replay) {
     settleCommitments(session, c.serverVersion);
     return c;
@@ -317,7 +377,8 @@ async function appendViewRows(
     const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
     items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
     const { added, removed } = privateRowChanges({ changeset });
-    await logView(tx, session, v, added, removed);
+    // Objects a cut took out of the view earlier (`logDepartures`) are out already.
+    await logView(tx, session, v, added, removed.filter((k) => session.viewSet.has(k)));
     last = v;
   }
   return { items, last };
@@ -349,20 +410,30 @@ export async function planDownload(
   if (c.serverVersion <= session.replayUpTo) return { items, cursor };
   const candidates = [...c.outside].filter((k) => session.view.filterFor(splitKey(k).type) !== undefined);
   const check = [...c.inside, ...candidates];
-  if (check.length === 0) return { items, cursor };
+  if (check.length === 0 && c.left.size === 0 && c.pending.size === 0) return { items, cursor };
 
   // A first look (without the lock, unless held already): most touched objects neither enter nor leave.
-  const m = membership(session, check, await reader.getObjects(check.map(splitKey)));
-  if (m.enter.length === 0 && m.leave.length === 0) return { items, cursor };
+  const unread = check.filter((k) => !c.looked.has(k));
+  const states = new Map(c.states);
+  if (unread.length > 0) for (const [k, rec] of await reader.getObjects(unread.map(splitKey))) states.set(k, rec);
   if (locked) {
     // Under the lock the objects read are the objects at the cursor: append their view rows.
-    const r = await appendViewRows(ctx, locked, session, m.leave, m.enter, cursor.clientVersion, 1000);
+    await logDepartures(locked, session, c);
+    const m = membership(session, check, states);
+    const leave = [...new Set([...c.left.keys(), ...m.leave])];
+    if (m.enter.length === 0 && leave.length === 0) return { items, cursor };
+    const r = await appendViewRows(ctx, locked, session, leave, m.enter, cursor.clientVersion, 1000);
     return { items: [...items, ...r.items], cursor: { serverVersion: r.last, clientVersion: cursor.clientVersion }, appended: r.last };
   }
+  const m = membership(session, check, states);
+  if (m.enter.length === 0 && m.leave.length === 0 && c.left.size === 0 && c.pending.size === 0) return { items, cursor };
   // Otherwise: under the lock, take the rows appended meanwhile, judge again, append.
   let result: PlannedDownload = { items, cursor };
   await ctx.store.transaction(async (tx) => {
     await guardSession(tx, session);
+    // The departures the cut above decided, before the rows appended meanwhile are cut.
+    await logDepartures(tx, session, c);
+    const leaving = new Set(c.left.keys());
     const latestNow = await tx.latestVersion();
     const keys = new Set(check);
     let at = cursor;
@@ -370,17 +441,20 @@ export async function planDownload(
     if (latestNow > at.serverVersion) {
       const more = (await tx.history(at.serverVersion, latestNow)).map(prepareRow);
       const extra = await cut(tx, tx, Object.assign(Object.create(session) as PlannerSession, { cursor: at }), more, Number.POSITIVE_INFINITY);
+      await logDepartures(tx, session, extra);
+      for (const k of extra.left.keys()) leaving.add(k);
       all.push(...extra.items);
       for (const k of extra.inside) keys.add(k);
       for (const k of extra.outside) if (session.view.filterFor(splitKey(k).type)) keys.add(k);
       at = { serverVersion: extra.serverVersion, clientVersion: extra.clientVersion };
     }
     const m2 = membership(session, keys, await tx.getObjects([...keys].map(splitKey)));
-    if (m2.enter.length === 0 && m2.leave.length === 0) {
+    for (const k of m2.leave) leaving.add(k);
+    if (m2.enter.length === 0 && leaving.size === 0) {
       result = { items: all, cursor: at };
       return;
     }
-    const r = await appendViewRows(ctx, tx, session, m2.leave, m2.enter, at.clientVersion, 1000);
+    const r = await appendViewRows(ctx, tx, session, [...leaving], m2.enter, at.clientVersion, 1000);
     result = { items: [...all, ...r.items], cursor: { serverVersion: r.last, clientVersion: at.clientVersion }, appended: r.last };
   });
   return result;
@@ -426,17 +500,31 @@ export async function planBootstrap(
     const latest = await tx.latestVersion();
     const items: Item[] = [];
     const touched = new Set<string>();
+    const departed = new Set<string>();
+    const rejudge = new Set<string>();
     if (latest > session.cursor.serverVersion) {
-      // Cut to the view as it was: leaving objects still get their changes, entering ones not.
+      // Cut to the view as it was (entering objects get none of these rows), less the changesets
+      // that moved objects out of it (`departures`).
       const rows = (await tx.history(session.cursor.serverVersion, latest)).map(prepareRow);
       assertContiguous(rows, session.cursor.serverVersion);
       const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
+      await logDepartures(tx, session, c);
       items.push(...c.items);
       session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
       for (const row of rows) if (row.version > start) for (const k of row.objects) touched.add(k);
+      // Objects that left the old view: erased, and judged again against the new one.
+      for (const k of c.left.keys()) {
+        departed.add(k);
+        touched.add(k);
+      }
+      // Those whose leave row was written already: that row erases them; judged again too.
+      for (const k of c.pending.keys()) {
+        touched.add(k);
+        rejudge.add(k);
+      }
     }
     // Objects the rows since the pages were read touched: judged on their state now.
-    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k));
+    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k) || departed.has(k) || rejudge.has(k));
     const found = recheck.length ? await tx.getObjects(recheck.map(splitKey)) : new Map<string, ObjectRecord>();
     for (const k of recheck) {
       const { type } = splitKey(k);
@@ -455,7 +543,7 @@ export async function planBootstrap(
       }
     }
     for (const k of entering.keys()) if (session.viewSet.has(k)) entering.delete(k);
-    const leaving = [...session.viewSet].filter((k) => !matched.has(k));
+    const leaving = [...new Set([...departed, ...[...session.viewSet].filter((k) => !matched.has(k))])];
     let appended: number | undefined;
     let cursor = session.cursor;
     if (entering.size > 0 || leaving.length > 0) {

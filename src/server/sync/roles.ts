@@ -1,5 +1,5 @@
 import { parseSchema, type Schema } from '../../model/index.ts';
-import { compilePermissionFilter, type CompiledQuery, type PermissionUser, type QueryableFields } from '../../query/index.ts';
+import { compilePermissionFilter, referencedFields, type CompiledQuery, type PermissionUser, type QueryableFields } from '../../query/index.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 
 /*
@@ -17,7 +17,10 @@ export interface RoleSpec {
   readonly applyWhen: RuleSpec;
   readonly read: RuleSpec;
   readonly write: RuleSpec;
-  /** Field-level rules: a field that is not writable here cannot be written even where `write` allows. */
+  /**
+   * Field-level rules: a field that is not writable here cannot be written even where `write`
+   * allows; a field with `read: false` is hidden (never sent, not queryable, not writable).
+   */
   readonly fields?: Readonly<Record<string, { readonly read?: boolean; readonly write?: boolean }>>;
 }
 
@@ -34,6 +37,29 @@ export interface TypeRole {
   readonly read: Rule;
   readonly write: Rule;
   readonly fields: Readonly<Record<string, { readonly read?: boolean; readonly write?: boolean }>>;
+  /** The fields this role may not read (`read: false`): never sent to the user, and not writable. */
+  readonly hidden: ReadonlySet<string>;
+}
+
+const NO_FIELDS: ReadonlySet<string> = new Set();
+
+/**
+ * The field rules as enforced: a hidden field is not writable either, whatever its `write` says
+ * (a client could not see what it wrote, and a write filter on it would be an oracle).
+ */
+function fieldRules(schema: Schema, type: string, spec: RoleSpec['fields']): Pick<TypeRole, 'fields' | 'hidden'> {
+  if (!spec) return { fields: {}, hidden: NO_FIELDS };
+  const pk = schema.require(type).primaryKey;
+  const hidden = new Set<string>();
+  const fields: Record<string, { read?: boolean; write?: boolean }> = {};
+  for (const [name, rule] of Object.entries(spec)) {
+    // The primary key names the object: it cannot be hidden (the role's read rule hides objects).
+    if (rule.read === false && name !== pk) {
+      hidden.add(name);
+      fields[name] = { read: false, write: false };
+    } else fields[name] = { ...rule };
+  }
+  return { fields, hidden: hidden.size > 0 ? hidden : NO_FIELDS };
 }
 
 const USER_SCHEMA = parseSchema([{ name: 'User', primaryKey: 'id', properties: { id: 'string' } }]);
@@ -71,14 +97,14 @@ export class SessionRoles {
     for (const type of schema.types.keys()) {
       if (schema.require(type).embedded) continue;
       const candidates = rules.roles?.[type] ?? rules.defaultRoles ?? [];
-      let chosen: TypeRole = { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
+      let chosen: TypeRole = { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {}, hidden: NO_FIELDS };
       this.specs.set(type, null);
       for (const role of candidates) {
         try {
           if (!applies(role.applyWhen, user)) continue;
           const write = resolveRule(schema, type, role.write, user, queryable);
           const read = resolveRule(schema, type, readSpec(role), user, queryable);
-          chosen = { name: role.name, read, write, fields: role.fields ?? {} };
+          chosen = { name: role.name, read, write, ...fieldRules(schema, type, role.fields) };
           this.specs.set(type, role);
         } catch (err) {
           throw new OutpostError('permission_denied', `role "${role.name}" for ${type} cannot be used: ${(err as Error).message}`);
@@ -90,7 +116,28 @@ export class SessionRoles {
   }
 
   get(type: string): TypeRole {
-    return this.byType.get(type) ?? { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {} };
+    return this.byType.get(type) ?? { name: '(none)', read: { kind: 'none' }, write: { kind: 'none' }, fields: {}, hidden: NO_FIELDS };
+  }
+
+  /** The hidden fields per type (only types that have some). */
+  hiddenFields(): Map<string, ReadonlySet<string>> {
+    const out = new Map<string, ReadonlySet<string>>();
+    for (const [type, role] of this.byType) if (role.hidden.size > 0) out.set(type, role.hidden);
+    return out;
+  }
+
+  /**
+   * Refuses a query (a subscription, a data API query) that names a field the user may not read,
+   * on any type it reaches: as in Realm, a field a role cannot read is not queryable by it, so
+   * that which objects match cannot reveal the field's value. `index` is the subscription's.
+   */
+  checkQuery(q: CompiledQuery, index?: number): void {
+    for (const r of referencedFields(q)) {
+      if (!this.get(r.type).hidden.has(r.field)) continue;
+      throw new OutpostError('bad_query', `field ${r.type}.${r.field} is not readable by this user's role, so it cannot be queried`, {
+        ...(index !== undefined ? { index } : {}),
+      });
+    }
   }
 
   /**

@@ -329,6 +329,8 @@ export class SyncSession implements EngineSession {
     this.ident = file.ident;
     const user = await this.auth.loadUser(this.user.userId);
     this.roles = new SessionRoles(this.engine.schema, this.engine.rules, user, this.engine.queryable);
+    // Fields the role may not read are cut from everything this session sends.
+    this.clientFilter = this.clientFilter.hiding(this.roles.hiddenFields());
     if (file.roleKey !== null && file.roleKey !== this.roles.signature()) {
       throw new OutpostError('client_reset', 'the permissions of this user changed since this local database last synced; it must be reset');
     }
@@ -415,7 +417,7 @@ export class SyncSession implements EngineSession {
     if (behind()) {
       // Deliver what the client was already sent (under the set it had) before anything else.
       this.queryVersion = stored.version;
-      this.view = new SessionView(this.engine.schema, this.roles, this.engine.compileSubscriptions(stored.queries));
+      this.view = new SessionView(this.engine.schema, this.roles, this.compile(stored.queries));
       while (behind()) {
         const d = await this.engine.nextDownload(this);
         if (!d) break;
@@ -430,11 +432,18 @@ export class SyncSession implements EngineSession {
     }
     this.queryVersion = stored.version;
     try {
-      this.view = new SessionView(this.engine.schema, this.roles, this.engine.compileSubscriptions(stored.queries));
+      this.view = new SessionView(this.engine.schema, this.roles, this.compile(stored.queries));
     } catch (err) {
       this.send({ t: 'QUERY_ERROR', version: stored.version, code: 'bad_query', message: (err as Error).message });
     }
     await this.pump();
+  }
+
+  /** Compiles a subscription set for this user: a query on a field its role hides is a `bad_query`. */
+  private compile(queries: readonly StoredSubscription[]) {
+    const compiled = this.engine.compileSubscriptions(queries);
+    compiled.forEach((q, index) => this.roles.checkQuery(q, index));
+    return compiled;
   }
 
   /** Bootstraps a subscription set; false (after a QUERY_ERROR) when it is rejected. */
@@ -449,7 +458,7 @@ export class SyncSession implements EngineSession {
     const stored = storedSubscriptions(queries);
     let compiled;
     try {
-      compiled = this.engine.compileSubscriptions(stored);
+      compiled = this.compile(stored);
     } catch (err) {
       const e = err as OutpostError;
       return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
@@ -513,7 +522,7 @@ export class SyncSession implements EngineSession {
     const stored = storedSubscriptions(msg.queries);
     let compiled;
     try {
-      compiled = this.engine.compileSubscriptions(stored);
+      compiled = this.compile(stored);
     } catch (err) {
       const e = err as OutpostError;
       return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);

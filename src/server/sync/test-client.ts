@@ -77,6 +77,8 @@ export class TestClient {
   private readonly markWaiters = new Map<number, () => void>();
   private readonly listeners = new Set<() => void>();
   closedWith: { code: number; reason: string } | undefined;
+  /** Every frame the server sent, as text (tests of what a client may learn). */
+  readonly received: string[] = [];
 
   constructor(private readonly options: TestClientOptions) {
     this.state = new ObjectState(options.schema);
@@ -229,6 +231,7 @@ export class TestClient {
   }
 
   private onMessage(text: string): void {
+    this.received.push(text);
     const m = parseServerMessage(text);
     switch (m.t) {
       case 'IDENT':

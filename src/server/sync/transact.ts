@@ -54,7 +54,13 @@ export async function integrateTransaction(tx: StoreWriter, ctx: IntegrationCont
     if (row.privateTo !== null && row.privateTo !== ctx.ident) continue;
     for (const i of row.changeset.instructions) {
       if (i.op === 'AddType' || i.op === 'AddField') continue;
-      const what = touched.get(keyOf(i.type, i.pk));
+      // Only what the client could see counts: a conflict over an object outside its view, or a
+      // field its role hides, would tell it that the object exists or that the field changed.
+      // (Writing such an object is refused below anyway; a hidden field is not writable.)
+      const k = keyOf(i.type, i.pk);
+      if (row.privateTo === null && !ctx.inViewAt(k, row.version)) continue;
+      if (i.op !== 'CreateObject' && i.op !== 'EraseObject' && ctx.roles.get(i.type).hidden.has(i.path[0] as string)) continue;
+      const what = touched.get(k);
       if (what !== undefined) return reject('transaction_conflict', `${what} changed at server version ${row.version}, after the transaction's base ${base}`);
     }
   }

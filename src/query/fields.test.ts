@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseSchema } from '../model/index.ts';
+import { compileQuery } from './compile.ts';
+import { referencedFields } from './fields.ts';
+
+const schema = parseSchema([
+  {
+    name: 'Note',
+    primaryKey: '_id',
+    properties: { _id: 'string', title: 'string', secret: 'string?', owner: 'User?', tags: 'string[]', steps: 'Step[]' },
+  },
+  { name: 'Step', embedded: true, properties: { label: 'string', done: 'bool' } },
+  { name: 'User', primaryKey: '_id', properties: { _id: 'string', name: 'string', phone: 'string' } },
+]);
+
+const fields = (text: string) =>
+  referencedFields(compileQuery(schema, 'Note', text))
+    .map((r) => `${r.type}.${r.field}`)
+    .sort();
+
+describe('referencedFields', () => {
+  it('names every field a query reads, with its owning type', () => {
+    expect(fields('TRUEPREDICATE')).toEqual([]);
+    expect(fields("title == 'a' AND NOT (secret BEGINSWITH 'x')")).toEqual(['Note.secret', 'Note.title']);
+    expect(fields("owner.phone == '1'")).toEqual(['Note.owner', 'User.phone']);
+    expect(fields("ANY tags == 'x'")).toEqual(['Note.tags']);
+    expect(fields('SUBQUERY(steps, $s, $s.done == true).@count > 0')).toEqual(['Note.steps', 'Step.done']);
+  });
+
+  it('counts SORT and DISTINCT keys: an order reveals as much as a filter', () => {
+    expect(fields('TRUEPREDICATE SORT(secret ASC)')).toEqual(['Note.secret']);
+    expect(fields('TRUEPREDICATE DISTINCT(owner.name)')).toEqual(['Note.owner', 'User.name']);
+  });
+});
