@@ -1,5 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import { applyChangeset, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
+import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
 import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
@@ -46,7 +46,10 @@ export interface EngineOptions {
   readonly maxQueryLength?: number;
   readonly rules?: RulesSpec;
   readonly metrics?: SyncMetricsSink;
-  /** How far a client timestamp may pull the server's clock ahead of its wall clock. */
+  /**
+   * The clock bound: uploads stamped further ahead of the server's clock are refused
+   * (`clock_skew`, see clock-bound.ts), and no timestamp pulls the server's clock further.
+   */
   readonly maxClockAheadMs?: number;
   /** The wall clock (tests inject a deterministic one). */
   readonly now?: () => number;
@@ -80,6 +83,7 @@ export class SyncEngine {
   rules: RulesSpec;
   readonly metrics: SyncMetricsSink;
   readonly clock: HybridClock;
+  readonly maxClockAheadMs: number;
   readonly cache: HistoryCache;
   private readonly peek: ObjectPeek;
   readonly maxOfflineMs: number | undefined;
@@ -99,9 +103,11 @@ export class SyncEngine {
     this.developmentMode = options.developmentMode ?? false;
     this.queryable = options.queryable ?? {};
     this.maxQueryLength = options.maxQueryLength;
-    this.rules = options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] };
+    // Deny unless a rule grants: without rules nobody may read or write anything.
+    this.rules = options.rules ?? { defaultRoles: [] };
     this.metrics = options.metrics ?? {};
-    this.clock = new HybridClock({ maxAheadMs: options.maxClockAheadMs ?? 10 * 60_000, ...(options.now ? { now: options.now } : {}) });
+    this.maxClockAheadMs = options.maxClockAheadMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.clock = new HybridClock({ maxAheadMs: this.maxClockAheadMs, ...(options.now ? { now: options.now } : {}) });
     this.cache = new HistoryCache(options.store);
     this.peek = new ObjectPeek(options.store, () => this.latestKnown);
     this.downloadRows = options.downloadRows ?? 1000;

@@ -27,6 +27,7 @@ import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
 import { SessionView } from './view.ts';
+import { checkClockBound } from './clock-bound.ts';
 import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
 import { planFreshState } from './state.ts';
 
@@ -99,6 +100,7 @@ export function actionFor(code: ErrorCode): ErrorAction {
     case 'slow_consumer':
     case 'internal':
     case 'session_closed':
+    case 'clock_skew':
       return 'retry';
     case 'compensating_write':
       return 'none';
@@ -191,7 +193,8 @@ export class SyncSession implements EngineSession {
     const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
     if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
     const action = (e.details?.action as ErrorAction | undefined) ?? actionFor(e.code);
-    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : 2_000) : undefined;
+    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : e.code === 'clock_skew' ? 1_000 : 2_000) : undefined;
+    const skew = e.code === 'clock_skew' ? { serverTime: e.details?.serverTime, clientVersion: e.details?.clientVersion } : {};
     this.send({
       t: 'ERROR',
       code: e.code,
@@ -199,6 +202,8 @@ export class SyncSession implements EngineSession {
       action,
       tryAgain: action === 'retry' || action === 'refresh_token',
       ...(backoffMs !== undefined ? { backoffMs } : {}),
+      ...(typeof skew.serverTime === 'number' ? { serverTime: skew.serverTime } : {}),
+      ...(typeof skew.clientVersion === 'number' ? { clientVersion: skew.clientVersion } : {}),
     });
     if (action !== 'none') this.close(CLOSE_CODES.error, e.code);
   }
@@ -472,6 +477,8 @@ export class SyncSession implements EngineSession {
   }
 
   private async upload(msg: Upload): Promise<void> {
+    // Refused whole before anything is integrated: the client restamps and sends it again.
+    checkClockBound(msg.changesets, Date.now(), this.engine.maxClockAheadMs);
     const result = await this.engine.integrate(this, msg.changesets);
     // The downloads planned under the upload's lock go first, in order.
     for (const d of result.downloads) {
@@ -491,6 +498,13 @@ export class SyncSession implements EngineSession {
   }
 
   private async transact(msg: Transact): Promise<void> {
+    try {
+      checkClockBound([msg], Date.now(), this.engine.maxClockAheadMs);
+    } catch (err) {
+      // A rejected transaction changes nothing, like any other; the session continues.
+      this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'rejected', code: 'clock_skew', reason: (err as Error).message.slice(0, 4000) });
+      return;
+    }
     const outcome = await this.engine.transact(this, msg);
     for (const d of outcome.downloads) {
       if (this.worthSending(d)) await this.sendDownload(d);
