@@ -17,13 +17,14 @@ describe('devices with wrong clocks', () => {
     const server = await startServer({ roles: { default: [{ name: 'everyone', applyWhen: true, read: true, write: true }] } });
     const observer = await device(server, 'observer', 'obs@example.com');
 
-    // Both devices write before they ever reach the server: the one ahead stamps 5 h in the future.
+    // Both devices write before they ever heard the server's time (a new file without
+    // subscriptions gets no DOWNLOAD): the one ahead stamps 5 h in the future.
     const aheadNet = new Network();
     const behindNet = new Network();
-    aheadNet.off();
-    behindNet.off();
     const ahead = await device(server, 'ahead', 'ana@example.com', { net: aheadNet, subscribeAll: false, now: () => Date.now() + 5 * HOURS });
     const behind = await device(server, 'behind', 'ben@example.com', { net: behindNet, subscribeAll: false, now: () => Date.now() - 5 * HOURS });
+    aheadNet.off();
+    behindNet.off();
     await ahead.db.write((tx) => tx.create('WorkOrder', { _id: 'a1', title: 'from the future', status: 'open', assigneeId: ahead.user.id, region: 'north' }));
     await behind.db.write((tx) => tx.create('WorkOrder', { _id: 'b1', title: 'from the past', status: 'open', assigneeId: behind.user.id, region: 'north' }));
 

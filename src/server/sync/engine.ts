@@ -3,7 +3,7 @@ import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset,
 import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
-import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
+import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
 import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
@@ -79,6 +79,8 @@ export class SyncEngine {
   readonly developmentMode: boolean;
   readonly queryable: QueryableFields;
   private readonly maxQueryLength: number | undefined;
+  /** Longest subscription query text, in UTF-8 bytes (QUERY_ERROR `subscription_limit` past it). */
+  readonly maxQueryBytes: number;
   /** Replaced by the admin API; sessions keep the roles they started with. */
   rules: RulesSpec;
   readonly metrics: SyncMetricsSink;
@@ -103,6 +105,7 @@ export class SyncEngine {
     this.developmentMode = options.developmentMode ?? false;
     this.queryable = options.queryable ?? {};
     this.maxQueryLength = options.maxQueryLength;
+    this.maxQueryBytes = options.maxQueryLength ?? SUBSCRIPTION_QUERY_LIMITS.maxQueryLength;
     // Deny unless a rule grants: without rules nobody may read or write anything.
     this.rules = options.rules ?? { defaultRoles: [] };
     this.metrics = options.metrics ?? {};
