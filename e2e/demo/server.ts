@@ -70,7 +70,7 @@ export class DemoServer {
 
   async start(): Promise<void> {
     if (this.child) throw new Error('the server is running');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--config', 'outpost.config.json'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--config', 'outpost.config.json', '--dev'], {
       cwd: REPO,
       env: {
         ...process.env,

@@ -53,6 +53,24 @@ describe('configuration', () => {
     expect(shipped.developmentMode ?? false).toBe(false);
   });
 
+  it('the demo\u2019s guest role (anyone not a technician) is given no personal data', () => {
+    const c = loadConfig({ argv: ['--config', join(repoRoot, 'outpost.config.json'), '--dev'], env: {}, cwd: dir });
+    const guest = (type: string) => {
+      const roles = c.roles.byType[type] ?? c.roles.default;
+      // The role an anonymous user gets: the first whose applyWhen holds without custom data.
+      return roles.find((r) => r.applyWhen === true);
+    };
+    // Other people's work orders carry customers' names, sites and technicians' notes.
+    expect(guest('WorkOrder')?.read).toBe('assigneeId == %%user.id');
+    const customer = guest('Customer')!;
+    for (const field of ['contact', 'phone', 'accessNotes']) expect(customer.fields?.[field]?.read, `Customer.${field}`).toBe(false);
+    expect(customer.write).toBe(false);
+    expect(guest('Technician')?.fields?.email?.read).toBe(false);
+    // Every personal field of the schema is covered.
+    const customerSchema = c.schema.find((s) => s.name === 'Customer')!;
+    expect(Object.keys(customerSchema.properties ?? {})).toEqual(['_id', 'name', 'region', 'contact', 'phone', 'address', 'accessNotes']);
+  });
+
   it('reads the file, then the environment, then flags; file paths are relative to the file', () => {
     const path = writeConfig('a.json', {
       port: 9000,

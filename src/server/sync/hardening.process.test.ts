@@ -190,3 +190,30 @@ describe('connections and logins', () => {
     expect(c.errors.at(-1)).toMatchObject({ code: 'unauthorized', action: 'log_out' });
   });
 });
+
+describe('secure defaults', () => {
+  it('with no roles configured, every read and write is denied, and the server says how to grant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outpost-noroles-'));
+    const bare = await startServerProcess(baseConfig(dir, { roles: {} }));
+    try {
+      expect(bare.output()).toMatch(/no roles are configured: every read and write is denied\. Grant access with/);
+      const eve = await user(bare.url, 'eve@example.com');
+      // The admin (no roles apply to it) writes an object; the user may neither see nor change it.
+      expect((await api(bare.url, 'POST', '/api/data/WorkOrder/insert', { object: { _id: 'admin-1', title: 't', status: 'open', assigneeId: eve.userId, region: 'north', visits: 0, tasks: [] } }, ADMIN_KEY)).status).toBe(201);
+      const c = new TestClient({ url: bare.wsUrl, token: eve.accessToken, schema });
+      opened.push(c);
+      await c.connect();
+      await c.subscribe(everything);
+      expect([...c.state.objects('WorkOrder')]).toEqual([]);
+      c.write(workOrder('eve-1', eve.userId));
+      await c.sync();
+      await c.until(() => c.errors.some((e) => e.code === 'compensating_write'));
+      await c.sync();
+      expect(c.state.get('WorkOrder', 'eve-1')).toBeUndefined();
+      expect((await api(bare.url, 'POST', '/api/data/WorkOrder/query', {}, eve.accessToken)).json.objects).toEqual([]);
+      expect((await api(bare.url, 'POST', '/api/data/WorkOrder/get', { pk: 'eve-1' }, ADMIN_KEY)).status).toBe(404);
+    } finally {
+      await bare.stop();
+    }
+  });
+});
