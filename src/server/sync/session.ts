@@ -213,7 +213,9 @@ export class SyncSession implements EngineSession {
       ...(typeof skew.serverTime === 'number' ? { serverTime: skew.serverTime } : {}),
       ...(typeof skew.clientVersion === 'number' ? { clientVersion: skew.clientVersion } : {}),
     });
-    if (action !== 'none') this.close(CLOSE_CODES.error, e.code);
+    // The server ending a healthy session (idle, replaced on another node) goes away like a
+    // replaced connection or a shutdown: 1001; every other ERROR that ends the session, 4000.
+    if (action !== 'none') this.close(e.code === 'session_closed' ? CLOSE_CODES.goingAway : CLOSE_CODES.error, e.code);
   }
 
   private close(code: number, reason: string): void {
