@@ -2,7 +2,10 @@
  * Seeds the field-service demo: two technicians with known logins, their public Technician cards,
  * 30 customers in three regions and 200 work orders with checklists.
  *
- *   node --import tsx scripts/seed-demo.ts --config outpost.config.json [--store <dir>]
+ *   node --import tsx scripts/seed-demo.ts --config outpost.config.json --dev [--store <dir>]
+ *
+ * (`--dev`: the demo runs in development mode, which generates the admin key and token secret it
+ * needs; `npm run seed:demo` passes it.)
  *
  * It starts the server in this process on a loopback port (same configuration, flags and
  * environment as `outpost-server`), then writes through the server's own HTTP APIs with the admin

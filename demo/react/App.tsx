@@ -98,7 +98,7 @@ function Shell(): ReactNode {
       </header>
       <StatusBar />
       <Notices />
-      {!me.technician && <p className="hint guest">You are trying the app as a guest: look around every region and create your own jobs.</p>}
+      {!me.technician && <p className="hint guest">You are trying the app as a guest: create your own jobs in any region. Other people’s jobs and customers’ contact details are not shown to guests.</p>}
       <main className="content">
         <Screen route={route} />
       </main>

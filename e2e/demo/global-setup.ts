@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<() => void> {
   const staticDir = join(root, 'static');
   const template = join(root, 'template');
   await build({ configFile: resolve(REPO, 'demo/vite.config.ts'), logLevel: 'error', build: { outDir: staticDir, emptyOutDir: true } });
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts', '--config', 'outpost.config.json'], {
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts', '--config', 'outpost.config.json', '--dev'], {
     cwd: REPO,
     env: { ...process.env, OUTPOST_STORE: template, OUTPOST_LOG_LEVEL: 'warn' },
   });

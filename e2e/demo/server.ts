@@ -16,6 +16,8 @@ import { Gateway } from './gateway.ts';
  */
 
 const REPO = resolve(import.meta.dirname, '../..');
+/** /metrics answers only with a metrics token. */
+const METRICS_TOKEN = 'e2e-metrics-token-0123456789-abcdefghijkl';
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -70,7 +72,7 @@ export class DemoServer {
 
   async start(): Promise<void> {
     if (this.child) throw new Error('the server is running');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--config', 'outpost.config.json'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--config', 'outpost.config.json', '--dev'], {
       cwd: REPO,
       env: {
         ...process.env,
@@ -82,6 +84,7 @@ export class DemoServer {
         // server's own origin the way /api does (see the demo's notes on src/server/sync/websocket.ts).
         OUTPOST_ALLOWED_ORIGINS: [this.url, ...this.gateways.map((g) => g.url)].join(','),
         OUTPOST_LOG_LEVEL: 'info',
+        OUTPOST_METRICS_TOKEN: METRICS_TOKEN,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -178,7 +181,7 @@ export class DemoServer {
 
   /** A value of the Prometheus text at /metrics, e.g. `outpost_sync_sessions`. */
   async metric(name: string): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (await fetch(`${this.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   }

@@ -12,7 +12,7 @@ export {
   type EncodedChangeset,
   type EncodedInstruction,
 } from './encoding.ts';
-export { HLC_EPOCH_MS, HybridClock, hlcFromWall, hlcWall, isValidTimestamp } from './hlc.ts';
+export { DEFAULT_MAX_CLOCK_SKEW_MS, HLC_EPOCH_MS, HybridClock, hlcFromWall, hlcWall, isValidTimestamp, maxTimestampAt } from './hlc.ts';
 export {
   INSTRUCTION_OPS,
   hasPath,

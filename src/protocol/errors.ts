@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'bad_client_file', // an unknown client file ident, or a salt that does not match
   'bad_cursor', // a cursor or base version the server cannot continue from
   'bad_client_version', // a gap or reversal in uploaded client versions
+  'clock_skew', // a changeset stamped too far ahead of the server's clock (the ERROR carries serverTime)
   'subscription_limit', // too many subscriptions, or a query too large
   'slow_consumer', // the client did not read its downloads fast enough
   'session_closed', // the session ended (UNBIND, shutdown, replaced)

@@ -39,8 +39,8 @@ export const LIMITS = {
 /** WebSocket close codes used by the server. */
 export const CLOSE_CODES = {
   normal: 1000,
-  /** After an ERROR whose action is not `none`: the ERROR says why. */
+  /** After an ERROR whose action is not `none` (other than `session_closed`): the ERROR says why. */
   error: 4000,
-  /** The connection was replaced or the server is shutting down. */
+  /** After ERROR `session_closed`: the connection was replaced, idle too long, or the server is shutting down. */
   goingAway: 1001,
 } as const;

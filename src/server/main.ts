@@ -74,6 +74,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     onError: (err, where) => log.warn({ err: err.message, where }, 'store background error'),
   });
   try {
+    if (config.developmentMode) {
+      log.warn({}, 'development mode is ON (asked for by the configuration, OUTPOST_DEV or --dev): secrets are generated and kept in the data directory, and clients\u2019 schemas add types and fields. Never use it in production.');
+    }
     const secrets = await resolveSecrets(config, store);
     for (const note of secrets.notes) log.info({}, `development secret: ${note}`);
     const auth = new AuthService(authOptionsFromConfig(config, secrets, store));

@@ -47,6 +47,8 @@ export interface HostOptions {
   readonly channels?: ChannelFactory;
   readonly sockets?: SocketFactory;
   readonly random?: () => number;
+  /** The device's wall clock (Unix ms) for timestamps; tests give a device a clock hours off. */
+  readonly now?: () => number;
 }
 
 export function toWireError(err: unknown): WireError {
@@ -139,7 +141,7 @@ export class WorkerHost implements WorkerApi {
       this.auth = auth;
       this.resetHandler = reset;
       this.request = request;
-      const { db, meta } = await LocalDatabase.open(request.name, request.schema, this.options.indexedDB);
+      const { db, meta } = await LocalDatabase.open(request.name, request.schema, this.options.indexedDB, this.options.now);
       this.db = db;
       this.dbId = meta.dbId;
       this.fileIdent = meta.fileIdent;

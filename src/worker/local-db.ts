@@ -1,4 +1,4 @@
-import { applyChangeset, hlcFromWall, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
+import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, hlcFromWall, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
 import { rebase } from '../merge/index.ts';
 import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, type Download } from '../protocol/index.ts';
@@ -48,13 +48,18 @@ export class LocalDatabase {
   readonly storage: Storage;
   readonly schema: Schema;
   readonly layout: IndexLayout;
-  readonly clock = new HybridClock();
+  /**
+   * Bounded like the server's: a downloaded timestamp never pulls it more than the clock bound
+   * past this device's time (corrected by the server's, see `syncTo`).
+   */
+  readonly clock: HybridClock;
   historyRetention: HistoryRetention = DEFAULT_HISTORY_RETENTION;
   private readonly schemaJson: string;
   /** Decoded history instructions by client version, reused while the stored text is unchanged. */
   private readonly decoded = new Map<number, { ops: string; instructions: readonly Instruction[] }>();
 
-  private constructor(storage: Storage, schema: Schema) {
+  private constructor(storage: Storage, schema: Schema, now?: () => number) {
+    this.clock = new HybridClock({ maxAheadMs: DEFAULT_MAX_CLOCK_SKEW_MS, ...(now ? { now } : {}) });
     this.storage = storage;
     this.schema = schema;
     this.layout = new IndexLayout(schema);
@@ -62,11 +67,11 @@ export class LocalDatabase {
   }
 
   /** Opens (creating or migrating) the database; `created` tells whether it was new. */
-  static async open(name: string, schemaInput: readonly ObjectSchemaInput[], env?: IndexedDbEnv): Promise<{ db: LocalDatabase; created: boolean; meta: SyncMeta }> {
+  static async open(name: string, schemaInput: readonly ObjectSchemaInput[], env?: IndexedDbEnv, now?: () => number): Promise<{ db: LocalDatabase; created: boolean; meta: SyncMeta }> {
     const schema = parseSchema(schemaInput);
     const storage = new Storage(name, env);
     await storage.open();
-    const db = new LocalDatabase(storage, schema);
+    const db = new LocalDatabase(storage, schema, now);
     try {
       const { created, meta } = await db.init();
       db.clock.observe(meta.hlc);
@@ -314,6 +319,32 @@ export class LocalDatabase {
       await d.meta.put(next);
       return next;
     });
+  }
+
+  /**
+   * The server refused local changesets from client version `from` on as stamped too far ahead of
+   * its clock (`clock_skew`): none of them was integrated (the server integrates in order, and an
+   * integrated one was within the bound then, hence now). The clock is corrected to the server's
+   * time and those stamped past it get new timestamps from the corrected clock; the order of the
+   * changesets (their client versions) is unchanged, so is what they do.
+   */
+  async restamp(from: number, serverTime: number): Promise<number> {
+    const d = this.storage.strict;
+    try {
+      return await d.transaction('rw', d.history, d.meta, async () => {
+        const meta = (await d.meta.get('sync')) as SyncMeta;
+        this.clock.syncTo(serverTime);
+        this.clock.clampTo(hlcFromWall(serverTime));
+        const limit = hlcFromWall(serverTime + 1);
+        const rows = await d.history.where('v').aboveOrEqual(Math.max(from, meta.ackedClientVersion + 1)).toArray();
+        const changed = rows.filter((r) => r.ts >= limit).map((r) => ({ ...r, ts: this.clock.tick() }));
+        if (changed.length) await d.history.bulkPut(changed);
+        await d.meta.put({ ...meta, hlc: this.clock.current });
+        return changed.length;
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
   }
 
   /** Local changesets after `after` (and past the acknowledged cursor), rebased onto the download cursor. */

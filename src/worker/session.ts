@@ -421,6 +421,7 @@ export class SyncSession {
         return;
       }
       case 'DOWNLOAD':
+        this.db.clock.syncTo(m.serverTime);
         // While a reset fetches the fresh state, downloads describe the empty view of the new
         // file: the STATE replaces them, and downloads continue from its version.
         if (this.reset.active) return;
@@ -443,6 +444,7 @@ export class SyncSession {
       case 'ERROR':
         return this.onError(m);
       case 'PONG':
+        this.db.clock.syncTo(m.serverTime);
         this.lastRtt = Math.max(0, Date.now() - m.timestamp);
         clearTimeout(this.pongTimer);
         this.pongTimer = undefined;
@@ -562,6 +564,12 @@ export class SyncSession {
     if (m.action === 'none') {
       this.options.events.error(info);
       return;
+    }
+    if (m.code === 'clock_skew' && m.serverTime !== undefined) {
+      // This device's clock runs ahead of the server's: correct it, restamp what was refused,
+      // and reconnect to upload it again (not an error the app needs to handle).
+      await this.db.restamp(m.clientVersion ?? 1, m.serverTime);
+      return this.drop(`error:${m.code}`, m.backoffMs ?? 0);
     }
     if (RESET_ACTIONS.has(m.action)) return this.reset.onResetError(m, info);
     if (m.action === 'fatal' || m.action === 'log_out') this.reset.onStopError(info);

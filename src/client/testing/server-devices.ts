@@ -230,6 +230,8 @@ export interface DeviceOptions {
   /** Edits the stored user (tokens) between the login and the open, as a reload would find it. */
   readonly beforeOpen?: (storage: MemoryStore, appId: string) => Promise<void> | void;
   readonly clientReset?: ClientResetConfig<Database>;
+  /** The device's wall clock for timestamps (a device whose clock is off). */
+  readonly now?: () => number;
 }
 
 /**
@@ -246,7 +248,7 @@ export async function device(server: ServerProcess, name: string, email: string,
       appId,
       storage,
       fetch: net.fetch,
-      inProcess: { indexedDB: freshIndexedDb(), sockets: net.sockets, random: prng(SEED ^ hash(name)) },
+      inProcess: { indexedDB: freshIndexedDb(), sockets: net.sockets, random: prng(SEED ^ hash(name)), ...(options.now ? { now: options.now } : {}) },
     });
   let app = make();
   try {

@@ -41,7 +41,11 @@ export const record = decoded<ObjectRecord>((raw) => {
   return rec;
 });
 
-/** One flexible-sync subscription: a query on one object type, with its arguments. */
+/**
+ * One flexible-sync subscription: a query on one object type, with its arguments. How many a set
+ * may hold and how long a query may be are checked by the server (QUERY_ERROR
+ * `subscription_limit`, the session continues), not here (a wire error would end the session).
+ */
 export const subscription = v.strictObject({
   name: v.optional(name),
   objectType: name,

@@ -25,6 +25,10 @@ export const errorSchema = v.strictObject({
   action: v.picklist(ERROR_ACTIONS),
   tryAgain: v.boolean(),
   backoffMs: v.optional(uint),
+  /** With `clock_skew`: the server's clock (Unix ms), to correct the client's from. */
+  serverTime: v.optional(v.pipe(v.number(), v.finite())),
+  /** With `clock_skew`: the first refused client version (none from it on was integrated). */
+  clientVersion: v.optional(uint),
   compensatingWrites: v.optional(
     v.array(v.strictObject({ type: name, pk: primaryKey, reason: v.pipe(v.string(), v.maxLength(1024)), clientVersion: v.optional(uint) })),
   ),

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { positiveInt, subscription, uint } from './common.ts';
-import { LIMITS } from '../version.ts';
 
 /**
  * IDENT (client → server): identifies the local database and where it stands. `cursor` is the
@@ -18,7 +17,7 @@ export const clientIdentSchema = v.strictObject({
   versionSalt: v.optional(v.pipe(v.string(), v.maxLength(64))),
   subscriptions: v.strictObject({
     version: uint,
-    queries: v.pipe(v.array(subscription), v.maxLength(LIMITS.maxSubscriptions)),
+    queries: v.array(subscription),
   }),
 });
 export type ClientIdent = v.InferOutput<typeof clientIdentSchema>;

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
 import { subscription, uint } from './common.ts';
-import { LIMITS } from '../version.ts';
 
 /**
  * QUERY (client → server): a new subscription set. Versions only go up; the server bootstraps
@@ -9,6 +8,6 @@ import { LIMITS } from '../version.ts';
 export const querySchema = v.strictObject({
   t: v.literal('QUERY'),
   version: uint,
-  queries: v.pipe(v.array(subscription), v.maxLength(LIMITS.maxSubscriptions)),
+  queries: v.array(subscription),
 });
 export type Query = v.InferOutput<typeof querySchema>;

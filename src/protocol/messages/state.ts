@@ -1,5 +1,4 @@
 import * as v from 'valibot';
-import { LIMITS } from '../version.ts';
 import { name, record, subscription, uint } from './common.ts';
 
 /**
@@ -12,7 +11,7 @@ import { name, record, subscription, uint } from './common.ts';
 export const stateRequestSchema = v.strictObject({
   t: v.literal('STATE_REQUEST'),
   queryVersion: uint,
-  queries: v.pipe(v.array(subscription), v.maxLength(LIMITS.maxSubscriptions)),
+  queries: v.array(subscription),
 });
 export type StateRequest = v.InferOutput<typeof stateRequestSchema>;
 

@@ -35,6 +35,8 @@ export interface VerifiedAccessToken {
   readonly provider: string;
   /** Unix milliseconds. */
   readonly expiresAt: number;
+  /** The login (refresh-token family) the token was issued for: logging out ends it. */
+  readonly sessionId?: string;
 }
 
 export const MIN_HS256_SECRET_BYTES = 32;
@@ -69,10 +71,10 @@ export class AccessTokens {
     return this.options.signing.alg;
   }
 
-  async sign(userId: string, provider: string): Promise<{ token: string; expiresAt: number }> {
+  async sign(userId: string, provider: string, sessionId?: string): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(this.now() / 1000);
     const exp = iat + this.options.ttlSeconds;
-    const token = await new SignJWT({ provider })
+    const token = await new SignJWT({ provider, ...(sessionId !== undefined ? { sid: sessionId } : {}) })
       .setProtectedHeader({ alg: this.options.signing.alg, typ: TYP })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
@@ -101,7 +103,7 @@ export class AccessTokens {
         const exp = payload.exp!;
         if (exp - payload.iat! > MAX_ACCESS_TOKEN_SECONDS) throw new OutpostError('unauthorized', 'the access token lives too long');
         if (typeof payload.provider !== 'string') throw new OutpostError('unauthorized', 'the access token has no provider');
-        return { userId: payload.sub!, provider: payload.provider, expiresAt: exp * 1000 };
+        return { userId: payload.sub!, provider: payload.provider, expiresAt: exp * 1000, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) throw new OutpostError('token_expired', 'the access token expired; refresh it');
         lastError = err;

@@ -50,7 +50,7 @@ describe('auth service', () => {
     const pair = await auth.login({ provider: 'email', email: 'ANA@example.com', password: 'correct horse' }, ip);
     expect(pair).toMatchObject({ userId, provider: 'email' });
     expect(pair.refreshToken).toMatch(/^ort_/);
-    expect(await auth.verifyAccessToken(pair.accessToken)).toEqual({ userId, provider: 'email', expiresAt: pair.accessTokenExpiresAt });
+    expect(await auth.verifyAccessToken(pair.accessToken)).toEqual({ userId, provider: 'email', expiresAt: pair.accessTokenExpiresAt, sessionId: expect.any(String) });
     expect(await code(auth.login({ provider: 'email', email: 'ana@example.com', password: 'wrong horse' }, ip))).toBe('invalid_credentials');
     expect(await code(auth.login({ provider: 'email', email: 'nobody@example.com', password: 'correct horse' }, ip))).toBe('invalid_credentials');
     expect(await auth.profile(pair.accessToken)).toEqual({ userId, provider: 'email', email: 'ana@example.com', customData: {} });
@@ -146,7 +146,15 @@ describe('auth service', () => {
     const { auth, advance } = setup({ refreshTokenTtlSeconds: 3600 });
     const p1 = await auth.login({ provider: 'anonymous' }, ip);
     const p2 = await auth.refresh(p1.refreshToken);
+    const ended: unknown[] = [];
+    auth.onRevoked((r) => ended.push(r));
+    const sid = (await auth.verifyAccessToken(p2.accessToken)).sessionId;
+    expect(sid).toBe((await auth.verifyAccessToken(p1.accessToken)).sessionId);
     await auth.logout(p2.refreshToken);
+    // The access tokens of that login stop verifying at once, not at their expiry.
+    expect(await code(auth.verifyAccessToken(p1.accessToken))).toBe('unauthorized');
+    expect(await code(auth.verifyAccessToken(p2.accessToken))).toBe('unauthorized');
+    expect(ended).toEqual([{ sessionId: sid }]);
     await auth.logout('ort_unknown'); // idempotent, no error
     expect(await code(auth.refresh(p2.refreshToken))).toBe('invalid_credentials');
     const q = await auth.login({ provider: 'anonymous' }, ip);
@@ -155,6 +163,8 @@ describe('auth service', () => {
     expect(await auth.pruneExpired()).toBeGreaterThan(0);
     const r = await auth.login({ provider: 'anonymous' }, ip);
     await auth.deleteUser(r.userId);
+    expect(ended).toContainEqual({ userId: r.userId });
+    expect(await code(auth.verifyAccessToken(r.accessToken))).toBe('unauthorized');
     expect(await code(auth.refresh(r.refreshToken))).toBe('invalid_credentials');
     expect(await code(auth.profile(r.accessToken))).toBe('unauthorized');
     expect(await code(auth.loadUser(r.userId))).toBe('unauthorized');

@@ -82,6 +82,9 @@ export function normalizeEmail(raw: unknown): string {
 
 const invalid = (): OutpostError => new OutpostError('invalid_credentials', 'invalid credentials');
 
+/** Logins that ended: one login (`sessionId`, a refresh-token family) or every login of a user. */
+export type RevokedSessions = { readonly sessionId: string; readonly userId?: undefined } | { readonly userId: string; readonly sessionId?: undefined };
+
 export class AuthService {
   readonly store: AuthStore;
   readonly accessTokens: AccessTokens;
@@ -201,7 +204,7 @@ export class AuthService {
     const familyId = newId();
     const row = this.tokenRow(refreshToken, familyId, userId, provider, now);
     await this.store.createRefreshFamily({ id: familyId, userId, provider, createdAt: now, revokedAt: null }, row);
-    const access = await this.accessTokens.sign(userId, provider);
+    const access = await this.accessTokens.sign(userId, provider, familyId);
     return { userId, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt: row.expiresAt, provider };
   }
 
@@ -221,7 +224,7 @@ export class AuthService {
     if (row.spentAt === null) {
       const nextToken = newSecret(REFRESH_PREFIX);
       const next = this.tokenRow(nextToken, row.familyId, row.userId, row.provider, now);
-      const access = await this.accessTokens.sign(row.userId, row.provider);
+      const access = await this.accessTokens.sign(row.userId, row.provider, row.familyId);
       const pair: TokenPair = {
         userId: row.userId,
         accessToken: access.token,
@@ -245,6 +248,7 @@ export class AuthService {
       if (plain !== undefined) return JSON.parse(plain) as TokenPair;
     }
     await this.store.revokeRefreshFamily(row.familyId, now);
+    this.revoked({ sessionId: row.familyId });
     throw new OutpostError('refresh_token_reused', 'this refresh token was already used: every session of this login is revoked; log in again');
   }
 
@@ -252,12 +256,48 @@ export class AuthService {
   async logout(refreshToken: unknown): Promise<void> {
     if (typeof refreshToken !== 'string' || !refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 200) return;
     const row = await this.store.getRefreshToken(sha256(refreshToken));
-    if (row) await this.store.revokeRefreshFamily(row.familyId, this.now());
+    if (row) {
+      await this.store.revokeRefreshFamily(row.familyId, this.now());
+      this.revoked({ sessionId: row.familyId });
+    }
   }
 
-  /** Verifies an access token: `{ userId, provider, expiresAt }` or `unauthorized` / `token_expired`. */
-  verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
-    return this.accessTokens.verify(token);
+  /**
+   * Verifies an access token: `{ userId, provider, expiresAt, sessionId? }`, or `unauthorized` /
+   * `token_expired`. A token whose login was logged out (or revoked), or whose user was deleted,
+   * no longer verifies, even before it expires.
+   */
+  async verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
+    const verified = await this.accessTokens.verify(token);
+    const why = await this.endedReason(verified.userId, verified.sessionId);
+    if (why) throw new OutpostError('unauthorized', why);
+    return verified;
+  }
+
+  /** Why an access token's sessions must end (its login ended, its user is gone), or undefined. */
+  async endedReason(userId: string, sessionId: string | undefined): Promise<string | undefined> {
+    if (!(await this.store.getUser(userId))) return 'the user no longer exists';
+    if (sessionId !== undefined) {
+      const family = await this.store.getRefreshFamily(sessionId);
+      if (!family || family.revokedAt !== null) return 'this login ended (the user logged out, or it was revoked)';
+    }
+    return undefined;
+  }
+
+  private readonly revokedListeners = new Set<(r: RevokedSessions) => void>();
+
+  /**
+   * Tells `listener` when logins end on this node (logout, a refresh token reused, an API key
+   * revoked, a user deleted) so that their running sync sessions can be closed at once.
+   * Returns the unsubscribe function.
+   */
+  onRevoked(listener: (r: RevokedSessions) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private revoked(r: RevokedSessions): void {
+    for (const l of this.revokedListeners) l(r);
   }
 
   /** The user as permission rules see it; `unauthorized` when the user no longer exists. */
@@ -290,7 +330,9 @@ export class AuthService {
   }
 
   async deleteUser(id: string): Promise<boolean> {
-    return this.store.deleteUser(id);
+    const deleted = await this.store.deleteUser(id);
+    if (deleted) this.revoked({ userId: id });
+    return deleted;
   }
 
   async setCustomData(id: string, customData: Record<string, unknown>): Promise<boolean> {
@@ -314,6 +356,7 @@ export class AuthService {
     const now = this.now();
     await this.store.revokeApiKey(id, now);
     await this.store.revokeUserRefreshFamilies(key.userId, now);
+    this.revoked({ userId: key.userId });
     return true;
   }
 

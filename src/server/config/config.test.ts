@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory.ts';
 import type { SessionLimits } from '../sync/session.ts';
@@ -12,6 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'outpost-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SECRET = 'x'.repeat(40);
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function problems(f: () => unknown): string[] {
   try {
@@ -39,7 +41,34 @@ describe('configuration', () => {
     expect(c.limits.maxBodyBytes).toBe(1024 * 1024);
     expect(c.auth.tokens).toMatchObject({ algorithm: 'HS256', accessTokenTtlSeconds: 600, refreshGraceSeconds: 30 });
     expect(c.auth.password).toMatchObject({ scryptN: 2 ** 17, scryptR: 8, scryptP: 1, minLength: 8 });
-    expect(c.roles.default).toEqual([{ name: 'everyone', applyWhen: true, read: true, write: true }]);
+    // Deny unless a rule grants: no role is configured by default.
+    expect(c.roles).toEqual({ byType: {}, default: [] });
+  });
+
+  it('leaves development mode off unless asked for, and the shipped configuration does not ask', () => {
+    expect(loadConfig({ argv: [], env: { OUTPOST_JWT_SECRET: 'x'.repeat(32) }, cwd: dir }).developmentMode).toBe(false);
+    expect(loadConfig({ argv: ['--dev'], env: {}, cwd: dir }).developmentMode).toBe(true);
+    expect(loadConfig({ argv: [], env: { OUTPOST_DEV: '1' }, cwd: dir }).developmentMode).toBe(true);
+    const shipped = JSON.parse(readFileSync(join(repoRoot, 'outpost.config.json'), 'utf8')) as Record<string, unknown>;
+    expect(shipped.developmentMode ?? false).toBe(false);
+  });
+
+  it('the demo\u2019s guest role (anyone not a technician) is given no personal data', () => {
+    const c = loadConfig({ argv: ['--config', join(repoRoot, 'outpost.config.json'), '--dev'], env: {}, cwd: dir });
+    const guest = (type: string) => {
+      const roles = c.roles.byType[type] ?? c.roles.default;
+      // The role an anonymous user gets: the first whose applyWhen holds without custom data.
+      return roles.find((r) => r.applyWhen === true);
+    };
+    // Other people's work orders carry customers' names, sites and technicians' notes.
+    expect(guest('WorkOrder')?.read).toBe('assigneeId == %%user.id');
+    const customer = guest('Customer')!;
+    for (const field of ['contact', 'phone', 'accessNotes']) expect(customer.fields?.[field]?.read, `Customer.${field}`).toBe(false);
+    expect(customer.write).toBe(false);
+    expect(guest('Technician')?.fields?.email?.read).toBe(false);
+    // Every personal field of the schema is covered.
+    const customerSchema = c.schema.find((s) => s.name === 'Customer')!;
+    expect(Object.keys(customerSchema.properties ?? {})).toEqual(['_id', 'name', 'region', 'contact', 'phone', 'address', 'accessNotes']);
   });
 
   it('reads the file, then the environment, then flags; file paths are relative to the file', () => {

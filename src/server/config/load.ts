@@ -50,6 +50,7 @@ export interface OutpostConfig {
   readonly roles: RolesConfig;
   readonly auth: ParsedConfig['auth'] & { readonly providers: ParsedConfig['auth']['providers'] & { readonly customJwt?: CustomJwtOptions } };
   readonly adminKey: string | undefined;
+  readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | '*';
   readonly limits: ParsedConfig['limits'];
   readonly history: ParsedConfig['history'];
@@ -79,6 +80,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_JWT_SECRET: { path: ['auth', 'tokens', 'secret'], kind: 'string' },
   OUTPOST_JWT_PRIVATE_KEY: { path: ['auth', 'tokens', 'privateKey'], kind: 'string' },
   OUTPOST_ADMIN_KEY: { path: ['adminKey'], kind: 'string' },
+  OUTPOST_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   OUTPOST_ALLOWED_ORIGINS: { path: ['allowedOrigins'], kind: 'origins' },
   OUTPOST_STATIC_DIR: { path: ['staticDir'], kind: 'string' },
   OUTPOST_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
@@ -252,6 +254,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     roles: c.roles,
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
+    metricsToken: c.metricsToken,
     allowedOrigins: c.allowedOrigins,
     limits: c.limits,
     history: c.history,

@@ -73,7 +73,8 @@ export const configSchema = v.strictObject({
   roles: v.optional(
     v.strictObject({
       byType: v.optional(objectOf(v.array(roleSchema)), {}),
-      default: v.optional(v.array(roleSchema), [{ name: 'everyone', applyWhen: true, read: true, write: true }]),
+      // Deny unless a rule grants: no default role (the server warns at startup when there are none).
+      default: v.optional(v.array(roleSchema), []),
     }),
     {},
   ),
@@ -126,6 +127,8 @@ export const configSchema = v.strictObject({
   ),
   /** The admin API key (Authorization: Bearer <key>); generated in development mode. */
   adminKey: v.optional(v.pipe(v.string(), v.minLength(32, 'the admin key must be at least 32 characters'))),
+  /** `GET /metrics` needs `Authorization: Bearer <metricsToken>`; without one it is refused. */
+  metricsToken: v.optional(v.pipe(v.string(), v.minLength(32, 'the metrics token must be at least 32 characters'))),
   allowedOrigins: v.optional(v.union([v.literal('*'), v.array(origin)], 'a list of origins, or "*"'), []),
   limits: v.optional(
     v.strictObject({
@@ -137,6 +140,8 @@ export const configSchema = v.strictObject({
       bytesPerSecond: v.optional(int(1024, 1024 * 1024 * 1024), 8 * 1024 * 1024),
       maxSessions: v.optional(int(1, 1_000_000), 10_000),
       maxBodyBytes: v.optional(int(1024, 64 * 1024 * 1024), 1024 * 1024),
+      // How far ahead of the server's clock an uploaded timestamp may be (docs/merge-rules.md).
+      maxClockSkewSeconds: v.optional(int(1, 7 * 86_400), 600),
     }),
     {},
   ),

@@ -1,4 +1,6 @@
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { OutpostError } from '../../protocol/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { OutpostConfig } from '../config/load.ts';
 import type { Logger } from '../log.ts';
@@ -9,7 +11,10 @@ import { mountAuthRoutes } from './auth-routes.ts';
 import { createHttpCore, type OutpostHttpServer } from './server.ts';
 
 export interface HttpServerOptions {
-  readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir' | 'schema' | 'roles' | 'developmentMode' | 'queryableFields'>;
+  readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir' | 'schema' | 'roles' | 'developmentMode' | 'queryableFields'> & {
+    /** `/metrics` answers only `Authorization: Bearer <metricsToken>`; without one it is refused. */
+    readonly metricsToken?: string | undefined;
+  };
   readonly store: ServerStore;
   readonly auth: AuthService;
   readonly metrics: MetricsRegistry;
@@ -61,6 +66,12 @@ export function createHttpServer(options: HttpServerOptions): OutpostHttpServer 
   });
 
   http.route('GET', '/metrics', (ctx) => {
+    // The figures describe the deployment (sessions, users' activity, errors): not public.
+    const expected = config.metricsToken;
+    if (expected === undefined) throw new OutpostError('permission_denied', 'metrics are off: configure a metrics token (metricsToken or OUTPOST_METRICS_TOKEN)');
+    const given = Buffer.from(ctx.bearer() ?? '');
+    const want = Buffer.from(expected);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new OutpostError('unauthorized', 'GET /metrics needs Authorization: Bearer <metrics token>');
     const text = metrics.render();
     ctx.res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(text)) });
     ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutpostError } from '../../protocol/errors.ts';
-import { request, startTestServer, type TestServer } from './test-support.ts';
+import { bearer, request, startTestServer, type TestServer } from './test-support.ts';
 
 let t: TestServer;
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'outpost-http-'));
 const site = join(dir, 'site');
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(join(site, '.env'), 'SECRET=1');
   writeFileSync(join(dir, 'secret.txt'), 'outside the root');
   symlinkSync(join(dir, 'secret.txt'), join(site, 'link.txt'));
-  t = await startTestServer({ staticDir: site });
+  t = await startTestServer({ staticDir: site, metricsToken: METRICS_TOKEN });
   t.http.route('GET', '/api/things/:id', (ctx) => ({ status: 200, body: { id: ctx.params.id } }));
   t.http.route('POST', '/api/echo', async (ctx) => ({ status: 200, body: { got: await ctx.json() } }));
   t.http.route('GET', '/api/files/*', (ctx) => ({ status: 200, body: { rest: ctx.params['*'] } }));
@@ -52,9 +53,21 @@ describe('HTTP core', () => {
     await other.http.close(100);
   });
 
+  it('GET /metrics needs the metrics token, and is refused when none is configured', async () => {
+    expect((await request(t.base, 'GET', '/metrics')).status).toBe(401);
+    expect((await request(t.base, 'GET', '/metrics', { headers: bearer('x' + METRICS_TOKEN.slice(1)) })).status).toBe(401);
+    expect((await request(t.base, 'GET', '/metrics', { headers: bearer(METRICS_TOKEN + 'x') })).json.error.code).toBe('unauthorized');
+    const none = await startTestServer();
+    const r = await request(none.base, 'GET', '/metrics', { headers: bearer(METRICS_TOKEN) });
+    expect(r.status).toBe(403);
+    expect(r.json.error).toMatchObject({ code: 'permission_denied' });
+    expect(r.text).not.toContain('outpost_');
+    await none.close();
+  });
+
   it('GET /metrics is Prometheus text with process and request metrics', async () => {
     await request(t.base, 'GET', '/api/health');
-    const r = await request(t.base, 'GET', '/metrics');
+    const r = await request(t.base, 'GET', '/metrics', { headers: bearer(METRICS_TOKEN) });
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(r.text).toMatch(/# TYPE outpost_http_requests_total counter/);

@@ -66,6 +66,9 @@ describe('server start-up (src/server/main.ts, bin/outpost-server.js)', () => {
       });
       expect(code).toBe(0);
       expect(out).toContain('outpost server stopped');
+      // Asked for with --dev, and said so; no roles configured: denied, and said how to grant.
+      expect(out).toContain('development mode is ON');
+      expect(out).toContain('no roles are configured: every read and write is denied');
       expect(out).not.toMatch(/"(jwtSecret|adminKey)"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

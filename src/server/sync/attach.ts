@@ -20,6 +20,14 @@ const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert'
 export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?: string | undefined }): Promise<SyncAttachment> {
   const { config, log, store, auth, metrics, http } = parts;
   const roles = await currentRules(store, config.roles);
+  if (Object.keys(roles.byType).length === 0 && roles.default.length === 0) {
+    log.warn(
+      {},
+      'no roles are configured: every read and write is denied. Grant access with "roles" in the configuration ' +
+        '(e.g. "roles": {"default": [{"name": "owner", "applyWhen": true, "read": "ownerId == %%user.id", "write": "ownerId == %%user.id"}]}) ' +
+        'or PUT /api/admin/rules; see docs/server.md',
+    );
+  }
   const engine = await SyncEngine.open({
     store,
     schema: config.schema,
@@ -29,6 +37,7 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
     rules: rulesFromConfig({ roles }) as RulesSpec,
     metrics: createSyncMetrics(metrics),
     maxOfflineMs: config.history.maxOfflineSeconds * 1000,
+    maxClockAheadMs: config.limits.maxClockSkewSeconds * 1000,
   });
   // Compaction on every node is safe (it runs under the append lock) and cheap when there is nothing to do.
   const compactor = setInterval(() => {

@@ -1,9 +1,9 @@
 import { AsyncResource } from 'node:async_hooks';
-import { applyChangeset, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
+import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
 import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
-import { validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
+import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
 import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
@@ -49,7 +49,10 @@ export interface EngineOptions {
   readonly maxQueryLength?: number;
   readonly rules?: RulesSpec;
   readonly metrics?: SyncMetricsSink;
-  /** How far a client timestamp may pull the server's clock ahead of its wall clock. */
+  /**
+   * The clock bound: uploads stamped further ahead of the server's clock are refused
+   * (`clock_skew`, see clock-bound.ts), and no timestamp pulls the server's clock further.
+   */
   readonly maxClockAheadMs?: number;
   /** The wall clock (tests inject a deterministic one). */
   readonly now?: () => number;
@@ -81,10 +84,13 @@ export class SyncEngine {
   readonly developmentMode: boolean;
   readonly queryable: QueryableFields;
   private readonly maxQueryLength: number | undefined;
+  /** Longest subscription query text, in UTF-8 bytes (QUERY_ERROR `subscription_limit` past it). */
+  readonly maxQueryBytes: number;
   /** Replaced by the admin API; sessions keep the roles they started with. */
   rules: RulesSpec;
   readonly metrics: SyncMetricsSink;
   readonly clock: HybridClock;
+  readonly maxClockAheadMs: number;
   readonly cache: HistoryCache;
   private readonly peek: ObjectPeek;
   readonly maxOfflineMs: number | undefined;
@@ -105,9 +111,12 @@ export class SyncEngine {
     this.developmentMode = options.developmentMode ?? false;
     this.queryable = options.queryable ?? {};
     this.maxQueryLength = options.maxQueryLength;
-    this.rules = options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] };
+    this.maxQueryBytes = options.maxQueryLength ?? SUBSCRIPTION_QUERY_LIMITS.maxQueryLength;
+    // Deny unless a rule grants: without rules nobody may read or write anything.
+    this.rules = options.rules ?? { defaultRoles: [] };
     this.metrics = options.metrics ?? {};
-    this.clock = new HybridClock({ maxAheadMs: options.maxClockAheadMs ?? 10 * 60_000, ...(options.now ? { now: options.now } : {}) });
+    this.maxClockAheadMs = options.maxClockAheadMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.clock = new HybridClock({ maxAheadMs: this.maxClockAheadMs, ...(options.now ? { now: options.now } : {}) });
     this.cache = new HistoryCache(options.store);
     this.peek = new ObjectPeek(options.store, () => this.latestKnown);
     this.downloadRows = options.downloadRows ?? 1000;

@@ -59,7 +59,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     schema: options.schema,
     developmentMode: options.developmentMode ?? false,
     queryable: options.queryable ?? {},
-    ...(options.rules ? { rules: options.rules } : {}),
+    // Tests about syncing, not permissions, let everyone do everything unless they say otherwise.
+    rules: options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] },
   });
   const endpoint = createSyncEndpoint({
     engine,

@@ -33,7 +33,7 @@ export async function runLoopbackScenario(seed: number, steps = 150, sharedKeys 
   // Deterministic clocks (skewed by up to a minute either way) make a seed replay exactly.
   let time = Date.UTC(2026, 5, 1);
   const store = new MemoryStore();
-  const engine = await SyncEngine.open({ store, schema: fuzzSchema.toJSON(), now: () => time });
+  const engine = await SyncEngine.open({ store, schema: fuzzSchema.toJSON(), now: () => time, rules: { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] } });
   const loop = new Loopback(engine, testAuth());
   const problems: string[] = [];
   try {

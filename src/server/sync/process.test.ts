@@ -27,6 +27,7 @@ import type { TestClient } from './test-client.ts';
  */
 
 let server: ServerProcess;
+const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
 let watcher: TestClient;
@@ -41,7 +42,7 @@ function open(token: string, options: { origin?: string } = {}): TestClient {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-store-'));
   server = await startServerProcess(
-    baseConfig(dir, { limits: { maxFrameBytes: 2 * 1024 * 1024, messagesPerSecond: 40 } }),
+    baseConfig(dir, { limits: { maxFrameBytes: 2 * 1024 * 1024, messagesPerSecond: 40 }, metricsToken: METRICS_TOKEN }),
   );
   ana = await user(server.url, 'ana@example.com');
   ben = await user(server.url, 'ben@example.com');
@@ -97,7 +98,7 @@ async function upgradeStatus(headers: Record<string, string>, protocols: string[
 describe('sync against a real server process (embedded store)', () => {
   it('serves health and metrics', async () => {
     expect((await api(server.url, 'GET', '/api/health')).json).toMatchObject({ status: 'ok', store: 'sqlite' });
-    const metrics = await fetch(server.url + '/metrics').then((r) => r.text());
+    const metrics = await fetch(server.url + '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text());
     expect(metrics).toContain('outpost_sync_sessions');
   });
 

@@ -27,6 +27,7 @@ import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
 import { SessionView } from './view.ts';
+import { checkClockBound } from './clock-bound.ts';
 import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
 import { planFreshState } from './state.ts';
 
@@ -45,9 +46,16 @@ export interface SessionSocket {
 
 export interface SessionAuth {
   /** Verifies an access token; throws OutpostError `unauthorized` or `token_expired`. */
-  verifyAccessToken(token: string): Promise<{ userId: string; expiresAt: number }>;
+  verifyAccessToken(token: string): Promise<{ userId: string; expiresAt: number; sessionId?: string }>;
   /** The user as permission rules see it (id and custom data). */
   loadUser(userId: string): Promise<PermissionUser>;
+  /**
+   * Why sessions of this user and login must end now (logged out, user deleted), or undefined.
+   * Sessions ask about once a minute: a logout on another node reaches them that way.
+   */
+  endedReason?(userId: string, sessionId: string | undefined): Promise<string | undefined>;
+  /** Logins ending on this node, to close their sessions at once. Returns the unsubscribe function. */
+  onRevoked?(listener: (r: { readonly userId?: string | undefined; readonly sessionId?: string | undefined }) => void): () => void;
 }
 
 export interface SessionLimits {
@@ -99,6 +107,7 @@ export function actionFor(code: ErrorCode): ErrorAction {
     case 'slow_consumer':
     case 'internal':
     case 'session_closed':
+    case 'clock_skew':
       return 'retry';
     case 'compensating_write':
       return 'none';
@@ -158,7 +167,7 @@ export class SyncSession implements EngineSession {
     private readonly ws: SessionSocket,
     private readonly engine: SyncEngine,
     private readonly auth: SessionAuth,
-    private readonly user: { userId: string; expiresAt: number },
+    private readonly user: { userId: string; expiresAt: number; sessionId?: string },
     private readonly limits: SessionLimits,
     private readonly log: SessionLog,
   ) {
@@ -174,6 +183,7 @@ export class SyncSession implements EngineSession {
     this.scheduleExpiry();
     this.idleTimer = setInterval(() => {
       if (Date.now() - this.lastActivity > this.limits.idleTimeoutMs) this.fail(new OutpostError('session_closed', 'no message for too long'));
+      else this.checkLogin();
     }, Math.min(60_000, this.limits.idleTimeoutMs));
     this.idleTimer.unref?.();
   }
@@ -191,7 +201,8 @@ export class SyncSession implements EngineSession {
     const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
     if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
     const action = (e.details?.action as ErrorAction | undefined) ?? actionFor(e.code);
-    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : 2_000) : undefined;
+    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : e.code === 'clock_skew' ? 1_000 : 2_000) : undefined;
+    const skew = e.code === 'clock_skew' ? { serverTime: e.details?.serverTime, clientVersion: e.details?.clientVersion } : {};
     this.send({
       t: 'ERROR',
       code: e.code,
@@ -199,8 +210,12 @@ export class SyncSession implements EngineSession {
       action,
       tryAgain: action === 'retry' || action === 'refresh_token',
       ...(backoffMs !== undefined ? { backoffMs } : {}),
+      ...(typeof skew.serverTime === 'number' ? { serverTime: skew.serverTime } : {}),
+      ...(typeof skew.clientVersion === 'number' ? { clientVersion: skew.clientVersion } : {}),
     });
-    if (action !== 'none') this.close(CLOSE_CODES.error, e.code);
+    // The server ending a healthy session (idle, replaced on another node) goes away like a
+    // replaced connection or a shutdown: 1001; every other ERROR that ends the session, 4000.
+    if (action !== 'none') this.close(e.code === 'session_closed' ? CLOSE_CODES.goingAway : CLOSE_CODES.error, e.code);
   }
 
   private close(code: number, reason: string): void {
@@ -452,9 +467,8 @@ export class SyncSession implements EngineSession {
       this.send({ t: 'QUERY_ERROR', version, code, message, ...(index !== undefined ? { index } : {}) });
       return false;
     };
-    if (queries.length > this.limits.maxSubscriptions) {
-      return reject('subscription_limit', `a subscription set is limited to ${this.limits.maxSubscriptions} queries`);
-    }
+    const limited = this.overLimit(queries);
+    if (limited) return reject('subscription_limit', limited.message, limited.index);
     const stored = storedSubscriptions(queries);
     let compiled;
     try {
@@ -473,14 +487,26 @@ export class SyncSession implements EngineSession {
     return true;
   }
 
+  /** Why a subscription set is over the limits (too many queries, a query text too long), or undefined. */
+  private overLimit(queries: readonly Subscription[]): { message: string; index?: number } | undefined {
+    if (queries.length > this.limits.maxSubscriptions) return { message: `a subscription set is limited to ${this.limits.maxSubscriptions} queries (this one has ${queries.length})` };
+    const max = this.engine.maxQueryBytes;
+    const index = queries.findIndex((q) => q.query.length > max || Buffer.byteLength(q.query, 'utf8') > max);
+    return index < 0 ? undefined : { message: `subscription ${index}: a query is limited to ${max} bytes of text`, index };
+  }
+
   private async query(msg: Query): Promise<void> {
     if (msg.version <= this.queryVersion) {
-      throw new OutpostError('bad_session_state', `subscription set version ${msg.version} is not newer than ${this.queryVersion}`);
+      // A stale or repeated set: refused like any bad set, and the active one stays.
+      this.send({ t: 'QUERY_ERROR', version: msg.version, code: 'bad_session_state', message: `subscription set version ${msg.version} is not newer than the active one (${this.queryVersion})` });
+      return;
     }
     await this.changeSubscriptions(msg.version, msg.queries);
   }
 
   private async upload(msg: Upload): Promise<void> {
+    // Refused whole before anything is integrated: the client restamps and sends it again.
+    checkClockBound(msg.changesets, Date.now(), this.engine.maxClockAheadMs);
     const result = await this.engine.integrate(this, msg.changesets);
     // The downloads planned under the upload's lock go first, in order.
     for (const d of result.downloads) {
@@ -500,6 +526,13 @@ export class SyncSession implements EngineSession {
   }
 
   private async transact(msg: Transact): Promise<void> {
+    try {
+      checkClockBound([msg], Date.now(), this.engine.maxClockAheadMs);
+    } catch (err) {
+      // A rejected transaction changes nothing, like any other; the session continues.
+      this.send({ t: 'TRANSACT', requestId: msg.requestId, status: 'rejected', code: 'clock_skew', reason: (err as Error).message.slice(0, 4000) });
+      return;
+    }
     const outcome = await this.engine.transact(this, msg);
     for (const d of outcome.downloads) {
       if (this.worthSending(d)) await this.sendDownload(d);
@@ -518,7 +551,8 @@ export class SyncSession implements EngineSession {
     }
     const reject = (code: ErrorCode, message: string, index?: number) =>
       this.send({ t: 'QUERY_ERROR', version: msg.queryVersion, code, message, ...(index !== undefined ? { index } : {}) });
-    if (msg.queries.length > this.limits.maxSubscriptions) return reject('subscription_limit', `a subscription set is limited to ${this.limits.maxSubscriptions} queries`);
+    const limited = this.overLimit(msg.queries);
+    if (limited) return reject('subscription_limit', limited.message, limited.index);
     const stored = storedSubscriptions(msg.queries);
     let compiled;
     try {
@@ -578,7 +612,7 @@ export class SyncSession implements EngineSession {
 
   replaced(): void {
     if (this.state === 'closed') return;
-    this.send({ t: 'ERROR', code: 'session_closed', message: 'a newer connection of this local database replaced this one', action: 'retry', tryAgain: true });
+    this.send({ t: 'ERROR', code: 'session_closed', message: 'a newer connection of this local database replaced this one', action: 'retry', tryAgain: true, backoffMs: 2_000 });
     this.close(CLOSE_CODES.goingAway, 'replaced');
   }
 
@@ -590,7 +624,30 @@ export class SyncSession implements EngineSession {
     const verified = await this.auth.verifyAccessToken(token);
     if (verified.userId !== this.user.userId) throw new OutpostError('unauthorized', 'REFRESH carries another user\u2019s token');
     this.user.expiresAt = verified.expiresAt;
+    // The session now belongs to the login of the new token (a new login of the same user).
+    if (verified.sessionId !== undefined) this.user.sessionId = verified.sessionId;
+    else delete this.user.sessionId;
     this.scheduleExpiry();
+  }
+
+  /**
+   * The token's login ended (logout, a reused refresh token, a revoked API key) or its user was
+   * deleted: the session ends at once, not when the access token expires.
+   */
+  loginEnded(r: { readonly userId?: string | undefined; readonly sessionId?: string | undefined }): void {
+    const mine = r.sessionId !== undefined ? r.sessionId === this.user.sessionId : r.userId === this.user.userId;
+    if (mine) this.fail(new OutpostError('unauthorized', r.sessionId !== undefined ? 'the user logged out (or the login was revoked)' : 'the user was removed or its access revoked'));
+  }
+
+  /** Asks the auth store whether the login still stands (catches logouts on other nodes). */
+  private checkLogin(): void {
+    if (!this.auth.endedReason || this.state === 'closed') return;
+    this.auth.endedReason(this.user.userId, this.user.sessionId).then(
+      (why) => {
+        if (why) this.fail(new OutpostError('unauthorized', why));
+      },
+      (err: Error) => this.log.warn({ err: err.message, ident: this.ident }, 'checking the login failed'),
+    );
   }
 
   // ---- downloads ----------------------------------------------------------------------------
@@ -667,8 +724,10 @@ export class SyncSession implements EngineSession {
     }
   }
 
-  /** Ends the session from outside (server shutdown). */
+  /** Ends the session from outside (server shutdown): ERROR `session_closed`, then close code 1001 like a replaced connection. */
   shutdown(): void {
-    this.fail(new OutpostError('session_closed', 'the server is shutting down'));
+    if (this.state === 'closed') return;
+    this.send({ t: 'ERROR', code: 'session_closed', message: 'the server is shutting down', action: 'retry', tryAgain: true, backoffMs: 2_000 });
+    this.close(CLOSE_CODES.goingAway, 'shutting down');
   }
 }

@@ -59,6 +59,10 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
   const sessions = new Set<SyncSession>();
   let closing = false;
+  // A login that ends on this node (logout, user deleted) closes its sessions at once.
+  const unsubscribe = options.auth.onRevoked?.((r) => {
+    for (const s of sessions) s.loginEnded(r);
+  });
   const wss = new WebSocketServer({
     noServer: true,
     // Frames up to twice the limit are read so that an oversized one gets a typed ERROR.
@@ -136,6 +140,7 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
     },
     async close() {
       closing = true;
+      unsubscribe?.();
       for (const s of sessions) s.shutdown();
       sessions.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
