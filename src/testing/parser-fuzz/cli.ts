@@ -100,7 +100,7 @@ for (const target of targets) {
   const crashes = r.crashes.reduce((n, c) => n + c.count, 0);
   if (crashes > 0 || r.overTime > 0) failed = true;
   console.log(
-    `${target}: ${r.inputs} inputs tried, ${crashes} crashes, ${r.overTime} over ${maxInputMs} ms, slowest ${r.slowest.ms.toFixed(1)} ms (batch ${r.slowest.batch} index ${r.slowest.index}), ${r.seconds.toFixed(1)}s`,
+    `${target}: ${r.inputs} inputs tried, ${crashes} crashes, ${r.overTime} over ${maxInputMs} ms, slowest ${r.slowest.ms.toFixed(1)} ms (batch ${r.slowest.batch} index ${r.slowest.index}), peak heap ${r.peakHeapMb} MB, ${r.seconds.toFixed(1)}s`,
   );
   for (const c of r.crashes) {
     console.log(`  ${c.count}× ${c.kind}\n    first at batch ${c.first.batch} index ${c.first.index}: ${c.first.input}\n    ${c.first.stack.split('\n').slice(0, 8).join('\n    ')}`);

@@ -21,6 +21,8 @@ export interface TargetReport {
   /** Inputs over the per-input time bound. */
   readonly overTime: number;
   readonly seconds: number;
+  /** The largest heap in use after a batch, in MB (inputs must not leave memory behind). */
+  readonly peakHeapMb: number;
 }
 
 export const BATCH = 1000;
@@ -41,6 +43,7 @@ export function runTarget<T>(
   let slowest = { ms: 0, batch: 0, index: 0, input: '' };
   let inputs = 0;
   let overTime = 0;
+  let peakHeap = 0;
   for (let batch = 0; inputs < options.count; batch++) {
     const items = batchInputs(target, options.seed, batch);
     for (let index = 0; index < items.length && inputs < options.count; index++) {
@@ -65,6 +68,7 @@ export function runTarget<T>(
       if (ms > slowest.ms) slowest = { ms, batch, index, input: target.show(input) };
       inputs++;
     }
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     options.onBatch?.(inputs, [...crashes.values()].reduce((n, c) => n + c.count, 0));
   }
   return {
@@ -74,5 +78,6 @@ export function runTarget<T>(
     slowest,
     overTime,
     seconds: (performance.now() - started) / 1000,
+    peakHeapMb: Math.round(peakHeap / 2 ** 20),
   };
 }
