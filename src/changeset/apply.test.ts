@@ -128,6 +128,19 @@ describe('encoding', () => {
   });
 });
 
+describe('encoding: integers past 2^53', () => {
+  // Found while building the parser fuzzer: relaxed EJSON decoded {$numberLong: "9223372036854775807"} to the
+  // double 9223372036854775808, so a wire integer changed value instead of being refused.
+  it('refuses a $numberLong outside the safe range, keeps one inside it', () => {
+    const set = (value: unknown) => ({ origin: 1, ts: 1, ops: [{ op: 'Set', type: 'Task', pk: 't', path: ['n'], value }] });
+    for (const big of ['9223372036854775807', '-9007199254740993', '9007199254740992']) {
+      expect(() => decodeChangeset(set({ $numberLong: big })), big).toThrow(expect.objectContaining({ code: 'bad_changeset' }));
+    }
+    const ok = decodeChangeset(set({ $numberLong: '9007199254740991' })).instructions[0]!;
+    expect(ok).toMatchObject({ op: 'Set', value: 9007199254740991 });
+  });
+});
+
 describe('hybrid logical clock', () => {
   it('is monotonic and moves past what it observes, bounded when asked', () => {
     let now = Date.UTC(2026, 0, 1);

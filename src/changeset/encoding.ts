@@ -91,6 +91,10 @@ function decodeSpecial(raw: Record<string, unknown>): Value {
     if (Number.isNaN(v.getTime())) throw badChangeset('invalid date');
     return v;
   }
+  if (typeof v === 'number' && (keys[0] === '$numberLong' || keys[0] === '$numberInt') && !Number.isSafeInteger(v)) {
+    // Relaxed EJSON turns a $numberLong into a double, rounding anything past 2^53 silently.
+    throw badChangeset('integer outside the safe range');
+  }
   if (v instanceof ObjectId || v instanceof Decimal128 || typeof v === 'number') return v;
   if (typeof v === 'object' && v !== null && 'toNumber' in v) {
     // A $numberLong: Outpost ints are JavaScript safe integers.

@@ -63,6 +63,12 @@ export class SimClient {
    * Returns the entries that were integrated.
    */
   receive(d: Download): Download['entries'] {
+    // The protocol sends downloads only after IDENT: merging before it would break ties between
+    // equal timestamps with the provisional origin 0 instead of the file ident the server and
+    // every other replica use, so the same pair could be decided differently (seed 7000815).
+    if (this.fileIdent === undefined) {
+      throw new OutpostError('bad_changeset', 'protocol: a download before the file ident');
+    }
     if (d.from > this.cursor.server) {
       throw new OutpostError('bad_changeset', `download gap: at ${this.cursor.server}, got one from ${d.from}`);
     }
