@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from './process-support.ts';
+import { baseConfig, everything, METRICS_TOKEN, schema, startServerProcess, user, type ServerProcess } from './process-support.ts';
 import { TestClient } from './test-client.ts';
 
 /*
@@ -17,7 +17,7 @@ import { TestClient } from './test-client.ts';
 const WRITERS = 5;
 
 async function groupCounters(url: string): Promise<{ commits: number; writes: number }> {
-  const text = await (await fetch(url + '/metrics')).text();
+  const text = await (await fetch(url + '/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   return { commits: read('outpost_sync_group_commits_total'), writes: read('outpost_sync_group_commit_writes_total') };
 }

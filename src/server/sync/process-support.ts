@@ -39,6 +39,9 @@ export const workOrderSchema: ObjectSchemaInput[] = [
 ];
 export const schema = parseSchema(workOrderSchema);
 
+/** The metrics token every test server gets (`/metrics` is refused without one). */
+export const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';
+
 export function baseConfig(store: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     host: '127.0.0.1',
@@ -52,6 +55,7 @@ export function baseConfig(store: string, extra: Record<string, unknown> = {}): 
     },
     auth: { tokens: { secret: JWT_SECRET, issuer: ISSUER, audience: AUDIENCE } },
     adminKey: ADMIN_KEY,
+    metricsToken: METRICS_TOKEN,
     allowedOrigins: [ALLOWED_ORIGIN],
     logLevel: 'warn',
     ...extra,

@@ -15,6 +15,7 @@ import {
   startServerProcess,
   user,
   workOrder,
+  METRICS_TOKEN,
   type ServerProcess,
 } from './process-support.ts';
 import type { TestClient } from './test-client.ts';
@@ -27,7 +28,6 @@ import type { TestClient } from './test-client.ts';
  */
 
 let server: ServerProcess;
-const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
 let watcher: TestClient;
@@ -42,7 +42,7 @@ function open(token: string, options: { origin?: string } = {}): TestClient {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-store-'));
   server = await startServerProcess(
-    baseConfig(dir, { limits: { maxFrameBytes: 2 * 1024 * 1024, messagesPerSecond: 40 }, metricsToken: METRICS_TOKEN }),
+    baseConfig(dir, { limits: { maxFrameBytes: 2 * 1024 * 1024, messagesPerSecond: 40 } }),
   );
   ana = await user(server.url, 'ana@example.com');
   ben = await user(server.url, 'ben@example.com');
