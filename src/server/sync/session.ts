@@ -99,6 +99,7 @@ export function actionFor(code: ErrorCode): ErrorAction {
     case 'slow_consumer':
     case 'internal':
     case 'session_closed':
+    case 'storage_full':
       return 'retry';
     case 'compensating_write':
       return 'none';
@@ -190,8 +191,10 @@ export class SyncSession implements EngineSession {
     if (this.state === 'closed') return;
     const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
     if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
+    // The operator must hear of a full disk: clients only see writes refused.
+    else if (e.code === 'storage_full') this.log.error({ ident: this.ident }, 'a write was refused: the storage is full');
     const action = (e.details?.action as ErrorAction | undefined) ?? actionFor(e.code);
-    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : 2_000) : undefined;
+    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' || e.code === 'storage_full' ? 10_000 : 2_000) : undefined;
     this.send({
       t: 'ERROR',
       code: e.code,

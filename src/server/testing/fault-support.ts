@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { ObjectState } from '../../changeset/index.ts';
 import { everything, schema, user } from '../sync/process-support.ts';
 import { TestClient } from '../sync/test-client.ts';
+import type { ErrorMessage } from '../../protocol/index.ts';
 
 /*
  * Test support for the fault-injection suite: protocol clients that keep writing and keep
@@ -53,7 +54,8 @@ export async function converge(writers: readonly Writer[], wsUrl: string, token:
     const left = () => Math.max(1, deadline - Date.now());
     await Promise.all(writers.map((w) => w.drain(left())));
     const drained = Date.now() - start;
-    await Promise.all(writers.map((w) => Promise.race([w.client.sync(), new Promise((r) => setTimeout(r, left()))])));
+    // A MARK round trip: each replica has everything the server had when it answered.
+    await Promise.all(writers.map((w) => Promise.race([w.client.sync().catch(() => {}), new Promise((r) => setTimeout(r, left()))])));
     const server = snapshot(await serverCopy(wsUrl, token));
     if (process.env.OUTPOST_FAULTS_TRACE) console.log(`converge: drained at ${drained} ms, compared at ${Date.now() - start} ms`);
     if (writers.every((w) => w.client.connected && snapshot(w.client.state) === server)) return Date.now() - start;
@@ -79,6 +81,10 @@ export class Writer {
   private reconnecting: Promise<void> | undefined;
   private stopped = false;
   reconnects = 0;
+  /** Bytes of `notes` each changeset carries (a heavier load for the disk-full test). */
+  payloadBytes = 0;
+  /** The last ways its connections ended (for a failing test's message). */
+  private readonly closes: string[] = [];
 
   private constructor(
     readonly tag: string,
@@ -120,14 +126,16 @@ export class Writer {
       { op: 'CreateObject', type: 'WorkOrder', pk },
       { op: 'Set', type: 'WorkOrder', pk, path: ['assigneeId'], value: this.userId },
       { op: 'AddInteger', type: 'WorkOrder', pk: this.tag, path: ['visits'], value: 1 },
+      ...(this.payloadBytes > 0 ? [{ op: 'Set' as const, type: 'WorkOrder', pk, path: ['notes'], value: 'n'.repeat(this.payloadBytes) }] : []),
     ]);
   }
 
   /** Writes `perTick` changesets every `everyMs`, and reconnects whenever the connection is gone. */
-  start(everyMs: number, perTick = 1): void {
+  start(everyMs: number, perTick = 1, maxPending = 200): void {
     this.stopped = false;
     this.timer = setInterval(() => {
-      for (let i = 0; i < perTick; i++) this.writeOne();
+      // A person offline makes tens of changes, not tens of thousands: the queue is bounded.
+      for (let i = 0; i < perTick && this.pending < maxPending; i++) this.writeOne();
       this.keepConnected();
     }, everyMs);
   }
@@ -141,9 +149,14 @@ export class Writer {
   keepConnected(): void {
     if (this.stopped || this.client.connected || this.reconnecting) return;
     this.reconnects++;
+    this.closes.push(JSON.stringify(this.client.closedWith ?? 'none'));
+    if (this.closes.length > 6) this.closes.splice(0, this.closes.length - 6);
     this.reconnecting = this.client
-      .open(this.token, 2_000)
-      .catch(() => new Promise<void>((r) => setTimeout(r, 100)))
+      .open(this.token, 5_000)
+      .catch((err: Error) => {
+        this.closes.push(err.message);
+        return new Promise<void>((r) => setTimeout(r, 100));
+      })
       .finally(() => (this.reconnecting = undefined));
   }
 
@@ -153,6 +166,17 @@ export class Writer {
       this.keepConnected();
       return this.client.connected && this.pending === 0 && this.client.cursor.clientVersion === this.written + this.first;
     }, timeoutMs);
+  }
+
+  /** The ERROR messages its connections received. */
+  errors(): readonly ErrorMessage[] {
+    return this.client.errors;
+  }
+
+  /** What a failing test prints about this writer. */
+  describe(): Record<string, unknown> {
+    const c = this.client;
+    return { tag: this.tag, written: this.written, acknowledged: this.acknowledged, pending: this.pending, connected: c.connected, reconnects: this.reconnects, closes: this.closes, errors: c.errors.slice(-3) };
   }
 
   close(): void {
@@ -176,10 +200,12 @@ export async function checkerToken(httpUrl: string): Promise<string> {
 /** A fresh reader's copy of the server's data (a new client file, bootstrapped from scratch). */
 export async function serverCopy(wsUrl: string, token: string): Promise<ObjectState> {
   const c = new TestClient({ schema, url: wsUrl, token });
+  // Generous waits: on a loaded machine a bootstrap of everything can take a while.
   try {
-    await c.connect();
-    await c.subscribe(everything);
-    await c.sync();
+    await c.open(token, 30_000);
+    await c.until(() => c.fileIdent !== undefined, 60_000);
+    const version = c.requestSubscriptions(everything);
+    await c.until(() => c.queryVersionComplete >= version, 60_000);
     return c.state;
   } finally {
     c.disconnect();
