@@ -89,8 +89,9 @@ export class Writer {
   private constructor(
     readonly tag: string,
     readonly userId: string,
-    private readonly token: string,
+    private token: string,
     url: string,
+    private readonly httpUrl: string,
   ) {
     this.client = new TestClient({ schema, url, token });
   }
@@ -98,7 +99,7 @@ export class Writer {
   /** Logs a user in over `httpUrl` and connects to `wsUrl`, subscribed to everything. */
   static async open(tag: string, httpUrl: string, wsUrl: string): Promise<Writer> {
     const u = await user(httpUrl, `${tag}@faults.example`);
-    const w = new Writer(tag, u.userId, u.accessToken, wsUrl);
+    const w = new Writer(tag, u.userId, u.accessToken, wsUrl, httpUrl);
     await w.client.connect();
     await w.client.subscribe(everything);
     w.client.write([
@@ -153,8 +154,10 @@ export class Writer {
     if (this.closes.length > 6) this.closes.splice(0, this.closes.length - 6);
     this.reconnecting = this.client
       .open(this.token, 5_000)
-      .catch((err: Error) => {
+      .catch(async (err: Error) => {
         this.closes.push(err.message);
+        // A long run outlives the access token: log in again, as the app would refresh it.
+        if (err.message.includes('HTTP 401')) this.token = (await user(this.httpUrl, `${this.tag}@faults.example`).catch(() => ({ accessToken: this.token }))).accessToken;
         return new Promise<void>((r) => setTimeout(r, 100));
       })
       .finally(() => (this.reconnecting = undefined));
