@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'subscription_limit', // too many subscriptions, or a query too large
   'slow_consumer', // the client did not read its downloads fast enough
   'session_closed', // the session ended (UNBIND, shutdown, replaced)
+  'storage_full', // the server's storage is full (disk full): the write was not made; retry later
   // Auth and permissions.
   'unauthorized', // no access token, or one that does not verify
   'token_expired', // the access token expired; refresh it

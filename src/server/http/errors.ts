@@ -28,6 +28,7 @@ export function httpStatusFor(code: ErrorCode): number {
       return 429;
     case 'session_closed':
     case 'timeout':
+    case 'storage_full':
       return 503;
     case 'internal':
       return 500;

@@ -88,6 +88,11 @@ class PgDatabase extends PgRunner implements SqlDatabase {
   async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out connection that dies (the database restarted, the network cut) emits 'error';
+    // the pool listens only on idle ones, and an unheard 'error' would end the process. The
+    // running query fails on its own; the connection is destroyed rather than pooled.
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
     try {
       await client.query(begin);
       try {
@@ -101,6 +106,7 @@ class PgDatabase extends PgRunner implements SqlDatabase {
       }
     } finally {
       // A connection whose ROLLBACK failed is in an unknown state: destroy it, do not pool it.
+      client.off('error', onError);
       client.release(broken);
     }
   }

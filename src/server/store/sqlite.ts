@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { OutpostError } from '../../protocol/errors.ts';
 import type { Changeset } from '../../changeset/index.ts';
 import type { ObjectRecord, ObjectSchemaInput } from '../../model/index.ts';
 import { clientFileFromRow } from './codec.ts';
@@ -79,11 +80,26 @@ class SqliteDatabase extends SqliteRunner implements SqlDatabase {
         db.exec('COMMIT');
         return result;
       } catch (err) {
+        // SQLite may have rolled back already (a full disk can do that); the transaction is gone either way.
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw err;
+        throw storageError(err);
       }
     });
   }
+}
+
+/**
+ * A full disk (SQLITE_FULL: the database or its journal could not grow; or an I/O error whose
+ * cause is ENOSPC) becomes the typed `storage_full`: nothing of the transaction was kept, and the
+ * same write succeeds once space returns. Any other error is passed on unchanged.
+ */
+export function storageError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = String((err as { message?: unknown } | null)?.message ?? '');
+  if (code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR') && /ENOSPC|disk is full|no space/i.test(message))) {
+    return new OutpostError('storage_full', "the server's storage is full: the write was not made; try again later", { cause: String(code) });
+  }
+  return err;
 }
 
 export interface SqliteStoreOptions {

@@ -108,6 +108,7 @@ export function actionFor(code: ErrorCode): ErrorAction {
     case 'internal':
     case 'session_closed':
     case 'clock_skew':
+    case 'storage_full':
       return 'retry';
     case 'compensating_write':
       return 'none';
@@ -200,8 +201,10 @@ export class SyncSession implements EngineSession {
     if (this.state === 'closed') return;
     const e = err instanceof OutpostError ? err : new OutpostError('internal', 'the server failed to handle a message');
     if (!(err instanceof OutpostError)) this.log.error({ err: (err as Error)?.stack ?? String(err), ident: this.ident }, 'session error');
+    // The operator must hear of a full disk: clients only see writes refused.
+    else if (e.code === 'storage_full') this.log.error({ ident: this.ident }, 'a write was refused: the storage is full');
     const action = (e.details?.action as ErrorAction | undefined) ?? actionFor(e.code);
-    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' ? 10_000 : e.code === 'clock_skew' ? 1_000 : 2_000) : undefined;
+    const backoffMs = action === 'retry' ? (e.code === 'rate_limited' || e.code === 'storage_full' ? 10_000 : e.code === 'clock_skew' ? 1_000 : 2_000) : undefined;
     const skew = e.code === 'clock_skew' ? { serverTime: e.details?.serverTime, clientVersion: e.details?.clientVersion } : {};
     this.send({
       t: 'ERROR',

@@ -96,7 +96,7 @@ export class TestClient {
   }
 
   /** Opens the socket and sends BIND (and IDENT when it has a file ident), without waiting for answers. */
-  async open(token = this.options.token): Promise<void> {
+  async open(token = this.options.token, openTimeoutMs?: number): Promise<void> {
     let ws: ClientSocket;
     if (this.options.socket) ws = this.options.socket();
     else {
@@ -104,9 +104,14 @@ export class TestClient {
         headers: { Authorization: `Bearer ${token}`, ...(this.options.origin ? { Origin: this.options.origin } : {}) },
       });
       await new Promise<void>((resolve, reject) => {
-        real.once('open', () => resolve());
-        real.once('error', reject);
-        real.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
+        // A partitioned network never answers the handshake: give up, as a real client does.
+        const timer = openTimeoutMs === undefined ? undefined : setTimeout(() => {
+          real.terminate();
+          reject(new Error('the WebSocket handshake timed out'));
+        }, openTimeoutMs);
+        real.once('open', () => (clearTimeout(timer), resolve()));
+        real.once('error', (err) => (clearTimeout(timer), reject(err)));
+        real.once('unexpected-response', (_req, res) => (clearTimeout(timer), reject(new Error(`upgrade refused: HTTP ${res.statusCode}`))));
       });
       ws = real;
     }
