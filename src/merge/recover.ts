@@ -2,7 +2,7 @@ import { applyInstructions, type Changeset, type Instruction, type ObjectState, 
 import { cloneValue, isRecord, pkKey, valuesEqual, type ObjectRecord, type PrimaryKey, type Schema, type Value } from '../model/index.ts';
 
 /*
- * Client-reset recovery (DESIGN.md section 9): the local changesets the server never integrated
+ * Client-reset recovery (docs/protocol.md, client reset): the local changesets the server never integrated
  * are replayed onto a fresh copy of the server's state. Unlike the merge rules, there is no
  * concurrent changeset to transform against, only the state the server ended up with, so the
  * rules are simpler:

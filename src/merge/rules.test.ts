@@ -6,7 +6,7 @@ import { transformChangesets } from './transform.ts';
 import { transform } from './rebase.ts';
 
 /*
- * One test per row of the merge table (DESIGN.md section 4, docs/merge-rules.md): two
+ * One test per row of the merge table (docs/merge-rules.md): two
  * concurrent changesets made on the same state, applied in both arrival orders (A then B
  * transformed, B then A transformed), must both give the outcome the row specifies.
  */

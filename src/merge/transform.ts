@@ -14,7 +14,7 @@ import { pkKey, valuesEqual } from '../model/values.ts';
 import { eraseVsMove, indexAfterErase, indexAfterInsert, indexAfterMove, insertVsMove, moveVsMove } from './lists.ts';
 
 /*
- * The operational transform of DESIGN.md section 4. For two changesets A and B made on the same
+ * The operational transform of docs/merge-rules.md. For two changesets A and B made on the same
  * state, transform(A, B) gives A' (A rewritten to apply after B) and B' (B rewritten to apply
  * after A) such that state + A + B' equals state + B + A'. "Later" is the higher
  * (timestamp, origin); the table in docs/merge-rules.md lists every rule.

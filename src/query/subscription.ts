@@ -42,7 +42,7 @@ function aggregateName(p: PathExpr): string {
 }
 
 /**
- * Checks that a compiled query stays inside the flexible-sync subset (DESIGN.md §7): no SORT,
+ * Checks that a compiled query stays inside the flexible-sync subset (docs/query-language.md, flexible sync): no SORT,
  * DISTINCT or LIMIT; no @count/@size/@sum/@avg/@min/@max or length; no SUBQUERY; no key path
  * through a link; every comparison between one queryable field and constants. Embedded-object
  * paths are fine when their top field is queryable; lists of scalars with ANY/ALL/NONE/IN are fine.

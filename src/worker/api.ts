@@ -133,7 +133,7 @@ export interface SyncTimings {
 }
 
 /**
- * What a client reset does (DESIGN.md section 9). `manual`: stop sync and report (the app may
+ * What a client reset does (docs/protocol.md, client reset). `manual`: stop sync and report (the app may
  * call `resetClient` later); `discardUnsyncedChanges`: replace the local data with the server's;
  * `recoverUnsyncedChanges`: also replay the local changes the server never integrated;
  * `recoverOrDiscardUnsyncedChanges` (default): recover, or discard where recovery is not allowed

@@ -17,7 +17,7 @@ import type { SessionRoles } from './roles.ts';
 import type { SessionView } from './view.ts';
 
 /*
- * Integration of one client's upload into the history (DESIGN.md sections 4, 5 and 8), inside
+ * Integration of one client's upload into the history (docs/merge-rules.md, docs/protocol.md, docs/server.md on roles), inside
  * one store transaction that holds the append lock.
  *
  * For each uploaded changeset: skip it if already integrated (a re-send), check the client

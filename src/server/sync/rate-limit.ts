@@ -1,6 +1,6 @@
 /**
  * A token bucket: `rate` tokens a second, holding at most `burst`. Used per connection for
- * messages and for bytes, so one client cannot flood the server (DESIGN.md section 10).
+ * messages and for bytes, so one client cannot flood the server (docs/server.md, limits).
  */
 export class TokenBucket {
   private tokens: number;

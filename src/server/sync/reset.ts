@@ -6,7 +6,7 @@ import type { SyncEngine } from './engine.ts';
 import { SERVER_ORIGIN } from './integrate.ts';
 
 /*
- * What makes clients reset (DESIGN.md section 9), on the server's side. The per-session checks
+ * What makes clients reset (docs/protocol.md, client reset), on the server's side. The per-session checks
  * (an unknown file or salt, a cursor the history does not have or whose version salt differs,
  * changed roles) live in the session; here are the actions that retire client files and shrink
  * the history: compaction past the maximum offline time, an administrator's reset, and a

@@ -3,7 +3,7 @@ import { compilePermissionFilter, referencedFields, type CompiledQuery, type Per
 import { OutpostError } from '../../protocol/errors.ts';
 
 /*
- * Roles (DESIGN.md section 8): for each object type an ordered list, falling back to the default
+ * Roles (docs/server.md, roles): for each object type an ordered list, falling back to the default
  * roles. The first role whose `applyWhen` holds for the user is chosen when a session starts and
  * kept for the whole session. `read` and `write` are booleans or document filters in the query
  * language, with `%%user.id` and `%%user.custom_data.<field>` bound to the user.

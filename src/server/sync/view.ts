@@ -5,7 +5,7 @@ import type { ViewFilter } from '../store/types.ts';
 import type { SessionRoles } from './roles.ts';
 
 /**
- * What one session sees (DESIGN.md section 7): per object type, any of its subscriptions AND the
+ * What one session sees (docs/protocol.md, subscriptions): per object type, any of its subscriptions AND the
  * read rule of the session's role. A type with no subscription, or a role that cannot read it,
  * is not in the view at all.
  */
