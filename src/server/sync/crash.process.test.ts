@@ -16,8 +16,11 @@ describe('SIGKILL during heavy uploads', () => {
   it('keeps every acknowledged changeset, whole, and loses nothing pending', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outpost-crash-'));
     // A fixed port, so that the client reconnects to the restarted server at the same address.
+    // The writer sends one UPLOAD per changeset, far past the default message rate: the subject
+    // here is crash safety, not rate limiting.
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    let server: ServerProcess = await startServerProcess(baseConfig(dir, { port }));
+    const config = () => baseConfig(dir, { port, limits: { messagesPerSecond: 100_000 } });
+    let server: ServerProcess = await startServerProcess(config());
     const ana = await user(server.url, 'crash@example.com');
     const c = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
     await c.connect();
@@ -43,7 +46,7 @@ describe('SIGKILL during heavy uploads', () => {
     const written = n;
     expect(acknowledged).toBeGreaterThanOrEqual(150);
 
-    server = await startServerProcess(baseConfig(dir, { port }));
+    server = await startServerProcess(config());
     try {
       const check = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await check.connect();
