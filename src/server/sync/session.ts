@@ -374,20 +374,26 @@ export class SyncSession implements EngineSession {
     }
     this.cursor = { ...msg.cursor };
     this.sentCursor = { ...msg.cursor };
-    // The view set as of the client's cursor: view changes it received are settled. Those it did
-    // not receive, up to where an upload relied on them (`plannedVersion`), are commitments: the
-    // rows up to there are cut again exactly as they were. Later ones are worked out again,
-    // except enter and leave rows, which are history and come again by themselves.
-    const replayUpTo = Math.max(file.plannedVersion, at);
     const future = await this.engine.store.transaction(async (tx) => {
+      // The file as of this transaction, not as read above: a session this one replaces may have
+      // integrated an upload since (its transactions are refused only from the epoch bump below
+      // on), and that upload's view changes and `plannedVersion` must be seen here, or the
+      // objects it created would be dropped from the view while the client still has them.
+      const current = (await tx.getClientFile(this.ident))!;
       // This session is now the file's only one that may change what is stored for it.
-      this.epoch = (await tx.getClientFile(this.ident))!.sessionSeq + 1;
+      this.epoch = current.sessionSeq + 1;
       await tx.updateClientFile(this.ident, {
         lastSeenAt: Date.now(),
-        syncedVersion: Math.max(file.syncedVersion, at),
+        syncedVersion: Math.max(current.syncedVersion, at),
         roleKey: this.roles.signature(),
         sessionSeq: this.epoch,
       });
+      // The view set as of the client's cursor: view changes it received are settled. Those it
+      // did not receive, up to where an upload relied on them (`plannedVersion`), are
+      // commitments: the rows up to there are cut again exactly as they were. Later ones are
+      // worked out again, except enter and leave rows, which are history and come again by
+      // themselves.
+      const replayUpTo = Math.max(current.plannedVersion, at);
       await tx.settleViewLog(this.ident, at);
       await tx.dropViewLog(this.ident, replayUpTo);
       const logged = await tx.viewLog(this.ident, at);
@@ -396,11 +402,13 @@ export class SyncSession implements EngineSession {
       }
       // Only this file's private entries (filtered in the store: a new file at cursor 0 must not
       // read and decode the whole history to find none).
-      const rows = await tx.privateHistory(this.ident, at, await tx.latestVersion());
-      return { logged, rows };
+      const latest = await tx.latestVersion();
+      const rows = await tx.privateHistory(this.ident, at, latest);
+      return { logged, rows, file: current, replayUpTo, latest };
     });
+    const { file: current, latest: latestNow } = future;
     for (const k of this.viewSet) this.baseView.add(k);
-    this.replayUpTo = replayUpTo;
+    this.replayUpTo = future.replayUpTo;
     // Every change ahead of the cursor, in version order (a logged one, then a private row's).
     const ahead: ViewChangeAt[] = future.logged.map((c) => ({ key: keyOf(c.type, c.pk), version: c.version, in: c.kind === 'add' }));
     this.commitments.push(...ahead);
@@ -420,12 +428,12 @@ export class SyncSession implements EngineSession {
     this.touchTimer = setInterval(() => this.touch(), this.engine.touchIntervalMs);
     this.touchTimer.unref?.();
     const wanted = msg.subscriptions;
-    const stored = { version: file.queryVersion, queries: file.subscriptions };
-    const fresh = at === 0 && file.lastIntegrated === 0 && stored.version === 0 && this.viewSet.size === 0 && this.futureAdds.size === 0 && this.futureRemoves.size === 0;
+    const stored = { version: current.queryVersion, queries: current.subscriptions };
+    const fresh = at === 0 && current.lastIntegrated === 0 && stored.version === 0 && this.viewSet.size === 0 && this.futureAdds.size === 0 && this.futureRemoves.size === 0;
     if (fresh) {
       // A new file has nothing the history before now could bring it (objects enter its view as
       // state): it starts at the latest version instead of reading the whole history through.
-      this.cursor = { serverVersion: latest, clientVersion: 0 };
+      this.cursor = { serverVersion: latestNow, clientVersion: 0 };
       if (wanted.version === 0) {
         this.holdDownloads = true;
         return;
