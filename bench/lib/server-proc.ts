@@ -61,6 +61,9 @@ export function startServerProcess(options: ServerOptions): Promise<ServerProces
     queryableFields: { global: options.queryable?.global ?? [], byType: options.queryable?.byType ?? {} },
     auth: { tokens: { secret: SECRET, accessTokenTtlSeconds: 900 } },
     adminKey: BENCH_ADMIN_KEY,
+    // The server denies everything without roles; the benchmarks measure the engine with
+    // everyone granted everything, as an app with no per-object rules would run.
+    roles: { default: [{ name: 'everyone', applyWhen: true, read: true, write: true }] },
     allowedOrigins: '*',
     limits: {
       ...(options.messagesPerSecond ? { messagesPerSecond: options.messagesPerSecond } : {}),
