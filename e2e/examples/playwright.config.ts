@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from '../chromium.ts';
 
 /*
  * The examples, installed from the packed package and built (scripts/examples-test.ts prepares
@@ -15,10 +16,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    },
+    launchOptions: chromiumLaunchOptions,
     screenshot: 'only-on-failure',
     // No traces: the tests open extra browser contexts, whose trace files raced on this shared machine.
     trace: 'off',
