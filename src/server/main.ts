@@ -70,7 +70,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config = options.config ?? loadConfig({ ...(options.argv ? { argv: options.argv } : {}), ...(options.env ? { env: options.env } : {}) });
   const log = options.log ?? createLogger({ level: config.logLevel });
   const store = await openStore(config.storeSpec, {
-    ...(config.store.kind === 'postgres' ? { pgSchema: config.store.schema, pgPoolSize: config.store.poolSize } : {}),
+    ...(config.store.kind === 'postgres' ? { pgSchema: config.store.schema, pgPoolSize: config.store.poolSize, pgTimeouts: config.store.timeouts } : {}),
     onError: (err, where) => log.warn({ err: err.message, where }, 'store background error'),
   });
   try {

@@ -96,7 +96,7 @@ describe('configuration', () => {
     expect(limits).toMatchObject({ maxFrameBytes: 16 * 1024 * 1024, messagesPerSecond: 200, maxSubscriptions: 100 });
     const viaEnv = loadConfig({ argv: ['--port=7000', '--store', 'postgres://u:p@db:5432/app'], env: { OUTPOST_CONFIG: path, OUTPOST_PG_SCHEMA: 'tenant1' }, cwd: '/' });
     expect(viaEnv.port).toBe(7000);
-    expect(viaEnv.store).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/app', schema: 'tenant1', poolSize: 10 });
+    expect(viaEnv.store).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/app', schema: 'tenant1', poolSize: 10, timeouts: { connectMs: 10_000, queryMs: 30_000, idleInTransactionMs: 60_000 } });
     expect(viaEnv.allowedOrigins).toEqual(['https://app.example.com']);
   });
 

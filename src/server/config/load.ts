@@ -32,7 +32,13 @@ export interface RolesConfig {
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly dir: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize: number }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly schema: string;
+      readonly poolSize: number;
+      readonly timeouts: { readonly connectMs: number; readonly queryMs: number; readonly idleInTransactionMs: number };
+    }
   | { readonly kind: 'memory' };
 
 export interface OutpostConfig {
@@ -74,6 +80,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_STORE: { path: ['store'], kind: 'string' },
   OUTPOST_PG_SCHEMA: { path: ['postgres', 'schema'], kind: 'string' },
   OUTPOST_PG_POOL_SIZE: { path: ['postgres', 'poolSize'], kind: 'int' },
+  OUTPOST_PG_QUERY_TIMEOUT_MS: { path: ['postgres', 'queryTimeoutMs'], kind: 'int' },
   OUTPOST_APP_ID: { path: ['appId'], kind: 'string' },
   OUTPOST_DEV: { path: ['developmentMode'], kind: 'bool' },
   OUTPOST_JWT_ALGORITHM: { path: ['auth', 'tokens', 'algorithm'], kind: 'string' },
@@ -237,7 +244,13 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     } catch {
       problems.push(`${where('store')}: not a valid postgres:// URL`);
     }
-    store = { kind: 'postgres', url: c.store, schema: c.postgres.schema, poolSize: c.postgres.poolSize };
+    store = {
+      kind: 'postgres',
+      url: c.store,
+      schema: c.postgres.schema,
+      poolSize: c.postgres.poolSize,
+      timeouts: { connectMs: c.postgres.connectTimeoutMs, queryMs: c.postgres.queryTimeoutMs, idleInTransactionMs: c.postgres.idleInTransactionTimeoutMs },
+    };
   } else if (c.store === 'memory:') store = { kind: 'memory' };
   else store = { kind: 'sqlite', dir: c.store };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -60,6 +60,10 @@ export const configSchema = v.strictObject({
     v.strictObject({
       schema: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a PostgreSQL schema name is a plain identifier')), 'public'),
       poolSize: v.optional(int(1, 1000), 10),
+      // Bounds on waiting for PostgreSQL (see PostgresTimeouts); a partition must not hang a node.
+      connectTimeoutMs: v.optional(int(100, 600_000), 10_000),
+      queryTimeoutMs: v.optional(int(100, 3_600_000), 30_000),
+      idleInTransactionTimeoutMs: v.optional(int(1_000, 3_600_000), 60_000),
     }),
     {},
   ),

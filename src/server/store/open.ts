@@ -1,5 +1,5 @@
 import { MemoryStore } from './memory.ts';
-import { PostgresStore } from './postgres.ts';
+import { PostgresStore, type PostgresTimeouts } from './postgres.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { ServerStore } from './types.ts';
 
@@ -8,6 +8,7 @@ export interface OpenStoreOptions {
   readonly pgSchema?: string;
   /** PostgreSQL: pooled connections (default 10). */
   readonly pgPoolSize?: number;
+  readonly pgTimeouts?: PostgresTimeouts;
   readonly onError?: (err: Error, where: string) => void;
 }
 
@@ -21,6 +22,7 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
       connection: spec,
       ...(options.pgSchema !== undefined ? { schema: options.pgSchema } : {}),
       ...(options.pgPoolSize !== undefined ? { poolSize: options.pgPoolSize } : {}),
+      ...(options.pgTimeouts ? { timeouts: options.pgTimeouts } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

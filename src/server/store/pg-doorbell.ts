@@ -5,6 +5,10 @@ import pg from 'pg';
  * data: each one only makes the store read the latest version. When the connection drops it
  * reconnects with backoff (100 ms doubling to 5 s) and rings once afterwards, since
  * notifications sent while it was away are lost.
+ *
+ * An idle LISTEN connection can die without a reset (a NAT or load balancer forgets the flow, a
+ * partition black-holes it): it would then wait forever while notifications go nowhere. A
+ * heartbeat query every `heartbeatMs` that must answer within `heartbeatMs` finds that out.
  */
 export class Doorbell {
   private client: pg.Client | undefined;
@@ -19,7 +23,9 @@ export class Doorbell {
     readonly channel: string,
     private readonly ring: () => void,
     private readonly onError: (err: Error) => void,
+    private readonly heartbeatMs = 10_000,
   ) {}
+  private heartbeat: NodeJS.Timeout | undefined;
 
   /** The backend pid of the listening connection (tests terminate it to simulate a drop). */
   get listenerPid(): number | undefined {
@@ -54,6 +60,19 @@ export class Doorbell {
     this.client = client;
     this.connects++;
     this.backoffMs = 100;
+    this.beat(client);
+  }
+
+  private beat(client: pg.Client): void {
+    clearTimeout(this.heartbeat);
+    this.heartbeat = setTimeout(() => {
+      if (this.stopped || client !== this.client) return;
+      client.query({ text: 'SELECT 1', query_timeout: this.heartbeatMs } as pg.QueryConfig).then(
+        () => this.beat(client),
+        (err: Error) => this.lost(client, new Error(`the doorbell's heartbeat failed: ${err.message}`)),
+      );
+    }, this.heartbeatMs);
+    this.heartbeat.unref?.();
   }
 
   private lost(client: pg.Client, err?: Error): void {
@@ -85,6 +104,7 @@ export class Doorbell {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.heartbeat);
     const c = this.client;
     this.client = undefined;
     if (c) {

@@ -101,7 +101,12 @@ class PgDatabase extends PgRunner implements SqlDatabase {
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        // A statement that timed out is still running on a connection we can no longer trust (a
+        // partition swallows its answer): a ROLLBACK would wait behind it. Destroying the
+        // connection ends the transaction on the server as soon as the server sees the socket
+        // close (or, across a black hole, by idle_in_transaction_session_timeout).
+        if (isQueryTimeout(err)) broken = err as Error;
+        else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       }
     } finally {
@@ -112,6 +117,32 @@ class PgDatabase extends PgRunner implements SqlDatabase {
   }
 }
 
+/** node-postgres's message when `query_timeout` ran out before the answer came. */
+function isQueryTimeout(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Query read timeout';
+}
+
+/**
+ * How long the store waits on PostgreSQL. Without bounds a node whose link to the database
+ * black-holes (no reset ever arrives) waits until TCP gives up, minutes later, with its sessions
+ * and the history lock held.
+ */
+export interface PostgresTimeouts {
+  /** Opening a connection (default 10 s). */
+  readonly connectMs?: number;
+  /** One statement's answer, measured by the node (default 30 s); the connection is then destroyed. */
+  readonly queryMs?: number;
+  /**
+   * The server ends a transaction whose client went silent (default 60 s): a node cut off in the
+   * middle of a sync transaction releases the history lock for the other nodes.
+   */
+  readonly idleInTransactionMs?: number;
+  /** The doorbell's LISTEN connection is checked this often (default 10 s); silence → reconnect. */
+  readonly heartbeatMs?: number;
+}
+
+export const DEFAULT_PG_TIMEOUTS: Required<PostgresTimeouts> = { connectMs: 10_000, queryMs: 30_000, idleInTransactionMs: 60_000, heartbeatMs: 10_000 };
+
 export interface PostgresStoreOptions {
   /** A `postgres://` URL or a pg connection config. */
   readonly connection: string | pg.PoolConfig;
@@ -121,6 +152,7 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** Background errors (idle pool connections, the doorbell's reconnects). */
   readonly onError?: (err: Error, where: string) => void;
+  readonly timeouts?: PostgresTimeouts;
 }
 
 export class PostgresStore implements ServerStore {
@@ -152,7 +184,16 @@ export class PostgresStore implements ServerStore {
     const schema = options.schema ?? 'public';
     if (!NAME_RE.test(schema)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(schema)}`);
     const base: pg.PoolConfig = typeof options.connection === 'string' ? { connectionString: options.connection } : { ...options.connection };
-    const config: pg.PoolConfig = { application_name: 'outpost', ...base, max: options.poolSize ?? 10 };
+    const timeouts = { ...DEFAULT_PG_TIMEOUTS, ...options.timeouts };
+    const config: pg.PoolConfig = {
+      application_name: 'outpost',
+      connectionTimeoutMillis: timeouts.connectMs,
+      query_timeout: timeouts.queryMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+      keepAlive: true,
+      ...base,
+      max: options.poolSize ?? 10,
+    };
     const location = describe(options.connection, schema);
     const onError = options.onError ?? ((err, where) => console.error(`outpost store (${where}): ${err.message}`));
     const pool = new pg.Pool(config);
@@ -161,7 +202,7 @@ export class PostgresStore implements ServerStore {
     try {
       await store.migrate();
       const channel = `outpost_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
-      store.doorbell = new Doorbell({ ...config, max: undefined } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'));
+      store.doorbell = new Doorbell({ ...config, max: undefined } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'), timeouts.heartbeatMs);
       await store.doorbell.start();
     } catch (err) {
       await pool.end().catch(() => {});
