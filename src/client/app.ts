@@ -13,7 +13,7 @@ import { fromWire, SyncError } from './errors.ts';
 import { defaultFetch, httpJson, type FetchLike } from './http.ts';
 import { defaultStore, readJson, writeJson, type KeyValueStore } from './kv.ts';
 import type { MutableSubscriptionSet } from './subscriptions.ts';
-import { User, type PersistedUsers, type Tokens, type UserContext, type UserProfile } from './user.ts';
+import { localizeTokens, User, type PersistedUsers, type Tokens, type UserContext, type UserProfile } from './user.ts';
 
 /*
  * The entry point: an App names a sync server and an application, logs users in (persisting them
@@ -158,7 +158,8 @@ export class App {
         return existing;
       }
     }
-    const tokens = await httpJson<Tokens>(this.fetchImpl, this.baseUrl, '/api/auth/login', { body: credentials.payload });
+    const askedAt = Date.now();
+    const tokens = localizeTokens(await httpJson<Tokens>(this.fetchImpl, this.baseUrl, '/api/auth/login', { body: credentials.payload }), askedAt);
     let profile: UserProfile;
     try {
       profile = await httpJson<UserProfile>(this.fetchImpl, this.baseUrl, '/api/auth/profile', { token: tokens.accessToken });

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { localizeTokens, type Tokens } from './user.ts';
 import { device, localObject, Network, serverObjects, settle, startServer, TEST_TIMEOUT, unexpected, until, useServerDevices, WAIT } from './testing/server-devices.ts';
 
 /*
@@ -64,4 +65,51 @@ describe('devices with wrong clocks', () => {
     expect(onServer.map((o) => o.title)).toEqual(['later (behind)', 'later (ahead)']);
     for (const d of [observer, ahead, behind]) expect(unexpected(d.errors), d.name).toEqual([]);
   }, TEST_TIMEOUT);
+
+  for (const hours of [3, -3]) {
+    it(`a device whose wall clock is ${Math.abs(hours)} h ${hours > 0 ? 'ahead' : 'behind'} keeps its token by its own clock: refreshed halfway through its life, not every second, and syncing goes on past its real expiry`, async () => {
+      // The device's Date.now() is off; the server process keeps the real time. Tokens live 40 s.
+      const real = Date.now.bind(Date);
+      const server = await startServer({ roles: { default: [{ name: 'everyone', applyWhen: true, read: true, write: true }] } }, { accessTokenTtlSeconds: 40 });
+      const spy = vi.spyOn(Date, 'now').mockImplementation(() => real() + hours * HOURS);
+      try {
+        const d = await device(server, `clock${hours}`, `clock${hours}@example.com`);
+        const issuedAt = Date.now();
+        // By the device's clock the token expires 40 s from now (not 3 h ago or 3 h later).
+        expect(Math.abs(d.user.accessTokenExpiresAt - (issuedAt + 40_000))).toBeLessThan(3_000);
+        await d.db.write((tx) => tx.create('WorkOrder', { _id: `c${hours}`, title: 'clock', status: 'open', assigneeId: d.user.id, region: 'north' }));
+        await d.db.sync.waitForUpload(WAIT);
+        // A device ahead used to find every new token expired and refresh it every second; one
+        // behind, to keep its token until the server ended the session at the real expiry.
+        await until('the first refresh', () => d.net.refreshes.length > 0, 45_000);
+        const first = d.net.refreshes[0]! - issuedAt;
+        expect(first, 'the first refresh, ms after the login').toBeGreaterThanOrEqual(10_000);
+        expect(first, 'the first refresh, ms after the login').toBeLessThan(39_000);
+        await new Promise((r) => setTimeout(r, Math.max(0, issuedAt + 41_000 - Date.now())));
+        // Each token is refreshed halfway through its life: about 20 s and 40 s after the login.
+        expect(d.net.refreshes.length, 'refreshes in the first 41 s').toBeLessThanOrEqual(2);
+        await d.db.write((tx) => tx.update('WorkOrder', `c${hours}`, { title: 'after the first token expired' }));
+        await d.db.sync.waitForUpload(WAIT);
+        expect((await serverObjects(server)).find((o) => o._id === `c${hours}`)?.title).toBe('after the first token expired');
+        expect(unexpected(d.errors)).toEqual([]);
+      } finally {
+        spy.mockRestore();
+      }
+    }, TEST_TIMEOUT + 60_000);
+  }
+});
+
+describe('localizeTokens', () => {
+  const jwt = (iat: number) => `h.${Buffer.from(JSON.stringify({ sub: 'u', iat })).toString('base64url')}.s`;
+  const server = 1_800_000_000_000;
+  const tokens: Tokens = { userId: 'u', provider: 'anon', accessToken: jwt(server / 1000), accessTokenExpiresAt: server + 900_000, refreshToken: 'r', refreshTokenExpiresAt: server + 86_400_000 };
+  it('shifts both expiries onto the device clock (a second early for iat\'s whole seconds)', () => {
+    const t = localizeTokens(tokens, server + 3 * HOURS);
+    expect(t.accessTokenExpiresAt).toBe(server + 3 * HOURS + 900_000 - 1000);
+    expect(t.refreshTokenExpiresAt).toBe(server + 3 * HOURS + 86_400_000 - 1000);
+  });
+  it('leaves tokens without a readable iat as the server stated them', () => {
+    expect(localizeTokens({ ...tokens, accessToken: 'opaque' }, server + HOURS)).toEqual({ ...tokens, accessToken: 'opaque' });
+    expect(localizeTokens({ ...tokens, accessToken: 'a.!!!.b' }, server + HOURS).accessTokenExpiresAt).toBe(tokens.accessTokenExpiresAt);
+  });
 });

@@ -21,6 +21,33 @@ export interface Tokens {
   readonly provider: string;
 }
 
+/** The access token's `iat` claim in ms (the server's clock), if the token is a JWT that has one. */
+function issuedAtMs(jwt: string): number | undefined {
+  const payload = jwt.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const iat = (JSON.parse(json) as { iat?: unknown }).iat;
+    return typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server states expiries by its own clock, and this device's clock may be hours off: a
+ * device ahead would find every new token already expired and refresh it every second, forever;
+ * one behind would keep presenting a token the server has expired. Expiries are kept by this
+ * device's clock instead: shifted by the difference between when the tokens were asked for here
+ * and when the server issued them (`iat`). `iat` is whole seconds, hence one second earlier.
+ */
+export function localizeTokens(tokens: Tokens, askedAt: number): Tokens {
+  const issued = issuedAtMs(tokens.accessToken);
+  if (issued === undefined) return tokens;
+  const shift = askedAt - issued - 1000;
+  return { ...tokens, accessTokenExpiresAt: tokens.accessTokenExpiresAt + shift, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt + shift };
+}
+
 export interface UserProfile {
   readonly userId: string;
   readonly provider: string;
@@ -154,7 +181,8 @@ export class User {
       if (minValidityMs !== Number.MAX_SAFE_INTEGER && this.tokens.accessTokenExpiresAt - Date.now() >= minValidityMs) return this.tokens;
     }
     try {
-      const tokens = await httpJson<Tokens>(this.ctx.fetch, this.ctx.baseUrl, '/api/auth/refresh', { body: { refreshToken: this.tokens.refreshToken } });
+      const askedAt = Date.now();
+      const tokens = localizeTokens(await httpJson<Tokens>(this.ctx.fetch, this.ctx.baseUrl, '/api/auth/refresh', { body: { refreshToken: this.tokens.refreshToken } }), askedAt);
       this.tokens = tokens;
       this.ctx.save(this);
       return tokens;
