@@ -62,7 +62,9 @@ describe('fault: partition between a server node and PostgreSQL', () => {
       for (const w of writers) w.stopWriting();
       proxy.set({ kind: 'pass' });
       expect(server.child.exitCode, server.output().slice(-4000)).toBeNull();
-      const tookMs = await converge(writers, server.wsUrl, checker, LIVENESS_MS);
+      const tookMs = await converge(writers, server.wsUrl, checker, LIVENESS_MS).catch((err: Error) => {
+        throw new Error(`${err.message}\nwriters: ${JSON.stringify(writers.map((w) => w.describe()))}\nserver log:\n${server.output().slice(-4000)}`);
+      });
       const result = checkWrites(await serverCopy(server.wsUrl, checker), writers, acked, true);
       report('partition node-postgres', {
         fault: fault.name,
@@ -77,6 +79,9 @@ describe('fault: partition between a server node and PostgreSQL', () => {
       expect(result).toEqual({ lost: 0, duplicated: 0, torn: 0 });
       expect(tookMs).toBeLessThanOrEqual(LIVENESS_MS);
       if (fault.failsFast) expect(failedDuring, 'sessions hung through the partition instead of failing').toBeGreaterThan(0);
+      // The database being out of reach is no reason to refuse a client's token (a 401 sends a
+      // client to refresh it or log in again): the upgrade is refused with a 503 instead.
+      for (const w of writers) expect((w.describe().closes as string[]).filter((c) => c.includes('HTTP 401')), w.tag).toEqual([]);
     }, 60_000);
   }
 });

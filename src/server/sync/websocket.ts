@@ -132,8 +132,15 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
           });
         },
         (err: unknown) => {
-          const e = err instanceof OutpostError ? err : new OutpostError('unauthorized', 'the access token does not verify');
-          reject(socket, 401, e.code === 'token_expired' ? 'token_expired' : 'unauthorized', e.message);
+          // A token that does not verify is a 401. The store failing to answer whether its login
+          // still stands (the database unreachable) is not the token's fault: a 401 would make a
+          // client refresh its token, or log in again, for nothing. It is a 503: try again.
+          if (!(err instanceof OutpostError)) {
+            options.log.warn({ err: (err as Error).message }, 'an access token could not be checked (the store did not answer)');
+            reject(socket, 503, 'internal', 'the server cannot check the access token now; try again');
+            return;
+          }
+          reject(socket, 401, err.code === 'token_expired' ? 'token_expired' : 'unauthorized', err.message);
         },
       );
       return true;
