@@ -199,19 +199,30 @@ const literal: fc.Arbitrary<Literal> = fc.oneof(
   fc.uint8Array({ maxLength: 8 }).map((b): Literal => ({ type: 'binary', base64: encodeBase64(b) })),
 );
 
+const objectRef: fc.Arbitrary<Expr> = fc
+  .tuple(fc.constantFrom('Person', 'T'), fc.oneof(fc.nat(20).map((index): Expr => ({ kind: 'arg', index, pos: 0 })), fc.constantFrom<Expr>({ kind: 'literal', literal: { type: 'string', value: 'p1' }, pos: 0 }, { kind: 'literal', literal: { type: 'number', text: '7' }, pos: 0 })))
+  .map(([objectType, key]): Expr => ({ kind: 'objectRef', objectType, key: key as never, pos: 0 }));
 const constExpr: fc.Arbitrary<Expr> = fc.oneof(
   literal.map((l): Expr => ({ kind: 'literal', literal: l, pos: 0 })),
   fc.nat(20).map((index): Expr => ({ kind: 'arg', index, pos: 0 })),
   fc.array(name, { minLength: 1, maxLength: 3 }).map((p): Expr => ({ kind: 'expansion', path: ['user', ...p], pos: 0 })),
+  objectRef,
 );
+const quantifier = fc.constantFrom<'ANY' | 'ALL' | 'NONE' | null>(null, null, 'ANY', 'ALL', 'NONE');
 const listExpr: fc.Arbitrary<Expr> = fc
-  .array(constExpr, { maxLength: 4 })
-  .map((items): Expr => ({ kind: 'list', items: items as never, pos: 0 }));
+  .tuple(fc.array(constExpr, { maxLength: 4 }), quantifier)
+  .map(([items, q]): Expr => ({ kind: 'list', items: items as never, ...(q ? { quantifier: q } : {}), pos: 0 }));
+const quantifiedArg: fc.Arbitrary<Expr> = fc
+  .tuple(fc.nat(20), fc.constantFrom('ANY' as const, 'ALL' as const, 'NONE' as const))
+  .map(([index, q]): Expr => ({ kind: 'arg', index, quantifier: q, pos: 0 }));
 
 const segment: fc.Arbitrary<PathSegment> = fc.oneof(
   name.map((n): PathSegment => ({ type: 'field', name: n, pos: 0 })),
   printableString.map((key): PathSegment => ({ type: 'key', key, pos: 0 })),
   fc.constantFrom('@count', '@size', '@sum', '@avg', '@min', '@max', '@keys', '@values').map((op): PathSegment => ({ type: 'op', op: op as never, pos: 0 })),
+  fc
+    .oneof(fc.nat(20), fc.constantFrom('first' as const, 'last' as const, 'all' as const), fc.nat(9).map((arg) => ({ arg })))
+    .map((index): PathSegment => ({ type: 'index', index, pos: 0 })),
 );
 const pathExpr = (allowQuantifier: boolean): fc.Arbitrary<PathExpr> =>
   fc
@@ -229,11 +240,30 @@ const pathExpr = (allowQuantifier: boolean): fc.Arbitrary<PathExpr> =>
       pos: 0,
     }));
 
-const { predicate } = fc.letrec<{ predicate: Predicate; expr: Expr; compare: Predicate }>((tie) => ({
+const { predicate } = fc.letrec<{ predicate: Predicate; expr: Expr; compare: Predicate; operand: Expr }>((tie) => ({
+  // An arithmetic operand: no quantifier (it would belong to the whole side); nested arithmetic is grouped.
+  operand: fc.oneof(
+    { weight: 3, arbitrary: constExpr },
+    { weight: 3, arbitrary: pathExpr(false) },
+    { weight: 1, arbitrary: fc.array(constExpr, { maxLength: 3 }).map((items): Expr => ({ kind: 'list', items: items as never, pos: 0 })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(tie('operand'), fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const), tie('operand'))
+        .map(([left, op, right]): Expr => ({ kind: 'arith', op, left, right, grouped: true, pos: 0 })),
+    },
+  ),
   expr: fc.oneof(
     { weight: 4, arbitrary: constExpr },
     { weight: 1, arbitrary: listExpr },
+    { weight: 1, arbitrary: quantifiedArg },
     { weight: 4, arbitrary: pathExpr(true) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(tie('operand'), fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const), tie('operand'), quantifier, fc.boolean())
+        .map(([left, op, right, q, grouped]): Expr => ({ kind: 'arith', op, left, right, ...(q ? { quantifier: q } : {}), ...(grouped || q ? { grouped: true as const } : {}), pos: 0 })),
+    },
     {
       weight: 1,
       arbitrary: fc
