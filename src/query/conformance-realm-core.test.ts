@@ -8,7 +8,7 @@
  *
  * Data: every type without a declared primary key gets `_outpost_id: int` numbered in creation
  * order, so a link written as a number is the target's index. Tagged values: {"$date": ms},
- * {"$oid"}, {"$uuid"}, {"$decimal"}, {"$utf8": text} (binary data); arguments may also be
+ * {"$oid"}, {"$uuid"}, {"$decimal"}, {"$utf8": text} (binary data), {"$number": "NaN"}; arguments may also be
  * {"$obj": [type, pk]} (the object itself) and arrays (list arguments).
  */
 import { readFileSync } from 'node:fs';
@@ -62,6 +62,7 @@ function decode(v: unknown): unknown {
   if ('$uuid' in o) return new UUID(o.$uuid as string);
   if ('$decimal' in o) return Decimal128.fromString(o.$decimal as string);
   if ('$utf8' in o) return utf8.encode(o.$utf8 as string);
+  if ('$number' in o) return Number(o.$number as string); // Infinity, -Infinity, NaN (not JSON numbers)
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(o)) out[k] = decode(x);
   return out;

@@ -297,7 +297,14 @@ describe('numbers, dates and other types', () => {
     expect(ids("avatar CONTAINS ''")).toEqual(['ann', 'cat']);
     // As in Realm, absent (null) data has size 0.
     expect(ids('avatar.@size == 0')).toEqual(['bob', 'cat']);
-    expect(rejects(`uid > uuid(${UID})`).reason).toMatch(/only == and !=/);
+    // uuids order by their bytes, as in Realm; null satisfies no ordering.
+    expect(ids(`uid >= uuid(${UID})`)).toEqual(['ann']);
+    expect(ids('uid > uuid(00000000-0000-0000-0000-000000000000)')).toEqual(['ann']);
+    expect(ids('uid < uuid(00000000-0000-0000-0000-000000000000)')).toEqual([]);
+    // A null argument may be ordered against (Realm): < and > match nothing, <= and >= match null.
+    expect(ids('uid >= $0', [null])).toEqual(['bob', 'cat']);
+    expect(ids('uid > $0', [null])).toEqual([]);
+    expect(rejects('uid > null').reason).toMatch(/with null/);
   });
   it('mixed fields accept any constant and match by kind', () => {
     expect(ids("m == 'text'")).toEqual(['ann']);

@@ -361,11 +361,12 @@ function makeTest(c: BoundCompare): Test {
     case '<':
       return (l, r) => queryOrder(l, r) < 0;
     case '<=':
-      return (l, r) => queryOrder(l, r) <= 0;
+      return (l, r) => queryOrder(l, r) <= 0 || (isNull(l) && isNull(r));
     case '>':
       return (l, r) => queryOrder(l, r) > 0;
     case '>=':
-      return (l, r) => queryOrder(l, r) >= 0;
+      // As in Realm, null >= null and null <= null hold (a null argument against a null value).
+      return (l, r) => queryOrder(l, r) >= 0 || (isNull(l) && isNull(r));
     case 'BEGINSWITH':
       return substringTest(fold, bfold, (h, n) => h.startsWith(n), bytesStartWith, true);
     case 'ENDSWITH':
@@ -381,6 +382,10 @@ function makeTest(c: BoundCompare): Test {
 }
 
 type Quant = 'ANY' | 'ALL' | 'NONE';
+
+function isNull(v: unknown): boolean {
+  return v === null || v === undefined;
+}
 
 function quantifierOf(o: BoundOperand): Quant | null {
   return o.kind === 'path' || o.kind === 'arith' || o.kind === 'constList' ? o.quantifier : null;

@@ -419,6 +419,9 @@ class Parser {
         if (u === 'SUBQUERY') return this.parseSubquery();
         if (this.isCall(t, 'BIN', 'BINARY')) return this.parseBinaryCall();
         if (this.isCall(t, 'OBJ')) return this.parseObjectRef();
+        // As in Realm, a property may be named like an operator (`in`, `between`, `contains`):
+        // where a value is expected, such a word can only be a key path.
+        if (STRING_OPS[u] !== undefined) return this.parsePath(null, t.pos, true);
         if (RESERVED_WORDS.has(u)) throw this.error(`unexpected keyword ${t.text} where a value was expected`, t.pos);
         return this.parsePath(null, t.pos);
       }
@@ -521,13 +524,13 @@ class Parser {
     return name;
   }
 
-  private parsePath(quantifier: Quantifier | null, pos: number): PathExpr {
+  private parsePath(quantifier: Quantifier | null, pos: number, operatorWord = false): PathExpr {
     const first = this.next();
     let variable: string | null = null;
     const segments: PathSegment[] = [];
     if (first.kind === 'variable') variable = first.name;
     else if (first.kind === 'ident') {
-      if (RESERVED_WORDS.has(first.upper)) throw this.error(`unexpected keyword ${first.text} where a key path was expected`, first.pos);
+      if (RESERVED_WORDS.has(first.upper) && !operatorWord) throw this.error(`unexpected keyword ${first.text} where a key path was expected`, first.pos);
       segments.push({ type: 'field', name: this.checkName(first.text, first.pos), pos: first.pos });
     } else throw this.error(`expected a key path but found ${this.describe(first)}`, first.pos);
     for (;;) {

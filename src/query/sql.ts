@@ -557,7 +557,9 @@ class Translator {
           if (!(op === 'CONTAINS' && fold.ci && type.base === 'data')) parts.push(e.isNull());
           return exactB(parts.length ? joinBalanced(parts, 'OR') : FALSE);
         }
-        return exactB(e.isNull()); // == and LIKE: only null matches
+        // Ordering against a null argument (as Realm allows): < and > match nothing, <= and >= null.
+        if (op === '<' || op === '>') return exactB(FALSE);
+        return exactB(e.isNull()); // == <= >= and LIKE: only null matches
       }
       case 'bool':
         if (!this.accepts(type, 'bool')) return exactB(FALSE);
@@ -579,9 +581,9 @@ class Translator {
         return exactB(sure([m.is('string'), ' AND ', d.collate(m.text()), ` ${sqlOp(op)} `, d.textParam((v as ObjectId).toHexString())]));
       }
       case 'uuid': {
-        if (!this.accepts(type, 'uuid') || op !== '==') return exactB(FALSE);
+        if (!this.accepts(type, 'uuid') || !isOrderOp(op)) return exactB(FALSE);
         const m = e.marker('$uuid');
-        return exactB(sure([m.is('string'), ' AND ', m.text(), ' = ', d.textParam((v as UUID).toHexString(false).toLowerCase())]));
+        return exactB(sure([m.is('string'), ' AND ', d.collate(m.text()), ` ${sqlOp(op)} `, d.textParam((v as UUID).toHexString(false).toLowerCase())]));
       }
       case 'data':
         if (!this.accepts(type, 'data')) return exactB(FALSE);

@@ -331,6 +331,9 @@ class Binder {
       default:
         type = T(k as ValueBase);
     }
+    if (hint && hint.base === 'int' && typeof v === 'number' && !Number.isFinite(v)) {
+      throw this.err(`${Number.isNaN(v) ? 'NaN' : 'infinity'} is not supported for int (${what})`, pos);
+    }
     if (hint && (hint.base === 'link') && type.base === 'record') {
       return { kind: 'const', value: this.linkKeyOf(v as Record<string, unknown>, hint, pos, what), type: hint, pos };
     }
@@ -875,8 +878,14 @@ class Binder {
       case '>':
       case '>=':
       case 'BETWEEN': {
-        const unordered = new Set<Category>(['null', 'uuid', 'link', 'embedded', 'record']);
+        const unordered = new Set<Category>(['null', 'link', 'embedded', 'record']);
         if (unordered.has(cl) || unordered.has(cr)) {
+          // Realm lets an argument be null here (< and > match nothing, <= and >= match null);
+          // the literal null is refused as a likely mistake.
+          if ((cl === 'null' && p.left.kind === 'arg') || (cr === 'null' && p.right.kind === 'arg')) {
+            const other = cl === 'null' ? cr : cl;
+            if (other !== 'link' && other !== 'embedded' && other !== 'record') return;
+          }
           if (cl === 'null' || cr === 'null') bad(`cannot use ${p.op} with null`);
           bad(`${p.op} is not supported for ${describeType(unordered.has(cl) ? l : r)}; only == and != are`);
         }

@@ -651,6 +651,180 @@ for (const text of [
   'a=b LIMIT(0xFFEE)', 'a=b LIMIT(word)', 'a=b LIMIT(11asdf)', 'a=b LIMIT(1, 1)', '@prop > 2', 'prop@links > 2',
 ]) bad('table', text);
 
+// ---- Parser_7642 (int column against arguments of other numeric types) --------------------------
+suite('7642', [{ name: 'Car', properties: { make: 'string', value: 'int' } }], {
+  Car: [['Tesla', 123], ['Ford', 456], ['Audi', 789], ['Chevy', 1000]].map(([make, value]) => ({ make, value })),
+});
+{
+  q('Car', 'make IN $0', 2, ['Tesla', 'Audi']);
+  const args = [456, Math.fround(789), 123.0, 789.1, Math.fround(1000.1)];
+  q('Car', 'value IN $0', 3, args);
+  const all = [...args, { $number: 'Infinity' }, { $number: 'NaN' }];
+  q('Car', 'value == $0', 1, ...all); q('Car', 'value == $1', 1, ...all); q('Car', 'value == $2', 1, ...all);
+  q('Car', 'value == $3', 0, ...all); q('Car', 'value == $4', 0, ...all);
+  bad('Car', 'value == $5', ...all); bad('Car', 'value == $6', ...all);
+}
+
+// ---- Parser_ListVsList --------------------------------------------------------------------------
+suite('ListVsList', [{ name: 'table', primaryKey: 'id', properties: { id: 'int', integers: 'int[]' } }], {
+  table: [{ id: 1, integers: [1, 2] }, { id: 2, integers: [11, 5, 9, 5] }],
+});
+for (const [text, n] of [
+  ['ANY {1, 2, 3} == ALL integers', 0], ['ALL integers == ANY {2, 1, 3}', 1], ['{7, 3, 8, 0} < integers', 1],
+  ['ANY {1, 2, 3} > ALL integers', 1], ['ANY {4, 8} == ANY integers', 0], ['ANY {1, 2, 3} == ANY integers', 1],
+  ['ANY {1, 2, 3} == NONE integers', 2], ['ANY {1, 2, 7} <= NONE integers', 1], ['ANY {-1, 0} < NONE integers', 0],
+  ['ALL {1, 2, 3} > ALL integers', 0], ['ALL {4, 8} > ALL integers', 1], ['ALL {1, 2, 12} < ANY integers', 0],
+  ['ALL {4, 8} > ANY integers', 1], ['ALL {2, 5} == NONE integers', 0], ['ALL {3, 1, 4, 3} == NONE integers', 1],
+  ['NONE {1, 2, 3, 12} > ALL integers', 0], ['NONE {4, 8} > ALL integers', 1], ['NONE {1, 12} > ANY integers', 0],
+  ['NONE {4, 8} < ANY integers', 1], ['NONE {-1, 12} < NONE integers', 0], ['NONE {-1, 5} < NONE integers', 1],
+  ['NONE {0, 1} < NONE integers', 2],
+]) q('table', text, n);
+
+// ---- Parser_Object (links compared with links) ------------------------------------------------
+suite('Object', [{ name: 'table', properties: { link: 'table', linkx: 'table' } }], {
+  table: [{ link: 1, linkx: 1 }, { link: 1 }, {}],
+});
+q('table', 'link == NULL', 1); q('table', 'link == linkx', 2);
+
+// ---- Parser_OddColumnNames ----------------------------------------------------------------------
+suite('OddColumnNames', [{ name: 'table', properties: { age: 'int?', between: 'int?', in: 'int?', desc: 'string?' } }], {
+  table: range(3).map((i) => ({ age: i + 24, between: i, in: i + 100, desc: 'Empty' })),
+});
+for (const [text, n] of [
+  ['between == 0', 1], ['between > 0', 2], ['between <= 3', 3], ['in == 100', 1], ['in > 100', 2], ['in <= 103', 3],
+  ["desc CONTAINS[c] 'empty'", 3], ['age between {24, 26}', 3], ['age between {20, 23}', 0], ['age between {20, 24}', 1],
+  ['age between {20, 25}', 2], ['age between {20, 26}', 3], ['age between {20, 27}', 3], ['age between {23, 30}', 3],
+  ['age between {24, 30}', 3], ['age between {25, 30}', 2], ['age between {26, 30}', 1], ['age between {27, 30}', 0],
+]) q('table', text, n);
+bad('table', 'age between {20}'); bad('table', 'age between {20, 25, 34}');
+
+// ---- Parser_ChainedStringEqualQueries / Parser_ChainedIntEqualQueries ---------------------------
+{
+  const objs = range(100).map((i) => ({ a: String(i), b: String(i), c: String(i), d: String(i) }));
+  objs.push({ a: '', b: null, c: '', d: null });
+  suite('ChainedStringEqualQueries', [{ name: 'table', properties: { a: 'string', b: 'string?', c: 'string', d: 'string?' } }], { table: objs });
+  const T = 'table';
+  q(T, "a == '0' or a == '1' or a == '2'", 3); q(T, "a == '0' or b == '2' or a == '3' or b == '4'", 4);
+  q(T, "(a == '0' or b == '2' or a == '3' or b == '4') and (c == '0' or d == '2' or c == '3' or d == '4')", 4);
+  q(T, "a == '' or a == null", 1); q(T, "b == '' or b == null", 1); q(T, "c == '' or c == null", 1); q(T, "d == '' or d == null", 1);
+  q(T, "(a == null or a == '') and (b == null or b == '') and (c == null or c == '') and (d == null or d == '')", 1);
+  q(T, range(100).map((i) => `${'abcd'[i % 4]} == '${(i * 37) % 100}'`).join(' or '), 100);
+}
+{
+  const objs = range(100).map((i) => ({ a: i, b: i, c: i, d: i }));
+  objs.push({ a: 0, b: null, c: 0, d: null });
+  suite('ChainedIntEqualQueries', [{ name: 'table', properties: { a: 'int', b: 'int?', c: 'int', d: 'int?' } }], { table: objs });
+  const T = 'table';
+  q(T, 'a == NULL', 0); q(T, 'a == 0 or a == 1 or a == 2', 4); q(T, 'a == 1 or b == 2 or a == 3 or b == 4', 4);
+  q(T, '(a == 0 or b == 2 or a == 3 or b == 4) and (c == 0 or d == 2 or c == 3 or d == 4)', 5);
+  q(T, 'a == 0 or a == null', 2); q(T, 'b == 0 or b == null', 2); q(T, 'c == 0 or c == null', 2); q(T, 'd == 0 or d == null', 2);
+  q(T, '(a == null or a == 0) and (b == null or b == 0) and (c == null or c == 0) and (d == null or d == 0)', 2);
+  suite('ChainedIntEqualQueries string literals', [{ name: 'table', properties: { a: 'int', b: 'int?', c: 'int', d: 'int?' } }], { table: objs.slice(0, 100) });
+  q(T, range(100).map((i) => `${'abcd'[i % 4]} == '${(i * 37) % 100}'`).join(' or '), 100);
+}
+
+// ---- Parser_ObjectId ----------------------------------------------------------------------------
+{
+  // ids made from timestamps as in the C++ test (machine and process 0); "now" is 0x60000000.
+  const oid1 = '000000010000000000000000';
+  const before = '5fffffff0000000000000000';
+  const after = '600000190000000000000000';
+  const oid0 = '000000000000000000000000';
+  const generated = '600000004d2a1b0c9e8f7a6b';
+  const ids = [oid1, before, after, oid0];
+  suite('ObjectId', [{ name: 'table', primaryKey: 'id', properties: { id: 'objectId', nid: 'objectId?' } }], {
+    table: [...ids.map((h) => ({ id: { $oid: h }, nid: { $oid: h } })), { id: { $oid: generated }, nid: null }],
+  });
+  const T = 'table';
+  const size = 5;
+  q(T, `id == oid(${generated})`, 1); q(T, 'nid == NULL', 1);
+  for (const h of ids) {
+    q(T, `id == oid(${h})`, 1); q(T, `id != oid(${h})`, size - 1); q(T, `nid == oid(${h})`, 1); q(T, `nid != oid(${h})`, size - 1);
+  }
+  q(T, 'id >= oid(000000000000000000000000)', size); q(T, 'nid >= oid(000000000000000000000000)', size - 1);
+  q(T, 'id <= oid(ffffffffffffffffffffffff)', size); q(T, 'nid <= oid(ffffffffffffffffffffffff)', size - 1);
+  q(T, 'id == NULL', 0); q(T, 'nid == NULL', 1);
+  const args = [...ids.map((h) => ({ $oid: h })), null];
+  const expect = {
+    'id ==': [1, 1, 1, 1, 0], 'nid ==': [1, 1, 1, 1, 1],
+    'id >': [3, 2, 0, 4], 'nid >': [2, 1, 0, 3], 'id >=': [4, 3, 1, 5], 'nid >=': [3, 2, 1, 4],
+    'id <': [1, 2, 4, 0], 'nid <': [1, 2, 3, 0], 'id <=': [2, 3, 5, 1], 'nid <=': [2, 3, 4, 1],
+  };
+  for (const [lhs, counts] of Object.entries(expect)) counts.forEach((n, i) => q(T, `${lhs} $${i}`, n, ...args));
+}
+
+// ---- Parser_UUID --------------------------------------------------------------------------------
+{
+  const ids = ['3b241101-e2bb-4255-8caf-4136c566a961', '3b241101-e2bb-4255-8caf-294299afdce2', '3b241101-e2bb-4255-8caf-000000000003'];
+  const generated = '3b241101-0000-0000-0000-4136c566a964';
+  suite('UUID', [{ name: 'table', primaryKey: 'id', properties: { id: 'uuid', nid: 'uuid?' } }], {
+    table: [...ids.map((u) => ({ id: { $uuid: u }, nid: { $uuid: u } })), { id: { $uuid: generated }, nid: null }],
+  });
+  const T = 'table';
+  const rows = 4;
+  q(T, `id == uuid(${generated})`, 1); q(T, `nid == uuid(${generated})`, 0);
+  q(T, 'id == NULL', 0); q(T, 'nid == NULL', 1); q(T, 'id != NULL', rows); q(T, 'nid != NULL', rows - 1);
+  for (const u of ids) {
+    q(T, `id == uuid(${u})`, 1); q(T, `nid == uuid(${u})`, 1); q(T, `id != uuid(${u})`, rows - 1); q(T, `nid != uuid(${u})`, rows - 1);
+    for (const op of ['BEGINSWITH', 'ENDSWITH', 'CONTAINS', 'LIKE']) bad(T, `nid ${op} uuid(${u})`);
+  }
+  const min = '00000000-0000-0000-0000-000000000000';
+  const max = 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+  for (const prop of ['id', 'nid']) {
+    const valid = prop === 'nid' ? rows - 1 : rows;
+    q(T, `${prop} > uuid(${min})`, valid); q(T, `${prop} >= uuid(${min})`, valid); q(T, `${prop} < uuid(${min})`, 0); q(T, `${prop} <= uuid(${min})`, 0);
+    q(T, `${prop} > uuid(${max})`, 0); q(T, `${prop} >= uuid(${max})`, 0); q(T, `${prop} < uuid(${max})`, valid); q(T, `${prop} <= uuid(${max})`, valid);
+  }
+  const args = [...ids.map((u) => ({ $uuid: u })), null];
+  for (const [text, n] of [
+    ['id == $0', 1], ['id == $1', 1], ['id == $2', 1], ['id == $3', 0], ['id > $3', 0], ['id < $3', 0], ['id >= $3', 0], ['id <= $3', 0],
+    ['nid == $0', 1], ['nid == $1', 1], ['nid == $2', 1], ['nid == $3', 1], ['nid > $3', 0], ['nid < $3', 0], ['nid >= $3', 1], ['nid <= $3', 1],
+  ]) q(T, text, n, ...args);
+}
+
+// ---- Parser_Decimal128 --------------------------------------------------------------------------
+{
+  const values = ['123', '0.1', '3.141592653589793238', '1E1', '+2E2', '+3E+3', '4E+4', '-5E5', '-6E-6', '7E-7', '+8E-8', '-9E+9',
+    '1.1E1', '+2.1E2', '+3.1E+3', '4.1E+4', '-5.1E5', '-6.1E-6', '7.1E-7', '+8.1E-8', '-9.1E+9', 'inf', '-infinity'];
+  const dec = (v) => ({ $decimal: v.replace(/^\+/, '').replace(/^(-?)inf(inity)?$/i, '$1Infinity') });
+  suite('Decimal128', [{ name: 'table', properties: { dec: 'decimal', nullable_dec: 'decimal?' } }], {
+    table: [...values.map((v) => ({ dec: dec(v), nullable_dec: dec(v) })), { dec: { $decimal: '0' }, nullable_dec: null }],
+  });
+  const T = 'table';
+  const size = values.length + 1;
+  q(T, 'dec == 0', 1); q(T, 'nullable_dec == null', 1); q(T, 'dec == 0.', 1);
+  for (const v of values) { q(T, `dec == ${v}`, 1); q(T, `nullable_dec == ${v}`, 1); }
+  for (const v of ['.', 'e10', 'E-12', 'infin', '-+2', '+-2', '2e+-12', '2e-+12', '2e1.3', '/2.0', '*2.0']) { bad(T, `dec == ${v}`); bad(T, `nullable_dec == ${v}`); }
+  q(T, 'dec == NULL', 0); q(T, 'nullable_dec == NULL', 1); q(T, 'dec <= infinity', size); q(T, 'dec >= -infinity', size);
+  const args = [{ $decimal: '0' }, { $decimal: '123' }, null, 123.0];
+  q(T, 'dec == $0', 1, ...args); q(T, 'dec == $1', 1, ...args); q(T, 'dec == $3', 1, ...args); q(T, 'dec == $2', 0, ...args); q(T, 'nullable_dec == $2', 1, ...args);
+  q(T, 'dec == nullable_dec', size - 1); q(T, 'dec >= nullable_dec', size - 1); q(T, 'dec <= nullable_dec', size - 1);
+  q(T, 'dec > nullable_dec', 0); q(T, 'dec < nullable_dec', 0); q(T, 'dec != nullable_dec', 1);
+}
+
+// ---- Parser_issue6831 (dictionary of links) -----------------------------------------------------
+suite('issue6831', [
+  { name: 'Plant', primaryKey: 'id', properties: { id: 'objectId', Family: 'string' } },
+  { name: 'Inventory', primaryKey: 'id', properties: { id: 'string', Plants: 'Plant{}' } },
+], {
+  Plant: [['5f0000000000000000000001', 'Solanaceae'], ['5f0000000000000000000002', 'Solanaceae'], ['5f0000000000000000000003', 'Rosaceae']].map(([id, Family]) => ({ id: { $oid: id }, Family })),
+  Inventory: [{ id: 'Inv', Plants: { Potato: { $oid: '5f0000000000000000000001' }, Petunia: { $oid: '5f0000000000000000000002' }, Rose: { $oid: '5f0000000000000000000003' } } }],
+});
+q('Inventory', "Plants.@keys == 'Petunia'", 1); q('Inventory', "Plants.Rose.Family == 'Rosaceae'", 1);
+
+// ---- Parser_RecursiveLogial (the short queries; the 53,000-term one is past Outpost's node limit) -
+suite('RecursiveLogical', [{ name: 'table', primaryKey: 'id', properties: { id: 'objectId' } }], { table: [{ id: { $oid: '000000000000000000000000' } }] });
+{
+  const args = [{ $oid: '000000000000000000000000' }, { $oid: '5f00000000000000000000aa' }, { $oid: '5f00000000000000000000bb' }];
+  for (const [text, n] of [
+    ['TRUEPREDICATE AND (id == $1 OR id == $2 OR id == $0) AND TRUEPREDICATE', 1],
+    ['(id == $1 OR id == $2 OR id == $0) AND (TRUEPREDICATE AND id == $0 AND id == $0) AND TRUEPREDICATE', 1],
+    ['(id == $1 OR id == $2 OR id == $0) AND (FALSEPREDICATE AND id == $0 AND id == $0) AND TRUEPREDICATE', 0],
+    ['(id == $1 OR id == $2 OR FALSEPREDICATE) AND (TRUEPREDICATE AND id == $0 AND id == $0) AND TRUEPREDICATE', 0],
+    ['(id == $1 OR id == $2 OR id == $0) AND (TRUEPREDICATE AND id == $0 AND id == $0) AND FALSEPREDICATE', 0],
+  ]) q('table', text, n, ...args);
+}
+
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
 let n = 0;
