@@ -7,6 +7,7 @@ import {
   bytesStartWith,
   codePointLength,
   compareStrings,
+  decimalParts,
   equalityKey,
   foldString,
   kindOf,
@@ -72,6 +73,12 @@ function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[])
     }
     return best;
   }
+  // All decimals: exact decimal arithmetic, as in Realm (sum exact, average rounded to 34 digits).
+  const decimals = items.filter((v): v is Decimal128 => v instanceof Decimal128);
+  if (decimals.length > 0 && decimals.length === items.filter((v) => v !== null && v !== undefined).length) {
+    const exact = exactDecimalAggregate(fn, decimals);
+    if (exact !== undefined) return exact;
+  }
   let sum = 0;
   let count = 0;
   let decimal = false;
@@ -90,6 +97,29 @@ function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[])
     return decimal ? Decimal128.fromString(String(avg)) : avg;
   }
   return decimal ? Decimal128.fromString(String(sum)) : sum;
+}
+
+/**
+ * Exact sum or average of finite decimals with BigInt coefficients (value = coef × 10^exp);
+ * undefined when a value is NaN or infinite (the binary floating-point path handles those).
+ */
+function exactDecimalAggregate(fn: 'sum' | 'avg', values: readonly Decimal128[]): Decimal128 | undefined {
+  const parts = values.map((v) => decimalParts(v.toString()));
+  if (parts.some((p) => p === undefined || p.special !== null)) return undefined;
+  let exp = 0;
+  for (const p of parts) if (p!.digits !== '') exp = Math.min(exp, p!.exponent - p!.digits.length);
+  let total = 0n;
+  for (const p of parts) {
+    if (p!.digits === '') continue;
+    const coef = BigInt(p!.digits) * 10n ** BigInt(p!.exponent - p!.digits.length - exp);
+    total += p!.negative ? -coef : coef;
+  }
+  if (fn === 'avg') {
+    // 40 extra digits before dividing, then round to Decimal128's 34 significant digits.
+    total = (total * 10n ** 40n) / BigInt(values.length);
+    exp -= 40;
+  }
+  return Decimal128.fromStringWithRounding(`${total}E${exp}`);
 }
 
 /** Walks a path's steps over a working list of items (one item while the path is single-valued). */

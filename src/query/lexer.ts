@@ -250,7 +250,8 @@ export function tokenize(text: string, limits: QueryLimits): Token[] {
         continue;
       }
       if (j < n && isIdentStart(text.charCodeAt(j))) {
-        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+        // As in Realm, a SUBQUERY variable may also contain '-' ($anyNAME_-01).
+        while (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 45)) j++;
         tokens.push({ kind: 'variable', name: text.slice(i, j), pos: start });
         i = j;
         continue;

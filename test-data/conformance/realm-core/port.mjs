@@ -825,6 +825,94 @@ suite('RecursiveLogical', [{ name: 'table', primaryKey: 'id', properties: { id: 
   ]) q('table', text, n, ...args);
 }
 
+// ---- Parser_Subquery -----------------------------------------------------------------------------
+suite('Subquery', [
+  { name: 'Discounts', properties: { promotion: 'string?', reduced_by: 'double', active: 'bool' } },
+  { name: 'Allergens', properties: { name: 'string', population_affected: 'double' } },
+  { name: 'Items', properties: { name: 'string', price: 'double', discount: 'Discounts', allergens: 'Allergens[]' } },
+  { name: 'Person', properties: { customer_id: 'int', account_balance: 'double', items: 'Items[]', fav_item: 'Items' } },
+], {
+  Discounts: [['back to school', 3.0, false], ['pizza lunch special', 2.5, true], ["manager's special", 0.5, true], [null, 1.5, true]].map(([promotion, reduced_by, active]) => ({ promotion, reduced_by, active })),
+  Allergens: [['dairy', 0.75], ['nuts', 0.01], ['wheat', 0.01], ['soy', 0.005]].map(([name, population_affected]) => ({ name, population_affected })),
+  Items: [['milk', 5.5, 2, [0]], ['oranges', 4.0, null, []], ['pizza', 9.5, 1, [0, 2, 3]], ['cereal', 6.5, 0, [0, 1, 2]]].map(([name, price, discount, allergens]) => ({ name, price, discount, allergens })),
+  Person: [[0, 1, 2, 3], range(10).map(() => 0), [2, 2, 3]].map((items, i) => ({ customer_id: i, account_balance: (i + 1) * 10, items, fav_item: i })),
+});
+for (const [text, n] of [
+  ['SUBQUERY(items, $x, TRUEPREDICATE).@count > 0', 3], ['!SUBQUERY(items, $x, TRUEPREDICATE).@count > 0', 0],
+  ['SUBQUERY(items, $x, !TRUEPREDICATE).@count > 0', 0], ['SUBQUERY(items, $x, FALSEPREDICATE).@count == 0', 3],
+  ['!SUBQUERY(items, $x, FALSEPREDICATE).@count == 0', 0], ['SUBQUERY(items, $x, !FALSEPREDICATE).@count == 0', 0],
+  ['SUBQUERY(items, $x, 5.5 == $x.price ).@count > 0', 2], ["SUBQUERY(items, $x, $x.name CONTAINS[c] 'MILK').@count >= 1", 2],
+  ["SUBQUERY(items, $x, $x.name CONTAINS[c] 'MILK' && $x.price == 5.5).@count >= 1", 2],
+  ["SUBQUERY(items, $x, $x.name CONTAINS[c] 'MILK' || $x.price >= 5.5).@count >= 1", 3],
+  ['SUBQUERY(items, $anyNAME_-0123456789, 5.5 == $anyNAME_-0123456789.price ).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.name.@size == 4).@count > 0', 2], ['SUBQUERY(items, $x, $x.allergens.@count > 1).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.allergens.@min.population_affected < 0.10).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.allergens.@max.population_affected > 0.50).@count > 0', 3],
+  ['SUBQUERY(items, $x, $x.allergens.@sum.population_affected > 0.75).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.allergens.@avg.population_affected > 0.50).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.discount.promotion CONTAINS[c] $x.name).@count > 0', 2],
+  ['SUBQUERY(items, $x, $x.discount.promotion CONTAINS[c] $x.name).@count < account_balance', 3],
+  ["SUBQUERY(fav_item.allergens, $x, $x.name CONTAINS[c] 'dairy').@count > 0", 2],
+  ["SUBQUERY(items, $x, SUBQUERY($x.allergens, $allergy, $allergy.name CONTAINS[c] 'dairy').@count > 0).@count > 0", 3],
+]) q('Person', text, n);
+bad('Person', 'SUBQUERY(items, $x.y, 5.5 == $x.y.price ).@count > 0'); bad('Person', 'SUBQUERY(items, x, 5.5 == x.y.price ).@count > 0');
+bad('Person', 'SUBQUERY(account_balance, $x, TRUEPREDICATE).@count > 0'); bad('Person', 'SUBQUERY(fav_item, $x, TRUEPREDICATE).@count > 0');
+for (const a of ['@min', '@max', '@sum', '@avg']) bad('Person', `SUBQUERY(items, $x, $x.name == 'Tom').${a} > 0`);
+bad('Person', "SUBQUERY(items, $x, $x.name == 'Tom') > 0");
+
+// ---- Parser_DictionaryAggregates (double and decimal) ----------------------------------------------
+for (const type of ['double', 'decimal']) {
+  const raw = [5.55444333, 6.55444333, 7.55444333];
+  const v = (x) => (type === 'decimal' ? { $decimal: String(x) } : x);
+  suite(`DictionaryAggregates ${type}`, [
+    { name: 'table', properties: { dict: `${type}{}` } },
+    { name: 'link', properties: { link: 'table' } },
+  ], { table: [{ dict: { 1: v(raw[0]), 2: v(raw[1]), 3: v(raw[2]) } }, { dict: {} }], link: [{ link: 0 }, { link: 1 }, {}] });
+  const sum = type === 'decimal' ? { $decimal: '19.66332999' } : raw[0] + raw[1] + raw[2];
+  const avg = type === 'decimal' ? { $decimal: '6.55444333' } : (raw[0] + raw[1] + raw[2]) / 3;
+  for (const [agg, arg, n, nl] of [['@min', v(raw[0]), 1, 1], ['@max', v(raw[2]), 1, 1], ['@sum', sum, 1, 1], ['@avg', avg, 1, 1],
+    ['@min', null, 1, 2], ['@max', null, 1, 2], ['@sum', null, 0, 0], ['@avg', null, 1, 2], ['@sum', v(0), 1, 2]]) {
+    q('table', `dict.${agg} == $0`, n, arg);
+    q('link', `link.dict.${agg} == $0`, nl, arg);
+  }
+}
+
+// ---- Parser_Set (per element type; values made from small integers as the C++ generator does) ------
+for (const [label, type, make] of [
+  ['int', 'int', (n) => n], ['double', 'double', (n) => n], ['decimal', 'decimal', (n) => ({ $decimal: String(n) })],
+  ['objectId', 'objectId', (n) => ({ $oid: n.toString(16).padStart(24, '0') })], ['date', 'date', (n) => ({ $date: n * 1000 })],
+  ['string', 'string', (n) => `String ${n}`], ['binary', 'data', (n) => utf8(`String ${n}`)],
+  ['uuid', 'uuid', (n) => ({ $uuid: `00000000-0000-0000-0000-${n.toString(16).padStart(12, '0')}` })],
+]) {
+  for (const nullable of [false, true]) {
+    const t = nullable ? `${type}?` : type;
+    const sets = [[0, 1], [2, 3, 4, 5], [6, 7, 100, 8, 9], [3], []];
+    suite(`Set ${label}${nullable ? '?' : ''}`, [{ name: 'foo', properties: { set: `${t}<>`, value: t } }], {
+      foo: sets.map((xs) => ({ set: xs.map(make), value: make(3) })),
+    });
+    const F = 'foo';
+    const arg = make(3);
+    q(F, 'set.@count == 0', 1); q(F, 'set.@size >= 1', 4); q(F, 'set.@size == 4', 1);
+    q(F, 'set == $0', 2, arg); q(F, '$0 IN set', 2, arg); q(F, 'ALL set == $0', 2, arg); q(F, 'NONE set == $0', 3, arg);
+    q(F, 'set == value', 2); q(F, 'ANY set == value', 2); q(F, 'ALL set == value', 2); q(F, 'NONE set == value', 3);
+    if (['int', 'double', 'decimal'].includes(label)) {
+      for (const [text, n] of [['set == 3', 2], ['set.@max == 100', 1], ['set.@min == 0', 1], ['set.@avg == 3', 1], ['set.@avg >= 3', 3],
+        ['set.@sum == 1', 1], ['set.@sum == 0', 1], ['set.@sum > 100', 1], ['set.@max == value', 1], ['set.@min == value', 1],
+        ['set.@avg == value', 1], ['set.@sum == value', 1]]) q(F, text, n);
+      bad(F, 'set[1] == 3');
+    } else {
+      for (const a of ['@min', '@max', '@sum', '@avg']) if (!(label === 'date' && (a === '@min' || a === '@max'))) bad(F, `set.${a} > 100`);
+    }
+    if (label === 'string' || label === 'binary') {
+      for (const op of ['==[c]', 'LIKE', 'BEGINSWITH', 'ENDSWITH', 'CONTAINS']) q(F, `set ${op} $0`, 2, arg);
+      for (const op of ['LIKE', 'BEGINSWITH', 'ENDSWITH', 'CONTAINS']) { q(F, `ALL set ${op} $0`, 2, arg); q(F, `NONE set ${op} $0`, 3, arg); }
+      q(F, 'set.length == 10', 1); q(F, 'set.length == 0', 0); q(F, 'set.length > 0', 4);
+    } else {
+      for (const op of ['==[c]', 'LIKE', 'BEGINSWITH', 'ENDSWITH', 'CONTAINS']) bad(F, `set ${op} $0`, arg);
+    }
+  }
+}
+
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
 let n = 0;
