@@ -53,6 +53,8 @@ export type Step =
    * points, binary data's bytes).
    */
   | { readonly kind: 'size'; readonly over: 'items' | 'value' }
+  /** @count / @size of a to-one link (as in Realm): 1 when it points at an object, else 0. */
+  | { readonly kind: 'linkCount' }
   | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max' };
 
 export interface BoundPath {

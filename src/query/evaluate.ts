@@ -188,6 +188,9 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         out.push(aggregate(step.fn, items));
         multi = false;
         break;
+      case 'linkCount':
+        for (const it of items) out.push(isRecord(it) ? 1 : 0);
+        break;
     }
     items = out;
   }

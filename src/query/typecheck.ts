@@ -457,6 +457,15 @@ class Binder {
       const seg = segs[i]!;
       switch (cur.k) {
         case 'link': {
+          if (seg.type === 'op' && (seg.op === '@count' || seg.op === '@size')) {
+            steps.push({ kind: 'follow', objectType: cur.target.name }, { kind: 'linkCount' });
+            this.needsResolver = true;
+            throughLink = true;
+            aggregate = true;
+            cur = { k: 'done', type: T('int') };
+            i++;
+            continue;
+          }
           steps.push({ kind: 'follow', objectType: cur.target.name });
           this.needsResolver = true;
           throughLink = true;

@@ -247,7 +247,7 @@ for (const [label, type, wrap] of [
   const T = 'table';
   q(T, 'ints == 0', 1); q(T, 'ints == ints', 3); q(T, 'ints == strings.@count', 3); q(T, 'strings.@count == ints', 3);
   q(T, 'ints == NULL', 0); q(T, 'doubles == doubles', 3); q(T, 'strings == strings', 3);
-  q(T, 'decimals == decimals', 3); q(T, 'objectids == objectids', 3);
+  q(T, 'ints == link.@count', 2); q(T, 'decimals == decimals', 3); q(T, 'objectids == objectids', 3);
   q(T, 'doubles == ints', 3); q(T, 'ints == doubles', 3); q(T, 'ints == decimals', 3);
   bad(T, 'doubles == strings'); bad(T, 'strings == doubles'); bad(T, 'objectids == ints');
 }
@@ -912,6 +912,122 @@ for (const [label, type, make] of [
     }
   }
 }
+
+// ---- Parser_TwoColumnAggregates ----------------------------------------------------------------------
+{
+  const prices = [['milk', 5.5], ['oranges', 4.0], ['pizza', 9.5], ['cereal', 6.5]];
+  suite('TwoColumnAggregates', [
+    { name: 'Discounts', properties: { promotion: 'string?', reduced_by: 'double', active: 'bool' } },
+    { name: 'Items', properties: { name: 'string', price: 'double', price_float: 'float', price_decimal: 'decimal', price_mixed: 'mixed', discount: 'Discounts', creation_date: 'date' } },
+    { name: 'Person', properties: { customer_id: 'int', account_balance: 'double', items: 'Items[]', account_balance_float: 'float', account_balance_decimal: 'decimal', account_balance_mixed: 'mixed', account_creation_date: 'date' } },
+  ], {
+    Discounts: [['back to school', 3.0, false], ['pizza lunch special', 2.5, true], ["manager's special", 0.5, true], [null, 1.5, true]].map(([promotion, reduced_by, active]) => ({ promotion, reduced_by, active })),
+    Items: prices.map(([name, p], i) => ({ name, price: p, price_float: p, price_decimal: { $decimal: String(p) }, price_mixed: p, discount: [2, null, 1, 0][i], creation_date: date(p * 10) })),
+    Person: [[0, 1, 2, 3], range(10).map(() => 0), [2, 2, 3]].map((items, i) => ({
+      customer_id: i, account_balance: (i + 1) * 10, items, account_balance_float: (i + 1) * 10, account_balance_decimal: { $decimal: String((i + 1) * 10) },
+      account_balance_mixed: (i + 1) * 10, account_creation_date: date([30, 50, 70][i]),
+    })),
+  });
+  const P = 'Person';
+  const I = 'Items';
+  q(P, 'customer_id < items.@count', 3); q(P, 'customer_id < items.@size', 3);
+  q(P, 'items.@min.price > items.@count', 1); q(P, 'items.@min.price > items.@size', 1);
+  q(I, 'name.@count > price', 1); q(I, 'price < name.@size', 1);
+  for (const sfx of ['', '_float', '_decimal', '_mixed']) {
+    const bal = sfx === '' ? 'account_balance' : `account_balance${sfx}`;
+    q(P, `items.@sum.price${sfx} == 25.5`, 2); q(P, `items.@min.price${sfx} == 4.0`, 1); q(P, `items.@max.price${sfx} == 9.5`, 2); q(P, `items.@avg.price${sfx} == 6.375`, 1);
+    q(P, `items.@sum.price${sfx} > ${bal}`, 2); q(P, `items.@min.price${sfx} > ${bal}`, 0); q(P, `items.@max.price${sfx} > ${bal}`, 0); q(P, `items.@avg.price${sfx} > ${bal}`, 0);
+  }
+  q(P, 'items.@min.creation_date == T40:0', 1); q(P, 'items.@max.creation_date == T95:0', 2);
+  q(P, 'items.@min.creation_date > account_creation_date', 2); q(P, 'items.@max.creation_date > account_creation_date', 3);
+  for (const a of ['@min', '@max', '@sum', '@avg']) { bad(P, `items.${a}.name > account_balance`); bad(P, `items.${a}.discount > account_balance`); }
+  bad(P, 'items.@sum.creation_date > account_creation_date'); bad(P, 'items.@avg.creation_date > account_creation_date');
+  q(P, 'items.@count < account_balance', 3); q(P, 'items.@count > 3', 2); q(P, 'items.@count == 3.0', 1); q(P, 'items.@count == 3.1', 0);
+  q(I, 'discount.promotion.@count > name.@count', 3); q(I, 'discount.@count < name.@count', 4);
+  for (const [op, n] of [['==', 0], ['!=', 4], ['CONTAINS', 1], ['BEGINSWITH', 1], ['ENDSWITH', 0], ['LIKE', 0], ['==[c]', 0], ['!=[c]', 4],
+    ['CONTAINS[c]', 1], ['BEGINSWITH[c]', 1], ['ENDSWITH[c]', 0], ['LIKE[c]', 0]]) q(I, `discount.promotion ${op} name`, n);
+}
+
+// ---- Parser_NegativeAgg --------------------------------------------------------------------------------
+suite('NegativeAgg', [
+  { name: 'Items', properties: { name: 'string', price: 'double', price_float: 'float', price_decimal: 'decimal' } },
+  { name: 'Person', properties: { customer_id: 'int', account_balance: 'double', items: 'Items[]' } },
+], {
+  Items: [['milk', -5.5], ['oranges', -4.0], ['pizza', -9.5], ['cereal', -6.5]].map(([name, p]) => ({ name, price: p, price_float: p, price_decimal: { $decimal: String(p) } })),
+  Person: [[0, 1, 2, 3], range(10).map(() => 0), [2, 2, 3]].map((items, i) => ({ customer_id: i, account_balance: (i + 1) * 10, items })),
+});
+for (const sfx of ['', '_float', '_decimal']) {
+  q('Person', `items.@min.price${sfx} == -9.5`, 2); q('Person', `items.@max.price${sfx} == -4.0`, 1);
+  q('Person', `items.@sum.price${sfx} == -25.5`, 2); q('Person', `items.@avg.price${sfx} == -6.375`, 1);
+}
+
+// ---- Parser_substitution --------------------------------------------------------------------------------
+{
+  const names = ['Billy', 'Bob', 'Joe', 'Jane', 'Joel'];
+  const fees = [2.0, 2.23, 2.25, 2.22, 3.73];
+  suite('substitution', [{ name: 'person', properties: { age: 'int', name: 'string', fees: 'double', paid: 'bool?', time: 'date?', binary: 'data?', floats: 'float?', nuldouble: 'float?', links: 'person', list: 'person[]' } }], {
+    person: names.map((name, i) => ({
+      age: i, name, fees: fees[i], paid: [true, false][i] ?? null, time: i === 1 ? { $date: 1512130073000 } : null,
+      binary: [utf8('oe'), utf8('eo')][i] ?? null, floats: [Math.fround(2.33), Math.fround(2.22)][i] ?? null,
+      nuldouble: [Math.fround(2.33), Math.fround(2.22)][i] ?? null, links: [1, 0][i] ?? null, list: [[0, 1, 2], [0]][i] ?? [],
+    })),
+  });
+  const P = 'person';
+  const args = [2, 2.25, 'oe', null, true, { $date: 1512130073000 }, utf8('oe'), Math.fround(2.33), { $obj: ['person', 0] }, 3, 4, false];
+  for (const [text, n] of [
+    ['age > $0', 2], ['age > $0 || fees == $1', 3], ['name CONTAINS[c] $2', 2], ['paid == $3', 3], ['paid != $3', 2], ['paid == $4', 1],
+    ['paid != $4', 4], ['paid = $11', 1], ['time == $5', 1], ['time == $3', 4], ['binary == $6', 1], ['binary == $3', 3], ['floats == $7', 1],
+    ['floats == $3', 3], ['nuldouble == $7', 1], ['nuldouble == $3', 3], ['links == $3', 3], ['list == $8', 2],
+    ['list.@min.age < $0', 2], ['list.@max.age >= $0', 1], ['list.@sum.age >= $0', 1], ['list.@avg.age < $0', 2], ['list.@count > $0', 1],
+    ['list.@size > $0', 1], ['name.@count > $0', 5], ['name.@size > $0', 5], ['binary.@count >= $0', 2], ['binary.@size >= $0', 2],
+    ['(age > $0 || fees == $1) && age == $0', 1], ['name CONTAINS[c] $002', 2], ['age == $10', 1],
+    ['age > $1', 2], ['age > $3', 0], ['age > $7', 2], ['fees > $0', 4], ['fees > $3', 0], ['fees > $7', 1],
+    ['floats > $0', 2], ['floats > $1', 1], ['floats > $3', 0], ['name == $3', 0], ['paid == $3', 3], ['time == $3', 4], ['binary == $3', 3],
+  ]) q(P, text, n, ...args);
+  for (const text of ['age > $-1', 'age > $', 'age > $age', 'age > $2', 'age > $5', 'age > $6', 'fees > $2', 'fees > $5', 'fees > $6',
+    'floats > $2', 'floats > $5', 'floats > $6', 'name == $0', 'name == $1', 'name == $4', 'name == $5', 'name == $6', 'name == $7',
+    'paid == $0', 'paid == $1', 'paid == $2', 'paid == $5', 'paid == $6', 'paid == $7', 'time == $0', 'time == $1', 'time == $2',
+    'time == $4', 'time == $6', 'time == $7', 'binary == $0', 'binary == $1', 'binary == $2', 'binary == $4', 'binary == $5', 'binary == $7']) bad(P, text, ...args);
+  bad(P, 'age > $0'); bad(P, 'age > $1', 1); bad(P, 'age > $2', 1, 2);
+}
+
+// ---- Parser_Limit and Parser_SortAndDistinct (result sizes) ------------------------------------------
+suite('Limit', [{ name: 'person', properties: { name: 'string', age: 'int' } }], { person: [['Adam', 28], ['Frank', 30], ['Ben', 28]].map(([name, age]) => ({ name, age })) });
+for (const [text, n] of [
+  ['TRUEPREDICATE LIMIT(0)', 0], ['TRUEPREDICATE LIMIT(1)', 1], ['TRUEPREDICATE LIMIT(2)', 2], ['TRUEPREDICATE LIMIT(3)', 3], ['TRUEPREDICATE LIMIT(4)', 3],
+  ['TRUEPREDICATE SORT(name ASC) LIMIT(0)', 0], ['TRUEPREDICATE SORT(name ASC) LIMIT(1)', 1], ['TRUEPREDICATE SORT(name ASC) LIMIT(2)', 2],
+  ['TRUEPREDICATE SORT(name ASC) LIMIT(3)', 3], ['TRUEPREDICATE SORT(name ASC) LIMIT(4)', 3],
+  ['TRUEPREDICATE SORT(name ASC) DISTINCT(age) LIMIT(0)', 0], ['TRUEPREDICATE SORT(name ASC) DISTINCT(age) LIMIT(1)', 1],
+  ['TRUEPREDICATE SORT(name ASC) DISTINCT(age) LIMIT(2)', 2], ['TRUEPREDICATE SORT(name ASC) DISTINCT(age) LIMIT(3)', 2],
+  ['TRUEPREDICATE SORT(name ASC) DISTINCT(age) LIMIT(4)', 2], ['age < 30 SORT(name ASC) DISTINCT(age) LIMIT(0)', 0],
+  ['age < 30 SORT(name ASC) DISTINCT(age) LIMIT(1)', 1], ['age < 30 SORT(name ASC) DISTINCT(age) LIMIT(2)', 1],
+  ['age < 30 SORT(name ASC) DISTINCT(age) LIMIT(3)', 1], ['age < 30 SORT(name ASC) DISTINCT(age) LIMIT(4)', 1],
+  ["age < 30 && name == 'Adam' LIMIT(0)", 0], ["age < 30 && name == 'Adam' LIMIT(1)", 1], ['TRUEPREDICATE LIMIT(2) LIMIT(1)', 1],
+  ['TRUEPREDICATE LIMIT(3) LIMIT(2) LIMIT(1) LIMIT(10)', 1], ['age > 0 SORT(name ASC) LIMIT(2)', 2], ['age > 0 LIMIT(2) SORT(name ASC)', 2],
+  ['age > 0 SORT(name ASC) LIMIT(2) DISTINCT(age)', 1], ['age > 0 SORT(name DESC) LIMIT(2) SORT(age ASC) LIMIT(1)', 1],
+  ['age == 30', 1], ['age == 30 LIMIT(0)', 0], ['age == 1000', 0], ['age == 1000 LIMIT(0)', 0], ['age == 1000 SORT(name ASC)', 0],
+  ['age == 1000 SORT(name ASC) LIMIT(0)', 0], ['age == 28 SORT(name ASC)', 2], ['age == 28 SORT(name ASC) LIMIT(1)', 1],
+  ['age == 28 DISTINCT(age)', 1], ['age == 28 DISTINCT(age) LIMIT(0)', 0], ['age == 28 SORT(name ASC) DISTINCT(age)', 1],
+  ['age == 28 SORT(name ASC) DISTINCT(age) LIMIT(0)', 0], ['FALSEPREDICATE', 0], ['FALSEPREDICATE LIMIT(0)', 0], ['FALSEPREDICATE LIMIT(1)', 0],
+]) q('person', text, n);
+bad('person', 'TRUEPREDICATE LIMIT(-1)'); bad('person', 'TRUEPREDICATE LIMIT(age)'); bad('person', "TRUEPREDICATE LIMIT('age')");
+suite('SortAndDistinct', [
+  { name: 'person', properties: { name: 'string', age: 'int', account: 'account' } },
+  { name: 'account', properties: { balance: 'double', num_transactions: 'int' } },
+], {
+  account: [[50.55, 2], [50.55, 73], [98.92, 17]].map(([balance, num_transactions]) => ({ balance, num_transactions })),
+  person: [['Adam', 28, 0], ['Frank', 30, 1], ['Ben', 28, 2]].map(([name, age, account]) => ({ name, age, account })),
+});
+for (const [text, n] of [
+  ['TRUEPREDICATE DISTINCT(age)', 2], ['TRUEPREDICATE DISTINCT(age, account.balance)', 3], ['TRUEPREDICATE DISTINCT(age) DISTINCT(account.balance)', 1],
+  ['TRUEPREDICATE SORT(age ASC) DISTINCT(age)', 2], ['TRUEPREDICATE SORT(name DESC) DISTINCT(age) SORT(name ASC) DISTINCT(name)', 2],
+  ['account.num_transactions > 10 SORT(name ASC)', 2],
+]) q('person', text, n);
+bad('person', 'TRUEPREDICATE DISTINCT(balance)'); bad('person', 'TRUEPREDICATE sort(account.name ASC)');
+
+// ---- Parser_empty_input -------------------------------------------------------------------------------
+suite('empty_input', [{ name: 'table', properties: { int_col: 'int' } }], { table: range(5).map(() => ({ int_col: 0 })) });
+bad('table', ''); q('table', 'TRUEPREDICATE', 5); q('table', '!TRUEPREDICATE', 0); q('table', 'FALSEPREDICATE', 0); q('table', '!FALSEPREDICATE', 5);
 
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
