@@ -17,8 +17,11 @@ export type Literal =
   | { readonly type: 'objectId'; readonly hex: string }
   /** 32 lowercase hex digits, no dashes. */
   | { readonly type: 'uuid'; readonly hex: string }
-  /** `B64"…"`: the base64 text as written. */
-  | { readonly type: 'binary'; readonly base64: string };
+  /**
+   * `B64"…"`: the base64 text as written (against a string or mixed value it is the text the bytes
+   * encode, as in Realm); `explicitBinary` when written `bin(…)`/`binary(…)`: always binary data.
+   */
+  | { readonly type: 'binary'; readonly base64: string; readonly explicitBinary?: true };
 
 export type Quantifier = 'ANY' | 'ALL' | 'NONE';
 

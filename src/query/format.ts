@@ -63,7 +63,7 @@ export function formatLiteral(l: Literal): string {
     case 'uuid':
       return `uuid(${formatUuid(l.hex)})`;
     case 'binary':
-      return `B64"${l.base64}"`;
+      return l.explicitBinary ? `bin(B64"${l.base64}")` : `B64"${l.base64}"`;
   }
 }
 

@@ -365,7 +365,7 @@ class Parser {
     else if (v.kind === 'binary') base64 = v.base64;
     else throw this.error("bin(…) needs a string, as in bin('abc')", v.pos);
     this.expectPunct(')', 'to close bin(…)');
-    return { kind: 'literal', literal: { type: 'binary', base64 }, pos: kw.pos };
+    return { kind: 'literal', literal: { type: 'binary', base64, explicitBinary: true }, pos: kw.pos };
   }
 
   /** `obj('Type', key)`: a reference to the object of that type with that primary key. */

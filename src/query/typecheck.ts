@@ -84,6 +84,15 @@ export function describeType(t: ValueType): string {
 }
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Parses a number literal's text to a JS number. */
 export function numberFromText(text: string): number {
@@ -343,6 +352,10 @@ class Binder {
   /** The primary key of an object given where a link is compared. */
   private linkKeyOf(rec: Record<string, unknown>, hint: ValueType, pos: number, what: string): unknown {
     const target = this.schema.require(hint.objectType!);
+    // An object of another type is not a link target (Realm: "cannot be compared to an argument of type …").
+    for (const k of Object.keys(rec)) {
+      if (!target.properties.has(k)) throw this.err(`${what} is not a ${target.name} object (it has '${k}', which ${target.name} does not)`, pos);
+    }
     const pkName = target.primaryKey!;
     const pkProp = target.properties.get(pkName)!;
     const pk = Object.prototype.hasOwnProperty.call(rec, pkName) ? coerceScalar(pkProp.type, rec[pkName]) : undefined;
@@ -379,6 +392,12 @@ class Binder {
         // The lexer validated the base64; decode it here so the tree keeps only text.
         const bytes = decodeBase64(lit.base64);
         if (!bytes) throw this.err('invalid base64 in B64 literal', pos);
+        // As in Realm, B64"…" against a string or mixed value is the text those bytes encode
+        // (bin(…) stays binary: the parser marks it).
+        if (!lit.explicitBinary && hint && (hint.base === 'string' || hint.base === 'mixed')) {
+          const text = utf8Text(bytes);
+          if (text !== undefined) return { kind: 'const', value: text, type: T('string'), pos };
+        }
         return { kind: 'const', value: bytes, type: T('data'), pos };
       }
     }

@@ -1029,6 +1029,50 @@ bad('person', 'TRUEPREDICATE DISTINCT(balance)'); bad('person', 'TRUEPREDICATE s
 suite('empty_input', [{ name: 'table', properties: { int_col: 'int' } }], { table: range(5).map(() => ({ int_col: 0 })) });
 bad('table', ''); q('table', 'TRUEPREDICATE', 5); q('table', '!TRUEPREDICATE', 0); q('table', 'FALSEPREDICATE', 0); q('table', '!FALSEPREDICATE', 5);
 
+// ---- Parser_Mixed (table queries; the origin's mixed field held links, which Outpost's mixed cannot) ---
+{
+  const oid = '5f1b2c3d4e5f60718293a4b5';
+  const foo = range(100).map((i) => ({ mixed: i % 4 ? i : `String${i}`, int: i }));
+  foo[15].mixed = null;
+  foo[75].mixed = 75.5 - 0.5; // a double 75
+  foo[28].mixed = utf8('String2Binary');
+  foo[25].mixed = 3.5 - 0.5; // a double 3
+  foo[35].mixed = { $decimal: '3' };
+  foo[37].mixed = { $oid: oid };
+  suite('Mixed', [
+    { name: 'Foo', properties: { mixed: 'mixed', int: 'int' } },
+    { name: 'Origin', properties: { link: 'Foo', links: 'Foo[]' } },
+  ], {
+    Foo: foo,
+    Origin: [...range(10).map((i) => ({ link: i * 10, links: range(10).map((j) => i * 10 + j) })), {}],
+  });
+  const F = 'Foo';
+  const over50 = 37;
+  const strings = 25;
+  for (const [text, n] of [
+    ['mixed > 50', over50], ['mixed >= 50', over50 + 1], ['mixed <= 50', 100 - over50 - strings - 2], ['mixed < 50', 100 - over50 - strings - 3],
+    ['mixed < 50 || mixed > 50', 100 - strings - 3], ['mixed != 50', 99], ['mixed == null', 1], ['mixed != null', 99],
+    ["mixed beginswith 'String2'", 2], ["mixed beginswith bin('String2')", 1], ['mixed beginswith B64"U3RyaW5nMg=="', 2],
+    ['mixed beginswith bin(B64"U3RyaW5nMg==")', 1], ['mixed contains "trin"', 24], ['mixed contains bin("trin")', 1],
+    ['mixed like "Strin*"', 24], ['mixed like bin("Strin*")', 1], ['mixed endswith "4"', 5], ['mixed endswith bin("4")', 0],
+    ['mixed endswith bin("Binary")', 1], ['mixed.@size > 7', 22], [`mixed == oid(${oid})`, 1],
+    ['mixed == "String2Binary"', 0], ['mixed == "String4"', 1], ['mixed == bin("String2Binary")', 1], ['mixed ==[c] "string2binary"', 0],
+    ['mixed ==[c] "string4"', 1], ['mixed ==[c] binary("string2binary")', 1], ['mixed !=[c] "string2binary"', 100], ['mixed !=[c] "string4"', 99],
+    ['mixed !=[c] bin("string2binary")', 99], ['mixed == "String48"', 1], ['mixed == 3.0', 3], ['mixed == NULL', 1], ['mixed == int', 71],
+  ]) q(F, text, n);
+  const args = [utf8('4'), { $obj: ['Foo', 0] }, { $obj: ['Origin', 0] }, null, null, '4'];
+  q(F, 'mixed endswith $0', 0, ...args); q(F, 'mixed endswith $5', 5, ...args);
+  const O = 'Origin';
+  for (const [text, n] of [
+    ['links.mixed > 50', 5], ['links.mixed beginswith[c] "string"', 10], ['links.mixed beginswith[c] bin("string")', 1], ['link.mixed > 50', 2],
+    ['link.mixed beginswith[c] "string"', 5], ['link.mixed beginswith[c] bin("string")', 0], ['link == NULL', 1], ['link.mixed == NULL', 1],
+    ['links.mixed == NULL', 1],
+  ]) q(O, text, n);
+  for (const [text, n] of [['link == $1', 1], ['link == $3', 1], ['link == $4', 1], ['ANY links == $1', 1], ['$1 IN links', 1],
+    ['ALL links == $1 && links.@size > 0', 0], ['NONE links == $1 && links.@size > 0', 9]]) q(O, text, n, ...args);
+  bad(O, 'link == $2', ...args); bad(O, 'links == $2', ...args);
+}
+
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
 let n = 0;
