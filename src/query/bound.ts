@@ -55,7 +55,8 @@ export type Step =
   | { readonly kind: 'size'; readonly over: 'items' | 'value' }
   /** @count / @size of a to-one link (as in Realm): 1 when it points at an object, else 0. */
   | { readonly kind: 'linkCount' }
-  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max' };
+  /** `anyKind`: over mixed values, where @min/@max compare every kind (Realm's mixed order). */
+  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly anyKind?: true };
 
 export interface BoundPath {
   readonly kind: 'path';

@@ -10,6 +10,7 @@ import {
   decimalParts,
   equalityKey,
   foldString,
+  isNaNNumeric,
   kindOf,
   queryEquals,
   queryOrder,
@@ -56,7 +57,18 @@ function sortedKeys(rec: Record<string, unknown>): string[] {
   return Object.keys(rec).sort(compareStrings);
 }
 
-function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[]): unknown {
+function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[], anyKind = false): unknown {
+  if ((fn === 'min' || fn === 'max') && anyKind) {
+    // Mixed values: every kind takes part, in Realm's order (bool < numbers < dates < strings <
+    // binary < objectIds < uuids, the SORT order); null and NaN are skipped.
+    let best: unknown = null;
+    for (const v of items) {
+      const k = kindOf(v);
+      if (k === 'null' || k === 'other' || ((k === 'number' || k === 'decimal') && isNaNNumeric(v as number))) continue;
+      if (best === null || (fn === 'min' ? sortCompare(v, best) < 0 : sortCompare(v, best) > 0)) best = v;
+    }
+    return best;
+  }
   if (fn === 'min' || fn === 'max') {
     let best: unknown = null;
     for (const v of items) {
@@ -74,8 +86,9 @@ function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[])
     return best;
   }
   // All decimals: exact decimal arithmetic, as in Realm (sum exact, average rounded to 34 digits).
-  const decimals = items.filter((v): v is Decimal128 => v instanceof Decimal128);
-  if (decimals.length > 0 && decimals.length === items.filter((v) => v !== null && v !== undefined).length) {
+  const decimals = items.filter((v): v is Decimal128 => v instanceof Decimal128 && !isNaNNumeric(v));
+  const counted = items.filter((v) => v !== null && v !== undefined && !((typeof v === 'number' || v instanceof Decimal128) && isNaNNumeric(v)));
+  if (decimals.length > 0 && decimals.length === counted.length) {
     const exact = exactDecimalAggregate(fn, decimals);
     if (exact !== undefined) return exact;
   }
@@ -83,8 +96,12 @@ function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[])
   let count = 0;
   let decimal = false;
   for (const v of items) {
-    if (typeof v === 'number') sum += v;
-    else if (v instanceof Decimal128) {
+    // NaN takes no part in sums and averages, as in Realm.
+    if (typeof v === 'number') {
+      if (Number.isNaN(v)) continue;
+      sum += v;
+    } else if (v instanceof Decimal128) {
+      if (isNaNNumeric(v)) continue;
       // Decimal sums are computed in binary floating point; exact decimal arithmetic is not provided.
       sum += Number(v.toString());
       decimal = true;
@@ -185,7 +202,7 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         multi = false;
         break;
       case 'agg':
-        out.push(aggregate(step.fn, items));
+        out.push(aggregate(step.fn, items, step.anyKind === true));
         multi = false;
         break;
       case 'linkCount':
@@ -416,6 +433,13 @@ function makeTest(c: BoundCompare): Test {
 
 type Quant = 'ANY' | 'ALL' | 'NONE';
 
+/** A key path that ends by opening a set. */
+function isSetPath(o: BoundOperand): boolean {
+  if (o.kind !== 'path') return false;
+  const prev = o.steps[o.steps.length - 2];
+  return o.steps[o.steps.length - 1]?.kind === 'expand' && prev?.kind === 'field' && prev.prop.collection === 'set';
+}
+
 function isNull(v: unknown): boolean {
   return v === null || v === undefined;
 }
@@ -446,15 +470,19 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
 
   const test = makeTest(c);
   if (c.ordered) {
-    // Two lists, no quantifier: element by element, in order (Realm's list comparison).
+    // Two lists, no quantifier: element by element, in order (Realm's list comparison). A set's
+    // order is its sorted order, as Realm keeps sets.
+    const inOrder = (o: BoundOperand, f: ValuesFn): ValuesFn => (isSetPath(o) ? (rec, env) => [...f(rec, env)].sort(sortCompare) : f);
+    const lv = inOrder(c.left, left.values);
+    const rv = inOrder(c.right, right.values);
     const eq = c.op === '!=' ? makeTest({ ...c, op: '==' }) : test;
     const same = (ls: unknown[], rs: unknown[]): boolean => {
       if (ls.length !== rs.length) return false;
       for (let i = 0; i < ls.length; i++) if (!eq(ls[i], rs[i])) return false;
       return true;
     };
-    if (c.op === '!=') return (rec, env) => !same(left.values(rec, env), right.values(rec, env));
-    return (rec, env) => same(left.values(rec, env), right.values(rec, env));
+    if (c.op === '!=') return (rec, env) => !same(lv(rec, env), rv(rec, env));
+    return (rec, env) => same(lv(rec, env), rv(rec, env));
   }
 
   // IN / == against a constant list: one hash lookup per left value.

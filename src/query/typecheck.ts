@@ -549,7 +549,7 @@ class Binder {
               i++;
             }
             const aggType = this.aggregateType(seg.op, valueType, seg.pos);
-            steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+            steps.push(aggStep(seg.op, valueType));
             aggregate = true;
             multi = false;
             cur = { k: 'done', type: aggType };
@@ -627,7 +627,7 @@ class Binder {
             default: {
               const elem = propertyValueType(prop, this.schema);
               const aggType = this.aggregateType(seg.op, elem, seg.pos);
-              steps.push({ kind: 'dictValues' }, { kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              steps.push({ kind: 'dictValues' }, aggStep(seg.op, elem));
               aggregate = true;
               multi = false;
               cur = { k: 'done', type: aggType };
@@ -652,7 +652,7 @@ class Binder {
               cur = { k: 'done', type: T('int') };
             } else {
               const aggType = this.aggregateType(seg.op, cur.type, seg.pos);
-              steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              steps.push(aggStep(seg.op, cur.type));
               cur = { k: 'done', type: aggType };
             }
             aggregate = true;
@@ -941,6 +941,11 @@ class Binder {
   }
 }
 
+
+function aggStep(op: string, elem: ValueType): Step {
+  const fn = op.slice(1) as 'sum' | 'avg' | 'min' | 'max';
+  return elem.base === 'mixed' ? { kind: 'agg', fn, anyKind: true } : { kind: 'agg', fn };
+}
 
 /** A key path that ends by opening a list or set of scalars held by the object itself (`integers`). */
 function primitiveListColumn(o: BoundOperand): boolean {

@@ -1073,6 +1073,45 @@ bad('table', ''); q('table', 'TRUEPREDICATE', 5); q('table', '!TRUEPREDICATE', 0
   bad(O, 'link == $2', ...args); bad(O, 'links == $2', ...args);
 }
 
+// ---- Parser_list_of_primitive_mixed (without the sums and averages that involve float values) ----------
+suite('list_of_primitive_mixed', [{ name: 'table', properties: { values: 'mixed[]' } }], {
+  table: [
+    { values: [] }, { values: [null] }, { values: [''] }, { values: [0, 1, 2] },
+    { values: [1, { $decimal: '2.2' }, Math.fround(3.3), 4.4] }, { values: ['one', 'two', 'three', '', null] },
+    { values: ['foo', 1, date(1), { $decimal: '2.5' }, Math.fround(3.7), { $oid: '62e2905feb23128a10ab3973' }, { $uuid: '00000000-0000-0000-0000-000000000000' }, null, false, true, null, null, null, { $decimal: 'NaN' }] },
+  ],
+});
+for (const [text, n] of [
+  ['values.@count == 0', 1], ['values.@size == 1', 2], ['ANY values == NULL', 3], ['ALL values == NULL', 2],
+  ['ALL values == NULL && values.@size > 0', 1], ['NONE values == NULL', 4], ['NONE values == NULL && values.@size > 0', 3],
+  ["ANY values == 'one'", 1], ["ANY values CONTAINS[c] 'O'", 2], ['values.length == 3', 2], ['ANY values == false', 1],
+  ['ANY values == true', 1], ['values == T1:0', 1], ['values.@sum > 0', 3], ['values.@sum == 0', 4], ['values.@sum == 3', 1],
+  ['values.@avg == 1', 1], ['values.@min == false', 1], ['values.@min == 1', 1], ['values.@max == 2', 1], ['values.@max == 4.4', 1],
+  ['values.@max == uuid(00000000-0000-0000-0000-000000000000)', 1], ["ANY values == {'one', 'two'}", 1],
+  ["values == {'one', 'two', 'three', '', null}", 1], ['values == {}', 1], ["NONE values == ANY {null, ''}", 3],
+]) q('table', text, n);
+
+// ---- Parser_SetMixed (the aggregates that do not involve float values) ----------------------------------
+suite('SetMixed', [{ name: 'foo', properties: { set: 'mixed<>', value: 'mixed' } }], {
+  foo: [
+    { set: [3, 'hello', 300], value: 300 },
+    { set: [3.5, 'world', utf8('foo'), { $oid: '62e2905feb23128a10ab3974' }, { $uuid: '00000000-0000-0000-0000-000000000000' }, null], value: 300 },
+    { set: [300], value: 300 }, { set: [], value: 300 },
+    { set: [-1, { $decimal: 'NaN' }, Math.fround(4.4), 7.6, 0, null], value: 300 },
+  ],
+});
+for (const [text, n] of [
+  ['set.@min == 3', 1], ['set.@min == 3.5', 1], ['set.@min == 300', 1], ['set.@min == NULL', 1], ['set.@min == -1', 1], ['set.@max == 7.6', 1],
+  ["set.@max == 'hello'", 1], ['set.@max == uuid(00000000-0000-0000-0000-000000000000)', 1], ['set.@max == 300', 1], ['set.@max == NULL', 1],
+  ['set.@sum == 303', 1], ['set.@sum == 3.5', 1], ['set.@sum == 300', 1], ['set.@avg == 151.5', 1], ['set.@avg == 3.5', 1],
+  ['set.@avg == 300', 1], ['set.@avg == NULL', 1], ['set.@count == 0', 1], ["'WorLD' IN[c] set", 1], ['3.5 IN set', 1],
+  ['set == value', 2], ['ALL set == value', 2], ["set beginswith[c] 'HE'", 1], ["set endswith[c] 'D'", 1], ["set LIKE[c] '*O*'", 2],
+  ["set CONTAINS 'r'", 1], ['set.length == 5', 2], ['set == {}', 1], ['ANY set == {300}', 2], ['set == {300}', 1],
+  ["set == {300, 3, 'hello'}", 0], ["set == {3, 300, 'hello'}", 1], ['set == NULL', 2], ['set.@size >= 1', 4], ['set.@size == 6', 2],
+  ['set < value', 3], ['ALL set < value', 1], ['ALL set < value && set.@size > 0', 0], ['NONE set == value', 3],
+  ['ALL set == ALL {300} && set.@size > 0', 1], ['set.length == 3', 1],
+]) q('foo', text, n);
+
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
 let n = 0;
