@@ -1,6 +1,5 @@
 import { Binary } from 'bson';
 import {
-  Decimal128,
   ObjectId,
   UUID,
   coerceScalar,
@@ -9,7 +8,7 @@ import {
   type PropertySchema,
   type Schema,
 } from '../model/index.ts';
-import type { ArithExpr, ComparePredicate, Expr, Literal, PathExpr, Predicate, QueryAst, Quantifier, SubqueryExpr } from './ast.ts';
+import type { ArithExpr, ComparePredicate, Expr, ListIndex, Literal, PathExpr, Predicate, QueryAst, Quantifier, SubqueryExpr } from './ast.ts';
 import type {
   BoundArith,
   BoundConst,
@@ -26,7 +25,10 @@ import type {
   ValueType,
 } from './bound.ts';
 import { decodeBase64 } from './base64.ts';
-import { QueryDate, kindOf } from './compare.ts';
+import { dateFromTimestamp, decimalFromText, numberFromText, utf8, utf8Text, uuidFromHex } from './literals.ts';
+import { checkComparable } from './comparable.ts';
+import { T, describeType, propertyValueType } from './value-types.ts';
+import { kindOf } from './compare.ts';
 import { QueryError } from './errors.ts';
 import type { QueryLimits } from './limits.ts';
 
@@ -43,100 +45,6 @@ export interface BoundQuery {
   readonly descriptors: readonly BoundDescriptor[];
   /** Whether evaluation follows links (and so needs an ObjectResolver). */
   readonly needsResolver: boolean;
-}
-
-const T = (base: ValueBase, objectType?: string): ValueType => (objectType !== undefined ? { base, objectType } : { base });
-
-/** The value type of a schema property's element. */
-export function propertyValueType(prop: PropertySchema, schema: Schema): ValueType {
-  if (prop.type === 'object') {
-    const target = schema.require(prop.objectType!);
-    return T(target.embedded ? 'embedded' : 'link', target.name);
-  }
-  switch (prop.type) {
-    case 'int':
-    case 'counter':
-      return T('int');
-    case 'double':
-    case 'float':
-      return T('double');
-    default:
-      return T(prop.type);
-  }
-}
-
-type Category = 'num' | Exclude<ValueBase, 'int' | 'double' | 'decimal'>;
-function category(t: ValueType): Category {
-  return t.base === 'int' || t.base === 'double' || t.base === 'decimal' ? 'num' : t.base;
-}
-
-export function describeType(t: ValueType): string {
-  switch (t.base) {
-    case 'link':
-      return `link to ${t.objectType}`;
-    case 'embedded':
-      return `embedded ${t.objectType}`;
-    case 'record':
-      return 'object';
-    default:
-      return t.base;
-  }
-}
-
-const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-
-function utf8Text(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8Decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Parses a number literal's text to a JS number. */
-export function numberFromText(text: string): number {
-  let t = text;
-  let sign = 1;
-  if (t.startsWith('-')) {
-    sign = -1;
-    t = t.slice(1);
-  } else if (t.startsWith('+')) t = t.slice(1);
-  const lower = t.toLowerCase();
-  if (lower === 'inf' || lower === 'infinity') return sign * Infinity;
-  if (lower === 'nan') return NaN;
-  if (lower.startsWith('0x')) return sign * Number(t);
-  return sign * Number(t);
-}
-
-function decimalFromText(text: string): Decimal128 | undefined {
-  let t = text;
-  let sign = '';
-  if (t.startsWith('-') || t.startsWith('+')) {
-    sign = t[0] === '-' ? '-' : '';
-    t = t.slice(1);
-  }
-  const lower = t.toLowerCase();
-  try {
-    if (lower === 'inf' || lower === 'infinity') return Decimal128.fromString(sign + 'Infinity');
-    if (lower === 'nan') return Decimal128.fromString('NaN');
-    if (lower.startsWith('0x')) return Decimal128.fromString(sign + BigInt(t).toString());
-    return Decimal128.fromString(sign + t);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Milliseconds of a timestamp literal, as a QueryDate (between two milliseconds: floor + 0.5). */
-export function dateFromTimestamp(seconds: number, nanos: number): QueryDate {
-  const wholeMs = Math.floor(nanos / 1_000_000);
-  const rest = nanos - wholeMs * 1_000_000;
-  const ms = seconds * 1000 + wholeMs;
-  return new QueryDate(rest === 0 ? ms : ms + 0.5);
-}
-
-function uuidFromHex(hex: string): UUID {
-  return new UUID(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
 }
 
 interface Scope {
@@ -703,7 +611,7 @@ class Binder {
   }
 
   /** A list position from the query: a number, FIRST, LAST, * or an argument holding a whole number. */
-  private listIndex(ix: import('./ast.ts').ListIndex, pos: number): number | 'first' | 'last' | 'all' {
+  private listIndex(ix: ListIndex, pos: number): number | 'first' | 'last' | 'all' {
     if (typeof ix !== 'object') return ix;
     if (ix.arg >= this.args.length) throw this.err(`argument $${ix.arg} is not provided`, pos);
     const v = this.args[ix.arg];
@@ -834,7 +742,7 @@ class Binder {
     for (const lt of lTypes) {
       for (const rt of rTypes) {
         try {
-          this.checkPair(op, lt, rt, fold, p);
+          checkComparable(this.schema, op, lt, rt, fold, p, (m, pos) => this.err(m, pos));
           anyOk = true;
         } catch (err) {
           if (!lenient) throw err;
@@ -862,83 +770,6 @@ class Binder {
     return [this.operandType(o)!];
   }
 
-  private checkPair(op: BoundOp, l: ValueType, r: ValueType, fold: boolean, p: ComparePredicate): void {
-    const cl = category(l);
-    const cr = category(r);
-    const bad = (why?: string): never => {
-      // Point at the right-hand side: usually the constant of the wrong type.
-      throw this.err(why ?? `cannot compare ${describeType(l)} with ${describeType(r)} using ${p.op}`, p.right.pos);
-    };
-    if (fold) {
-      // As in Realm, [c] also applies to binary data (ASCII letters); [d] only to strings.
-      const ok = (c: Category): boolean => c === 'string' || c === 'mixed' || c === 'null' || (c === 'data' && !p.diacriticInsensitive);
-      if (!ok(cl) || !ok(cr)) bad(`[c] and [d] apply to strings; cannot use them to compare ${describeType(l)} with ${describeType(r)}`);
-    }
-    switch (op) {
-      case '==':
-      case '!=': {
-        if (cl === 'null' || cr === 'null') {
-          if (cl === 'record' || cr === 'record') bad();
-          return;
-        }
-        if (cl === 'mixed' || cr === 'mixed') {
-          if (cl === 'record' || cr === 'record' || cl === 'embedded' || cr === 'embedded' || cl === 'link' || cr === 'link') bad();
-          return;
-        }
-        if (cl === 'link' || cr === 'link') {
-          const link = cl === 'link' ? l : r;
-          const other = cl === 'link' ? r : l;
-          if (other.base === 'link') {
-            if (other.objectType !== link.objectType) bad();
-            return;
-          }
-          const target = this.schema.require(link.objectType!);
-          const pkType = propertyValueType(target.properties.get(target.primaryKey!)!, this.schema);
-          if (category(other) !== category(pkType)) bad();
-          return;
-        }
-        if (cl === 'embedded' || cr === 'embedded' || cl === 'record' || cr === 'record') bad();
-        if (cl !== cr) bad();
-        return;
-      }
-      case '<':
-      case '<=':
-      case '>':
-      case '>=':
-      case 'BETWEEN': {
-        const unordered = new Set<Category>(['null', 'link', 'embedded', 'record']);
-        if (unordered.has(cl) || unordered.has(cr)) {
-          // Realm lets an argument be null here (< and > match nothing, <= and >= match null);
-          // the literal null is refused as a likely mistake.
-          if ((cl === 'null' && p.left.kind === 'arg') || (cr === 'null' && p.right.kind === 'arg')) {
-            const other = cl === 'null' ? cr : cl;
-            if (other !== 'link' && other !== 'embedded' && other !== 'record') return;
-          }
-          if (cl === 'null' || cr === 'null') bad(`cannot use ${p.op} with null`);
-          bad(`${p.op} is not supported for ${describeType(unordered.has(cl) ? l : r)}; only == and != are`);
-        }
-        if (cl === 'mixed' || cr === 'mixed' || cl === cr) return;
-        bad();
-        return;
-      }
-      default: {
-        // BEGINSWITH ENDSWITH CONTAINS LIKE; as in Realm, null stands for the null string or data.
-        if (cl === 'null' || cr === 'null') {
-          const other = cl === 'null' ? cr : cl;
-          if (other !== 'null' && other !== 'string' && other !== 'data' && other !== 'mixed') {
-            bad(`${p.op} needs strings or binary data; cannot use it with ${describeType(cl === 'null' ? r : l)}`);
-          }
-          return;
-        }
-        const ok = (c: Category): boolean => c === 'string' || c === 'data' || c === 'mixed';
-        if (!ok(cl) || !ok(cr)) {
-          bad(`${p.op} needs strings or binary data; cannot use it with ${describeType(ok(cl) ? r : l)}`);
-        }
-        if (cl !== 'mixed' && cr !== 'mixed' && cl !== cr) bad();
-        return;
-      }
-    }
-  }
 }
 
 
