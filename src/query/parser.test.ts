@@ -444,3 +444,56 @@ describe('hostile queries end in a QueryError', () => {
     expect(Date.now() - start).toBeLessThan(5000);
   });
 });
+
+describe('Realm forms in the grammar', () => {
+  const compareOf = (text: string) => {
+    const p = parseQuery(text).predicate;
+    if (p.kind !== 'compare') throw new Error(`not a comparison: ${text}`);
+    return p;
+  };
+  const syntaxError = (text: string): QueryError => {
+    try {
+      parseQuery(text);
+    } catch (err) {
+      if (err instanceof QueryError) return err;
+      throw err;
+    }
+    throw new Error(`parsed: ${text}`);
+  };
+
+  it('arithmetic: * and / bind tighter than + and -, left to right', () => {
+    const c = compareOf('a + b * 2 - c == 1');
+    expect(c.left).toMatchObject({ kind: 'arith', op: '-', left: { kind: 'arith', op: '+', right: { kind: 'arith', op: '*' } } });
+    expect(compareOf('2 * (age - 5) == 70').left).toMatchObject({ kind: 'arith', op: '*', right: { kind: 'arith', op: '-', grouped: true } });
+  });
+  it('a parenthesis groups a value when an operator follows it, a predicate otherwise', () => {
+    expect(compareOf('(age - 5) * 2 == 70').left).toMatchObject({ kind: 'arith', op: '*' });
+    expect(syntaxError('(age) == 70').reason).toMatch(/must hold arithmetic/);
+    expect(parseQuery('(age > 5) && (b == 1)').predicate.kind).toBe('and');
+    expect(syntaxError('age -5 == 1').reason).toMatch(/comparison operator/);
+  });
+  it('quantifiers on either side, before key paths, lists and arguments', () => {
+    expect(compareOf('x == ALL {1, 2}').right).toMatchObject({ kind: 'list', quantifier: 'ALL' });
+    expect(compareOf('x IN ANY $0').right).toMatchObject({ kind: 'arg', quantifier: 'ANY' });
+    expect(compareOf('NONE {1} IN ALL items.price')).toMatchObject({ left: { quantifier: 'NONE' }, right: { kind: 'path', quantifier: 'ALL' } });
+    expect(syntaxError('ANY 5.5 IN items.price').reason).toMatch(/key path, a list or a list argument/);
+    expect(syntaxError('{8, 10}.@size >= 1').reason).toMatch(/comparison operator/);
+  });
+  it('list positions, bin(), obj(), operator words as names', () => {
+    const path = compareOf('items[FIRST].tags[$1][*] == 1').left as PathExpr;
+    expect(path.segments.map((s) => (s.type === 'index' ? s.index : s.type))).toEqual(['field', 'first', 'field', { arg: 1 }, 'all']);
+    expect(compareOf("d == bin('ab')").right).toMatchObject({ kind: 'literal', literal: { type: 'binary', base64: 'YWI=', explicitBinary: true } });
+    expect(compareOf("o == obj('Dog', $2)").right).toMatchObject({ kind: 'objectRef', objectType: 'Dog', key: { kind: 'arg', index: 2 } });
+    expect(compareOf('in == 3').left).toMatchObject({ kind: 'path', segments: [{ name: 'in' }] });
+    expect(compareOf("in in 'in'")).toMatchObject({ op: 'IN', left: { kind: 'path' } });
+  });
+  it('string escapes are validated, and kept verbatim', () => {
+    expect(syntaxError("a == '\\a'").reason).toMatch(/invalid escape/);
+    expect(syntaxError("a == '\\u0'").reason).toMatch(/four hex digits/);
+    expect(compareOf("a == '\\u0041\\n'").right).toMatchObject({ literal: { type: 'string', value: '\\u0041\\n' } });
+  });
+  it('deeply nested value parentheses stop at the depth limit', () => {
+    const deep = `${'('.repeat(10_000)}a + 1${')'.repeat(10_000)} == 1`;
+    expect(syntaxError(deep).reason).toMatch(/nested deeper/);
+  });
+});
