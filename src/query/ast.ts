@@ -17,8 +17,11 @@ export type Literal =
   | { readonly type: 'objectId'; readonly hex: string }
   /** 32 lowercase hex digits, no dashes. */
   | { readonly type: 'uuid'; readonly hex: string }
-  /** `B64"…"`: the base64 text as written. */
-  | { readonly type: 'binary'; readonly base64: string };
+  /**
+   * `B64"…"`: the base64 text as written (against a string or mixed value it is the text the bytes
+   * encode, as in Realm); `explicitBinary` when written `bin(…)`/`binary(…)`: always binary data.
+   */
+  | { readonly type: 'binary'; readonly base64: string; readonly explicitBinary?: true };
 
 export type Quantifier = 'ANY' | 'ALL' | 'NONE';
 
@@ -31,7 +34,12 @@ export type PathSegment =
   /** `['key']`: a dictionary key. */
   | { readonly type: 'key'; readonly key: string; readonly pos: number }
   /** `.@count` and friends. */
-  | { readonly type: 'op'; readonly op: AtOperator; readonly pos: number };
+  | { readonly type: 'op'; readonly op: AtOperator; readonly pos: number }
+  /** `[0]`, `[FIRST]`, `[LAST]`, `[$0]`: one element of a list by position; `[*]`: every element. */
+  | { readonly type: 'index'; readonly index: ListIndex; readonly pos: number };
+
+/** A position in a list: a number from the start, the first or last element, an argument, or all. */
+export type ListIndex = number | 'first' | 'last' | 'all' | { readonly arg: number };
 
 export interface PathExpr {
   readonly kind: 'path';
@@ -51,6 +59,8 @@ export interface LiteralExpr {
 export interface ArgExpr {
   readonly kind: 'arg';
   readonly index: number;
+  /** `ANY $0`: a quantifier over a list argument (absent when none is written). */
+  readonly quantifier?: Quantifier;
   readonly pos: number;
 }
 
@@ -61,10 +71,37 @@ export interface ExpansionExpr {
   readonly pos: number;
 }
 
-/** `{a, b, c}`: items are literals, arguments or expansions. */
+/** `{a, b, c}`: items are literals, arguments, expansions or object references. */
 export interface ListExpr {
   readonly kind: 'list';
-  readonly items: readonly (LiteralExpr | ArgExpr | ExpansionExpr)[];
+  readonly items: readonly ListItem[];
+  /** `ALL {1, 2}`: a quantifier over the list (absent when none is written). */
+  readonly quantifier?: Quantifier;
+  readonly pos: number;
+}
+
+export type ListItem = LiteralExpr | ArgExpr | ExpansionExpr | ObjectRefExpr;
+
+/** `obj('Type', key)`: the object of a type with that primary key, compared as a link. */
+export interface ObjectRefExpr {
+  readonly kind: 'objectRef';
+  readonly objectType: string;
+  readonly key: LiteralExpr | ArgExpr;
+  readonly pos: number;
+}
+
+export type ArithOp = '+' | '-' | '*' | '/';
+
+/** `a * 2 + b`: arithmetic on numbers; `*` and `/` bind tighter than `+` and `-`. */
+export interface ArithExpr {
+  readonly kind: 'arith';
+  readonly op: ArithOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  /** `ALL items.price * 2`: the quantifier written before the whole expression. */
+  readonly quantifier?: Quantifier;
+  /** Written in parentheses (kept so that printing gives the same tree). */
+  readonly grouped?: true;
   readonly pos: number;
 }
 
@@ -78,7 +115,7 @@ export interface SubqueryExpr {
   readonly pos: number;
 }
 
-export type Expr = LiteralExpr | ArgExpr | ExpansionExpr | ListExpr | PathExpr | SubqueryExpr;
+export type Expr = LiteralExpr | ArgExpr | ExpansionExpr | ListExpr | PathExpr | SubqueryExpr | ObjectRefExpr | ArithExpr;
 
 export type CompareOp =
   | '=='

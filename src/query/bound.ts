@@ -43,15 +43,20 @@ export type Step =
   | { readonly kind: 'dictValues' }
   | { readonly kind: 'dictKeys' }
   | { readonly kind: 'dictKey'; readonly key: string }
-  /** The length of a string, in code points. */
+  /** The length of a string (code points) or binary data (bytes); null has length 0, as in Realm. */
   | { readonly kind: 'length' }
+  /** One element of an expanded list by position (a list with no such element has no values). */
+  | { readonly kind: 'index'; readonly index: number | 'first' | 'last' }
   /**
    * @count / @size. `items`: how many items the path has reached so far (a list already expanded);
    * `value`: the size of the one current value (a list's or dictionary's entries, a string's code
    * points, binary data's bytes).
    */
   | { readonly kind: 'size'; readonly over: 'items' | 'value' }
-  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max' };
+  /** @count / @size of a to-one link (as in Realm): 1 when it points at an object, else 0. */
+  | { readonly kind: 'linkCount' }
+  /** `anyKind`: over mixed values, where @min/@max compare every kind (Realm's mixed order). */
+  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly anyKind?: true };
 
 export interface BoundPath {
   readonly kind: 'path';
@@ -80,6 +85,20 @@ export interface BoundConstList {
   readonly kind: 'constList';
   readonly values: readonly unknown[];
   readonly types: readonly ValueType[];
+  /** `ALL {…}`, `NONE $0`: the quantifier written before the list (null: none written). */
+  readonly quantifier: Quantifier | null;
+  readonly pos: number;
+}
+
+/** `a * 2 + b`: numbers combined element by element (one side may be multi-valued, not both). */
+export interface BoundArith {
+  readonly kind: 'arith';
+  readonly op: '+' | '-' | '*' | '/';
+  readonly left: BoundOperand;
+  readonly right: BoundOperand;
+  readonly multi: boolean;
+  readonly type: ValueType;
+  readonly quantifier: Quantifier | null;
   readonly pos: number;
 }
 
@@ -93,7 +112,7 @@ export interface BoundSubquery {
   readonly pos: number;
 }
 
-export type BoundOperand = BoundPath | BoundConst | BoundConstList | BoundSubquery;
+export type BoundOperand = BoundPath | BoundConst | BoundConstList | BoundSubquery | BoundArith;
 
 /** IN is `==` against a multi-valued right side; BETWEEN has a two-value constant list on the right. */
 export type BoundOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'BEGINSWITH' | 'ENDSWITH' | 'CONTAINS' | 'LIKE' | 'BETWEEN';
@@ -107,6 +126,11 @@ export interface BoundCompare {
   readonly diacriticInsensitive: boolean;
   /** Written as IN. */
   readonly isIn: boolean;
+  /**
+   * Both sides are lists and neither has a quantifier: Realm compares them element by element in
+   * order (same length, every pair satisfies the operator; `!=` is the negation of that `==`).
+   */
+  readonly ordered: boolean;
   readonly pos: number;
   readonly source: ComparePredicate;
 }

@@ -214,6 +214,9 @@ export function queryOrder(a: unknown, b: unknown): number {
     }
     case 'objectId':
       return compareStrings((a as ObjectId).toHexString(), (b as ObjectId).toHexString());
+    case 'uuid':
+      // As in Realm: uuids order by their bytes (the order of their hex text).
+      return compareStrings((a as UUID).toHexString(false), (b as UUID).toHexString(false));
     case 'data':
       return compareBytes(a as Uint8Array, b as Uint8Array);
     default:

@@ -179,13 +179,17 @@ export function randomSubscriptionQuery(r: Rand): { text: string; args: unknown[
     const value = op === 'LIKE' ? pattern() : r.pick(STRINGS);
     return `${quant}${path} ${op}${m} ${arg(value)}`;
   };
-  const numCmp = (path: string, kind: ScalarKind, quant = ''): string => {
+  const numCmp = (path: string, kind: ScalarKind, quant = '', list = false): string => {
     const roll = r.next();
-    if (roll < 0.12) {
+    // A list against a constant list needs a quantifier in a subscription (without one, Realm
+    // compares element by element, which the subset leaves out); BETWEEN on a list needs ALL.
+    if (roll < 0.12 && (!list || quant === 'ALL ')) {
       return `${quant}${path} BETWEEN {${arg(randomScalar(r, kind))}, ${arg(randomScalar(r, kind))}}`;
     }
-    if (roll < 0.22) return `${quant}${path} IN {${Array.from({ length: r.int(1, 7) }, () => arg(randomScalar(r, kind))).join(', ')}}`;
-    if (roll < 0.3 && (kind === 'int' || kind === 'double')) return `${quant}${path} ${numOp()} ${r.pick(['1', '-2.5', '0x10', '0', '1e21', '7'])}`;
+    if (roll < 0.22) return `${list && quant === '' ? 'ANY ' : quant}${path} IN {${Array.from({ length: r.int(0, 7) }, () => arg(randomScalar(r, kind))).join(', ')}}`;
+    // A quantifier on the constant list: `x op ALL {…}`, `x op NONE {…}`, `x op ANY {…}`.
+    if (roll < 0.3) return `${quant}${path} ${numOp()} ${r.pick(['ANY', 'ALL', 'NONE'])} {${Array.from({ length: r.int(0, 3) }, () => arg(randomScalar(r, kind))).join(', ')}}`;
+    if (roll < 0.38 && (kind === 'int' || kind === 'double')) return `${quant}${path} ${numOp()} ${r.pick(['1', '-2.5', '0x10', '0', '1e21', '7'])}`;
     return `${quant}${path} ${numOp()} ${arg(randomScalar(r, kind))}`;
   };
   const quant = (): string => r.pick(['', '', 'ANY ', 'ALL ', 'NONE ']);
@@ -205,15 +209,18 @@ export function randomSubscriptionQuery(r: Rand): { text: string; args: unknown[
     () => `when ${numOp()} ${r.pick(['T0:0', 'T1:500000', 'T1:500000000', '1970-01-01@00:00:01', 'T-86400:0', '2020-09-13T12:26:40'])}`,
     () => `ref ${numOp()} ${arg(randomScalar(r, 'objectId'))}`,
     () => `ref IN {${arg(randomScalar(r, 'objectId'))}, ${arg(randomScalar(r, 'objectId'))}}`,
-    () => `u ${r.pick(['==', '!='])} ${arg(randomScalar(r, 'uuid'))}`,
+    () => `u ${r.pick(['==', '!=', '<', '<=', '>', '>='])} ${arg(randomScalar(r, 'uuid'))}`,
+    () => `${r.pick(['n', 'x', 'u', 'ref', 'when', 'name'])} ${r.pick(['<', '<=', '>', '>='])} ${arg(null)}`,
     () => `u IN {${arg(randomScalar(r, 'uuid'))}, ${arg(randomScalar(r, 'uuid'))}}`,
     () => `blob ${r.pick(['==', '!=', '<', '>=', 'BEGINSWITH', 'ENDSWITH', 'CONTAINS', 'LIKE'])} ${arg(randomScalar(r, 'data'))}`,
     () => `blob == null`,
     () => strCmp('tags', quant()),
     () => `${arg(r.pick(STRINGS))} IN tags`,
-    () => `tags IN {${arg(r.pick(STRINGS))}, ${arg(r.pick(STRINGS))}, ${arg(r.pick(STRINGS))}}`,
-    () => numCmp('nums', 'int', quant()),
-    () => numCmp('dset', 'double', quant()),
+    () => `${r.pick(['ANY ', 'ALL ', 'NONE '])}tags IN {${arg(r.pick(STRINGS))}, ${arg(r.pick(STRINGS))}, ${arg(r.pick(STRINGS))}}`,
+    () => `${r.pick(['name', 'title', 'tags'])} ${r.pick(['==', '!=', 'BEGINSWITH', 'CONTAINS'])}${mod()} ${r.pick(['ANY', 'ALL', 'NONE'])} {${Array.from({ length: r.int(0, 3) }, () => arg(r.pick(STRINGS))).join(', ')}}`,
+    () => `${r.pick(['name', 'tags', 'blob'])} ${r.pick(['BEGINSWITH', 'ENDSWITH', 'CONTAINS', 'LIKE'])}${r.pick(['', '[c]'])} NULL`.replace(/^blob (\w+)\[c\]/, 'blob $1'),
+    () => numCmp('nums', 'int', quant(), true),
+    () => numCmp('dset', 'double', quant(), true),
     () => `${quant()}attrs ${r.pick(['==', 'BEGINSWITH', 'CONTAINS', '!='])}${mod()} ${arg(r.pick(STRINGS))}`,
     () => `attrs[${arg_key(r)}] ${r.pick(['==', '!=', 'BEGINSWITH', '>'])} ${arg(r.pick(STRINGS))}`,
     () => `attrs[${arg_key(r)}] ${r.pick(['==', '!='])} null`,
@@ -222,10 +229,10 @@ export function randomSubscriptionQuery(r: Rand): { text: string; args: unknown[
     () => `${quant()}attrs.@values ${r.pick(['LIKE', 'ENDSWITH'])}${mod()} ${arg(r.pick(['*a*', 'e', 'E', '*']))}`,
     () => numCmp("scores['a']", 'int'),
     () => `${quant()}scores ${r.pick(['==', '!='])} null`,
-    () => numCmp('scores.@values', 'int', quant()),
+    () => numCmp('scores.@values', 'int', quant(), true),
     () => `m ${r.pick(['==', '!=', '<', '>='])} ${arg(randomMixed(r))}`,
     () => `m ${r.pick(['BEGINSWITH', 'CONTAINS', 'LIKE'])}${mod()} ${arg(r.pick(STRINGS))}`,
-    () => `m IN {${arg(randomMixed(r))}, ${arg(randomMixed(r))}, ${arg(randomMixed(r))}}`,
+    () => `m IN ${r.pick(['', 'ANY ', 'NONE '])}{${arg(randomMixed(r))}, ${arg(randomMixed(r))}, ${arg(randomMixed(r))}}`,
     () => `${quant()}ms ${r.pick(['==', '!=', '>', '<='])} ${arg(randomMixed(r))}`,
     () => `addr ${r.pick(['==', '!='])} null`,
     () => `addr.city ${r.pick(['==', '!=', 'BEGINSWITH', '<'])}${r.pick(['', '[c]'])} ${arg(r.pick(CITIES))}`,
@@ -233,12 +240,14 @@ export function randomSubscriptionQuery(r: Rand): { text: string; args: unknown[
     () => numCmp('addr.geo.lat', 'double'),
     () => `addr.geo.lat ${r.pick(['==', '!='])} null`,
     () => `${quant()}addrs.city ${r.pick(['==', 'CONTAINS', 'LIKE'])}${r.pick(['', '[c]', '[cd]'])} ${arg(r.pick(CITIES))}`,
-    () => numCmp('addrs.geo.lat', 'double', quant()),
+    () => numCmp('addrs.geo.lat', 'double', quant(), true),
     () => `${quant()}addrs.geo.lat == null`,
     () => `${quant()}addrs.zip ${r.pick(['==', '!='])} null`,
     () => `owner ${r.pick(['==', '!='])} ${r.chance(0.2) ? 'null' : arg(r.chance(0.5) ? r.pick(PEOPLE) : { _id: r.pick(PEOPLE) })}`,
     () => `${quant()}friends == ${arg(r.pick(PEOPLE))}`,
-    () => `friends IN {${arg(r.pick(PEOPLE))}, ${arg(r.pick(PEOPLE))}}`,
+    () => `${r.pick(['ANY ', 'ALL ', 'NONE '])}friends IN {${arg(r.pick(PEOPLE))}, ${arg(r.pick(PEOPLE))}}`,
+    () => `owner ${r.pick(['==', '!='])} obj('Person', ${arg(r.pick(PEOPLE))})`,
+    () => `${quant()}friends == ${r.pick(['ANY', 'NONE'])} {obj('Person', ${arg(r.pick(PEOPLE))}), ${arg(r.pick(PEOPLE))}}`,
     () => `_id ${numOp()} ${arg(r.int(0, 1000))}`,
     () => r.pick(['TRUEPREDICATE', 'FALSEPREDICATE']),
   ];
@@ -288,6 +297,14 @@ export function randomFullQuery(r: Rand): { text: string; args: unknown[] } {
     () => `blob ${r.pick(['==', 'BEGINSWITH', 'CONTAINS', '<'])} ${r.pick(['B64"AQI="', arg(new Uint8Array([1]))])}`,
     () => `ref ${r.pick(['==', '<'])} oid(6001c04b3bc6feeda9ef44f3)`,
     () => `ok == ${r.pick(['true', 'false'])}`,
+    // Realm forms evaluated in memory: arithmetic, list positions, quantified and ordered list comparisons.
+    () => `${r.pick(['n', 'x', 'price', 'nums.@sum', 'name.length', "scores['a']"])} ${r.pick(['+', '-', '*', '/'])} ${r.pick(['2', '0', '-1.5', 'n', arg(3)])} ${r.pick(['>', '==', '<='])} ${num()}`,
+    () => `${r.chance(0.5) ? r.pick(['ANY ', 'ALL ', 'NONE ']) : ''}${r.pick(['nums', 'dset', 'addrs.geo.lat'])} * ${r.pick(['2', '-1'])} ${r.pick(['>', '==', '<'])} ${r.pick(['n', 'x', num()])}`,
+    () => r.pick(['nums[FIRST] == 1', "tags[LAST] == 'a'", "friends[0].name == 'P1'", "addrs[1].city == 'Oslo'", 'nums[*] > 1', 'tags[0] != null', 'dset[LAST] < 1']),
+    () => r.pick(['nums == {1, 2}', 'dset != {0.5}', "tags IN {'a'}", "attrs.@keys == {'a', 'b'}", "friends.name == {'P1', 'P2'}", 'nums == {}', "addrs.city != {'Oslo'}"]),
+    () => `${r.pick(['ANY', 'ALL', 'NONE'])} ${r.pick(["{'a', 'b'} IN", "{'p1'} IN", '{} ==', "{'Oslo', 'a'} =="])} ${r.pick(['ANY ', 'ALL ', 'NONE ', ''])}${r.pick(['tags', 'friends.name', 'attrs.@values', 'addrs.city'])}`,
+    () => `${r.pick(['ANY', 'ALL', 'NONE'])} {${r.pick(['1, 2', '0.5', '', '3'])}} ${r.pick(['IN', '<'])} ${r.pick(['ANY ', 'ALL ', 'NONE ', ''])}${r.pick(['nums', 'dset', 'addrs.geo.lat'])}`,
+    () => `${r.pick(['name', 'title', 'tags', 'blob', 'm'])} ${r.pick(['BEGINSWITH', 'ENDSWITH', 'CONTAINS', 'LIKE'])} NULL`,
     () => r.pick(['TRUEPREDICATE', 'FALSEPREDICATE']),
   ];
   const pred = (d: number): string => { const x = r.next(); if (d <= 0 || x < 0.5) return r.pick(atoms)(); if (x < 0.7) return `(${pred(d - 1)} AND ${pred(d - 1)})`; if (x < 0.9) return `(${pred(d - 1)} OR ${pred(d - 1)})`; return `NOT (${pred(d - 1)})`; };

@@ -221,12 +221,31 @@ describe('lists and quantifiers', () => {
   it('IN against lists and list properties', () => {
     expect(ids("name IN {'Ann', 'straße'}")).toEqual(['ann', 'cat']);
     expect(ids("'c' IN tags")).toEqual(['cat']);
-    expect(ids("tags IN {'b', 'x'}")).toEqual(['ann']);
+    expect(ids("ANY tags IN {'b', 'x'}")).toEqual(['ann']);
+    // Without a quantifier a list against a list compares element by element, in order (Realm).
+    expect(ids("tags IN {'b', 'x'}")).toEqual([]);
+    expect(ids("tags == {'a', 'b'}")).toEqual(['ann']);
+    expect(ids("tags == {'b', 'a'}")).toEqual([]);
+    expect(ids('tags == {}')).toEqual(['bob']);
+    expect(ids("tags != {'a', 'b'}")).toEqual(['bob', 'cat']);
+    expect(ids("tags ==[c] {'a', 'C', 'SCIENCE FICTION'}")).toEqual(['cat']);
+    // A quantifier on the constant list: every / no constant.
+    expect(ids("name == ANY {'Ann', 'x'}")).toEqual(['ann']);
+    expect(ids("name != ALL {'Ann', 'x'}")).toEqual(['bob', 'cat']);
+    expect(ids("name == NONE {'Ann', 'Émile'}")).toEqual(['cat']);
+    expect(ids('age == ALL {}')).toEqual(['ann', 'bob', 'cat']);
+    expect(ids("ALL {'a', 'b'} IN tags")).toEqual(['ann']);
+    expect(ids("ANY {'a', 'c'} IN ANY tags")).toEqual(['ann', 'cat']);
+    expect(ids("NONE {'a', 'c'} IN tags")).toEqual(['bob']);
+    expect(ids('age IN ANY $0', [[5, 7, 30]])).toEqual(['ann', 'cat']);
+    expect(rejects('age IN ANY $0', [5]).reason).toMatch(/needs a list/);
+    expect(rejects('ALL age IN {1, 2}').reason).toMatch(/needs a key path through a list/);
     expect(ids("ALL tags IN {'a', 'b'}")).toEqual(['ann', 'bob']);
     expect(ids('age IN $0', [[5, 7, 30]])).toEqual(['ann', 'cat']);
     expect(ids('age IN $0', [[]])).toEqual([]);
     expect(ids('age IN {1, 2, 3, 4, 5, 6, 30}')).toEqual(['ann', 'cat']);
-    expect(ids('ints IN {7, 8, 9, 10, 11, 12}')).toEqual(['cat']);
+    expect(ids('ANY ints IN {7, 8, 9, 10, 11, 12}')).toEqual(['cat']);
+    expect(ids('ints IN {7, 8, 9, 10, 11, 12}')).toEqual([]); // set against list: element by element (Realm)
     expect(rejects('age IN 5').reason).toMatch(/must be a list/);
   });
   it('@count @size @sum @avg @min @max', () => {
@@ -276,8 +295,16 @@ describe('numbers, dates and other types', () => {
     expect(ids('avatar == $0', [new Uint8Array([1, 2, 3])])).toEqual(['ann']);
     expect(ids('avatar BEGINSWITH B64"AQI="')).toEqual(['ann']);
     expect(ids("avatar CONTAINS ''")).toEqual(['ann', 'cat']);
-    expect(ids('avatar.@size == 0')).toEqual(['cat']);
-    expect(rejects(`uid > uuid(${UID})`).reason).toMatch(/only == and !=/);
+    // As in Realm, absent (null) data has size 0.
+    expect(ids('avatar.@size == 0')).toEqual(['bob', 'cat']);
+    // uuids order by their bytes, as in Realm; null satisfies no ordering.
+    expect(ids(`uid >= uuid(${UID})`)).toEqual(['ann']);
+    expect(ids('uid > uuid(00000000-0000-0000-0000-000000000000)')).toEqual(['ann']);
+    expect(ids('uid < uuid(00000000-0000-0000-0000-000000000000)')).toEqual([]);
+    // A null argument may be ordered against (Realm): < and > match nothing, <= and >= match null.
+    expect(ids('uid >= $0', [null])).toEqual(['bob', 'cat']);
+    expect(ids('uid > $0', [null])).toEqual([]);
+    expect(rejects('uid > null').reason).toMatch(/with null/);
   });
   it('mixed fields accept any constant and match by kind', () => {
     expect(ids("m == 'text'")).toEqual(['ann']);
@@ -408,5 +435,56 @@ describe('type checking', () => {
   it('points at the offending part', () => {
     expect(rejects("age == 1 AND name == 'x' AND flag == 'y'").position).toBe(37);
     expect(rejects('age == 1 AND nope > 1').position).toBe(13);
+  });
+});
+
+describe('Realm forms: arithmetic, list positions, bin(), obj(), null with string operators', () => {
+  it('arithmetic: precedence, parentheses, numeric types', () => {
+    expect(ids('age * 2 > 50')).toEqual(['ann']);
+    expect(ids('2 * age + 5 == 65')).toEqual(['ann']);
+    expect(ids('2 * (age - 5) == 50')).toEqual(['ann']);
+    expect(ids('(age - 5) * 2 == 0')).toEqual(['cat']);
+    expect(ids('age / 2 == 2.5')).toEqual(['cat']); // not truncated
+    expect(ids('age + height > 31')).toEqual(['ann']);
+    expect(ids('age - 1 == $0', [29])).toEqual(['ann']);
+    expect(ids('balance * 2 == 21')).toEqual(['ann']);
+    expect(ids('ANY scores * 10 == 100')).toEqual(['cat']);
+    expect(ids('ALL {1, 2} + 1 IN scores')).toEqual(['ann']);
+    expect(rejects('age + name == 1').reason).toMatch(/numbers/);
+    expect(rejects('{1, 2} * {3} == age').reason).toMatch(/both sides/);
+  });
+  it('list positions', () => {
+    expect(ids('scores[FIRST] == 1')).toEqual(['ann']);
+    expect(ids('scores[last] == 3')).toEqual(['ann']);
+    expect(ids('scores[1] == 2')).toEqual(['ann']);
+    expect(ids('scores[$0] == 10', [0])).toEqual(['cat']);
+    expect(ids('scores[*] > 5')).toEqual(['cat']);
+    expect(ids("pets[first].name == 'Rex'")).toEqual(['ann']);
+    expect(rejects('ints[0] == 1').reason).toMatch(/only lists/);
+    expect(rejects("nick[FIRST] == 'x'").reason).toMatch(/keys, not positions/);
+  });
+  it('bin() and obj() literals', () => {
+    expect(ids('avatar BEGINSWITH bin(B64"AQI=")')).toEqual(['ann']);
+    expect(ids("avatar == bin('')")).toEqual(['cat']);
+    expect(ids("best == obj('Pet', 1)")).toEqual(['ann']);
+    expect(ids("pets == obj('Pet', $0)", [2])).toEqual(['bob']);
+    expect(ids("pets == ANY {obj('Pet', 2), obj('Pet', 3)}")).toEqual(['ann', 'bob']);
+    expect(rejects("best == obj('Nope', 1)").reason).toMatch(/top-level object type/);
+  });
+  it('null with string operators means the null string', () => {
+    expect(ids('name CONTAINS NULL')).toEqual(['ann', 'bob', 'cat']);
+    expect(ids('name BEGINSWITH[c] NULL')).toEqual(['ann', 'bob', 'cat']);
+    expect(ids('name LIKE NULL')).toEqual([]);
+    expect(ids('NULL BEGINSWITH name')).toEqual([]);
+    expect(ids('avatar ENDSWITH NULL')).toEqual(['ann', 'bob', 'cat']);
+    expect(ids('avatar LIKE NULL')).toEqual(['bob']);
+  });
+  it('errors Realm raises', () => {
+    expect(rejects('pets == NULL').reason).toMatch(/list of links/);
+    expect(rejects('scores == scores').reason).toMatch(/ANY, ALL or NONE/);
+    expect(rejects('scores BETWEEN {1, 2}').reason).toMatch(/needs ALL/);
+    expect(ids('ALL scores BETWEEN {1, 3}')).toEqual(['ann', 'bob']);
+    expect(rejects('age == infinity').reason).toMatch(/infinity/);
+    expect(rejects("name == '\\a'").reason).toMatch(/escape/);
   });
 });

@@ -1,18 +1,19 @@
 import { Decimal128, isRecord, type ObjectRecord, type PrimaryKey } from '../model/index.ts';
-import type { BoundCompare, BoundDescriptor, BoundOperand, BoundPredicate, Step } from './bound.ts';
+import type { BoundArith, BoundCompare, BoundDescriptor, BoundOperand, BoundPredicate, Step } from './bound.ts';
 import {
   QueryDate,
   bytesContain,
   bytesEndWith,
   bytesStartWith,
   codePointLength,
+  compareStrings,
   equalityKey,
   foldString,
-  kindOf,
   queryEquals,
   queryOrder,
   sortCompare,
 } from './compare.ts';
+import { aggregate } from './aggregate.ts';
 import { codePoints, compileLike, likeMatch, type LikePattern } from './like.ts';
 
 /** Looks up linked objects: a link field holds the target's primary key. */
@@ -45,44 +46,13 @@ function sizeOf(v: unknown): unknown {
   if (typeof v === 'string') return codePointLength(v);
   if (v instanceof Uint8Array) return v.length;
   if (isRecord(v)) return Object.keys(v).length;
-  return null;
+  // As in Realm: a collection or string that is not there (null, or behind a null link) has size 0.
+  return v === null || v === undefined ? 0 : null;
 }
 
-function aggregate(fn: 'sum' | 'avg' | 'min' | 'max', items: readonly unknown[]): unknown {
-  if (fn === 'min' || fn === 'max') {
-    let best: unknown = null;
-    for (const v of items) {
-      const k = kindOf(v);
-      if (k !== 'number' && k !== 'decimal' && k !== 'date') continue;
-      if (k === 'number' && Number.isNaN(v)) continue;
-      if (best === null) {
-        best = v;
-        continue;
-      }
-      const c = queryOrder(v, best);
-      if (Number.isNaN(c)) continue; // a date among numbers in a mixed list: not comparable
-      if (fn === 'min' ? c < 0 : c > 0) best = v;
-    }
-    return best;
-  }
-  let sum = 0;
-  let count = 0;
-  let decimal = false;
-  for (const v of items) {
-    if (typeof v === 'number') sum += v;
-    else if (v instanceof Decimal128) {
-      // Decimal sums are computed in binary floating point; exact decimal arithmetic is not provided.
-      sum += Number(v.toString());
-      decimal = true;
-    } else continue;
-    count++;
-  }
-  if (fn === 'avg') {
-    if (count === 0) return null;
-    const avg = sum / count;
-    return decimal ? Decimal128.fromString(String(avg)) : avg;
-  }
-  return decimal ? Decimal128.fromString(String(sum)) : sum;
+/** Dictionary keys in Realm's order (dictionaries are ordered by key, in code point order). */
+function sortedKeys(rec: Record<string, unknown>): string[] {
+  return Object.keys(rec).sort(compareStrings);
 }
 
 /** Walks a path's steps over a working list of items (one item while the path is single-valued). */
@@ -113,11 +83,23 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         break;
       case 'dictValues':
         multi = true;
-        for (const it of items) if (isRecord(it)) for (const k of Object.keys(it)) out.push(it[k] ?? null);
+        for (const it of items) if (isRecord(it)) for (const k of sortedKeys(it)) out.push(it[k] ?? null);
         break;
       case 'dictKeys':
         multi = true;
-        for (const it of items) if (isRecord(it)) for (const k of Object.keys(it)) out.push(k);
+        for (const it of items) if (isRecord(it)) for (const k of sortedKeys(it)) out.push(k);
+        break;
+      case 'index':
+        // One element of each list; a list without that position contributes no value.
+        for (const it of items) {
+          if (!Array.isArray(it)) {
+            if (!multi) out.push(null);
+            continue;
+          }
+          const i = step.index === 'first' ? 0 : step.index === 'last' ? it.length - 1 : step.index;
+          if (i >= 0 && i < it.length) out.push(it[i]);
+          else if (!multi) out.push(null);
+        }
         break;
       case 'dictKey':
         for (const it of items) {
@@ -127,7 +109,8 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         }
         break;
       case 'length':
-        for (const it of items) out.push(typeof it === 'string' ? codePointLength(it) : null);
+        // Realm gives null strings and data length 0.
+        for (const it of items) out.push(typeof it === 'string' ? codePointLength(it) : it instanceof Uint8Array ? it.length : it === null || it === undefined ? 0 : null);
         break;
       case 'size':
         if (step.over === 'items') out.push(items.length);
@@ -135,8 +118,11 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         multi = false;
         break;
       case 'agg':
-        out.push(aggregate(step.fn, items));
+        out.push(aggregate(step.fn, items, step.anyKind === true));
         multi = false;
+        break;
+      case 'linkCount':
+        for (const it of items) out.push(isRecord(it) ? 1 : 0);
         break;
     }
     items = out;
@@ -172,6 +158,8 @@ function compileOperand(o: BoundOperand, compilePred: (p: BoundPredicate) => Pre
       const vs = [...o.values];
       return { multi: true, single: () => vs[0] ?? null, values: () => vs, constant: true };
     }
+    case 'arith':
+      return compileArith(o, compilePred);
     case 'subquery': {
       const coll = o.collection.steps;
       const pred = compilePred(o.predicate);
@@ -205,9 +193,73 @@ function compileOperand(o: BoundOperand, compilePred: (p: BoundPredicate) => Pre
   }
 }
 
+/** A number for arithmetic (decimals in binary floating point), or undefined for anything else. */
+function arithNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v instanceof Decimal128) return Number(v.toString());
+  return undefined;
+}
+
+function compileArith(o: BoundArith, compilePred: (p: BoundPredicate) => PredicateFn): CompiledOperand {
+  const l = compileOperand(o.left, compilePred);
+  const r = compileOperand(o.right, compilePred);
+  const apply = (a: unknown, b: unknown): unknown => {
+    const x = arithNumber(a);
+    const y = arithNumber(b);
+    if (x === undefined || y === undefined) return null;
+    switch (o.op) {
+      case '+':
+        return x + y;
+      case '-':
+        return x - y;
+      case '*':
+        return x * y;
+      case '/':
+        return x / y;
+    }
+  };
+  const single: ValueFn = (rec, env) => apply(l.single(rec, env), r.single(rec, env));
+  let values: ValuesFn;
+  if (l.multi) {
+    values = (rec, env) => {
+      const b = r.single(rec, env);
+      const out: unknown[] = [];
+      for (const a of l.values(rec, env)) {
+        const v = apply(a, b);
+        if (v !== null) out.push(v);
+      }
+      return out;
+    };
+  } else if (r.multi) {
+    values = (rec, env) => {
+      const a = l.single(rec, env);
+      const out: unknown[] = [];
+      for (const b of r.values(rec, env)) {
+        const v = apply(a, b);
+        if (v !== null) out.push(v);
+      }
+      return out;
+    };
+  } else values = (rec, env) => [single(rec, env)];
+  return { multi: o.multi, single, values, constant: l.constant && r.constant };
+}
+
+/** ASCII lower case of bytes ([c] on binary data, as in Realm). */
+function foldBytes(b: Uint8Array): Uint8Array {
+  let out: Uint8Array | undefined;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c >= 65 && c <= 90) {
+      out ??= Uint8Array.from(b);
+      out[i] = c + 32;
+    }
+  }
+  return out ?? b;
+}
+
 type Test = (l: unknown, r: unknown) => boolean;
 
-function likeTest(fold: (s: string) => string): Test {
+function likeTest(fold: (s: string) => string, bfold: (b: Uint8Array) => Uint8Array): Test {
   let lastPattern: unknown = undefined;
   let compiled: LikePattern | undefined;
   return (l, r) => {
@@ -221,9 +273,33 @@ function likeTest(fold: (s: string) => string): Test {
     if (l instanceof Uint8Array && r instanceof Uint8Array) {
       if (r !== lastPattern) {
         lastPattern = r;
-        compiled = compileLike(r);
+        compiled = compileLike(bfold(r));
       }
-      return likeMatch(l, compiled!);
+      return likeMatch(bfold(l), compiled!);
+    }
+    // As in Realm, a null pattern matches exactly the null value.
+    return (l === null || l === undefined) && (r === null || r === undefined);
+  };
+}
+
+/**
+ * BEGINSWITH / ENDSWITH / CONTAINS. As in Realm, a null needle is the empty string (every string,
+ * binary value and null contains it), except that CONTAINS[c] on binary data does not match a null
+ * value; a null value contains no other needle.
+ */
+function substringTest(
+  fold: (s: string) => string,
+  bfold: (b: Uint8Array) => Uint8Array,
+  strOp: (h: string, n: string) => boolean,
+  byteOp: (h: Uint8Array, n: Uint8Array) => boolean,
+  nullHaystackMatchesNull: boolean,
+): Test {
+  return (l, r) => {
+    if (typeof l === 'string' && typeof r === 'string') return strOp(fold(l), fold(r));
+    if (l instanceof Uint8Array && r instanceof Uint8Array) return byteOp(bfold(l), bfold(r));
+    if (r === null || r === undefined) {
+      if (typeof l === 'string' || l instanceof Uint8Array) return true;
+      return (l === null || l === undefined) && nullHaystackMatchesNull;
     }
     return false;
   };
@@ -234,50 +310,65 @@ function makeTest(c: BoundCompare): Test {
   const di = c.diacriticInsensitive;
   const folding = ci || di;
   const fold = folding ? (s: string) => foldString(s, ci, di) : (s: string) => s;
+  const bfold = ci ? foldBytes : (b: Uint8Array) => b;
+  const eq = (l: unknown, r: unknown): boolean => {
+    if (typeof l === 'string' && typeof r === 'string') return fold(l) === fold(r);
+    if (ci && l instanceof Uint8Array && r instanceof Uint8Array) return queryEquals(bfold(l), bfold(r));
+    return queryEquals(l, r);
+  };
+  // Realm's quirk: CONTAINS[c] on binary data does not match a null value against a null needle.
+  const binaryType = (o: BoundOperand): boolean => (o.kind === 'path' || o.kind === 'const') && o.type.base === 'data';
+  const nullMatches = !(ci && c.op === 'CONTAINS' && (binaryType(c.left) || binaryType(c.right)));
   switch (c.op) {
     case '==':
-      return folding
-        ? (l, r) => (typeof l === 'string' && typeof r === 'string' ? fold(l) === fold(r) : queryEquals(l, r))
-        : queryEquals;
+      return folding ? eq : queryEquals;
     case '!=':
-      return folding
-        ? (l, r) => !(typeof l === 'string' && typeof r === 'string' ? fold(l) === fold(r) : queryEquals(l, r))
-        : (l, r) => !queryEquals(l, r);
+      return folding ? (l, r) => !eq(l, r) : (l, r) => !queryEquals(l, r);
     case '<':
       return (l, r) => queryOrder(l, r) < 0;
     case '<=':
-      return (l, r) => queryOrder(l, r) <= 0;
+      return (l, r) => queryOrder(l, r) <= 0 || (isNull(l) && isNull(r));
     case '>':
       return (l, r) => queryOrder(l, r) > 0;
     case '>=':
-      return (l, r) => queryOrder(l, r) >= 0;
+      // As in Realm, null >= null and null <= null hold (a null argument against a null value).
+      return (l, r) => queryOrder(l, r) >= 0 || (isNull(l) && isNull(r));
     case 'BEGINSWITH':
-      return (l, r) =>
-        typeof l === 'string' && typeof r === 'string'
-          ? fold(l).startsWith(fold(r))
-          : l instanceof Uint8Array && r instanceof Uint8Array && bytesStartWith(l, r);
+      return substringTest(fold, bfold, (h, n) => h.startsWith(n), bytesStartWith, true);
     case 'ENDSWITH':
-      return (l, r) =>
-        typeof l === 'string' && typeof r === 'string'
-          ? fold(l).endsWith(fold(r))
-          : l instanceof Uint8Array && r instanceof Uint8Array && bytesEndWith(l, r);
+      return substringTest(fold, bfold, (h, n) => h.endsWith(n), bytesEndWith, true);
     case 'CONTAINS':
-      return (l, r) =>
-        typeof l === 'string' && typeof r === 'string'
-          ? fold(l).includes(fold(r))
-          : l instanceof Uint8Array && r instanceof Uint8Array && bytesContain(l, r);
+      return substringTest(fold, bfold, (h, n) => h.includes(n), bytesContain, nullMatches);
     case 'LIKE':
-      return likeTest(fold);
+      return likeTest(fold, bfold);
     case 'BETWEEN':
       // Evaluated specially (the right side is the pair of bounds).
       return () => false;
   }
 }
 
+type Quant = 'ANY' | 'ALL' | 'NONE';
+
+/** A key path that ends by opening a set. */
+function isSetPath(o: BoundOperand): boolean {
+  if (o.kind !== 'path') return false;
+  const prev = o.steps[o.steps.length - 2];
+  return o.steps[o.steps.length - 1]?.kind === 'expand' && prev?.kind === 'field' && prev.prop.collection === 'set';
+}
+
+function isNull(v: unknown): boolean {
+  return v === null || v === undefined;
+}
+
+function quantifierOf(o: BoundOperand): Quant | null {
+  return o.kind === 'path' || o.kind === 'arith' || o.kind === 'constList' ? o.quantifier : null;
+}
+
 function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => PredicateFn): PredicateFn {
   const left = compileOperand(c.left, compilePred);
   const right = compileOperand(c.right, compilePred);
-  const quantifier = c.left.kind === 'path' && c.left.quantifier ? c.left.quantifier : 'ANY';
+  const quantifier: Quant = quantifierOf(c.left) ?? 'ANY';
+  const rightQuantifier: Quant = quantifierOf(c.right) ?? 'ANY';
 
   if (c.op === 'BETWEEN') {
     const bounds = c.right.kind === 'constList' ? c.right.values : [];
@@ -288,9 +379,31 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
     return quantified(quantifier, left.values, inRange);
   }
 
+  // As in Realm: a constant null with BEGINSWITH, ENDSWITH or CONTAINS on the left matches nothing.
+  if ((c.op === 'BEGINSWITH' || c.op === 'ENDSWITH' || c.op === 'CONTAINS') && c.left.kind === 'const' && c.left.value === null) {
+    return () => false;
+  }
+
+  const test = makeTest(c);
+  if (c.ordered) {
+    // Two lists, no quantifier: element by element, in order (Realm's list comparison). A set's
+    // order is its sorted order, as Realm keeps sets.
+    const inOrder = (o: BoundOperand, f: ValuesFn): ValuesFn => (isSetPath(o) ? (rec, env) => [...f(rec, env)].sort(sortCompare) : f);
+    const lv = inOrder(c.left, left.values);
+    const rv = inOrder(c.right, right.values);
+    const eq = c.op === '!=' ? makeTest({ ...c, op: '==' }) : test;
+    const same = (ls: unknown[], rs: unknown[]): boolean => {
+      if (ls.length !== rs.length) return false;
+      for (let i = 0; i < ls.length; i++) if (!eq(ls[i], rs[i])) return false;
+      return true;
+    };
+    if (c.op === '!=') return (rec, env) => !same(lv(rec, env), rv(rec, env));
+    return (rec, env) => same(lv(rec, env), rv(rec, env));
+  }
+
   // IN / == against a constant list: one hash lookup per left value.
   const folding = c.caseInsensitive || c.diacriticInsensitive;
-  if (c.right.kind === 'constList' && c.op === '==' && c.right.values.length > 4) {
+  if (c.right.kind === 'constList' && rightQuantifier === 'ANY' && c.op === '==' && c.right.values.length > 4 && !(c.caseInsensitive && c.right.types.some((t) => t.base === 'data'))) {
     const fold = (v: unknown): unknown => (folding && typeof v === 'string' ? foldString(v, c.caseInsensitive, c.diacriticInsensitive) : v);
     const keys = new Set(c.right.values.map((v) => equalityKey(fold(v))));
     const member = (l: unknown): boolean => keys.has(equalityKey(fold(l)));
@@ -298,7 +411,6 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
     return quantified(quantifier, left.values, member);
   }
 
-  const test = makeTest(c);
   if (!left.multi && !right.multi) {
     if (right.constant) {
       const r = right.single(undefined as unknown as ObjectRecord, { resolver: undefined });
@@ -343,20 +455,29 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
   }
   return (rec, env) => {
     const rs = right.values(rec, env);
-    const anyRight = (l: unknown): boolean => {
-      for (const r of rs) if (test(l, r)) return true;
-      return false;
+    const matchRight = (l: unknown): boolean => {
+      switch (rightQuantifier) {
+        case 'ANY':
+          for (const r of rs) if (test(l, r)) return true;
+          return false;
+        case 'ALL':
+          for (const r of rs) if (!test(l, r)) return false;
+          return true;
+        case 'NONE':
+          for (const r of rs) if (test(l, r)) return false;
+          return true;
+      }
     };
     const ls = left.values(rec, env);
     switch (quantifier) {
       case 'ANY':
-        for (const l of ls) if (anyRight(l)) return true;
+        for (const l of ls) if (matchRight(l)) return true;
         return false;
       case 'ALL':
-        for (const l of ls) if (!anyRight(l)) return false;
+        for (const l of ls) if (!matchRight(l)) return false;
         return true;
       case 'NONE':
-        for (const l of ls) if (anyRight(l)) return false;
+        for (const l of ls) if (matchRight(l)) return false;
         return true;
     }
   };

@@ -10,8 +10,14 @@ function fitsQuotes(value: string, quote: number): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 92) {
+      // Only the escapes the lexer accepts (kept verbatim): \" \' \\ \/ \b \f \n \r \t \0 \uXXXX.
       if (i + 1 >= value.length) return false;
-      i++;
+      const e = value[i + 1]!;
+      if (e === 'u') {
+        if (!/^[0-9a-fA-F]{4}$/.test(value.slice(i + 2, i + 6))) return false;
+        i += 5;
+      } else if ('"\'\\/bfnrt0'.includes(e)) i++;
+      else return false;
     } else if (c === quote) return false;
   }
   return true;
@@ -57,7 +63,7 @@ export function formatLiteral(l: Literal): string {
     case 'uuid':
       return `uuid(${formatUuid(l.hex)})`;
     case 'binary':
-      return `B64"${l.base64}"`;
+      return l.explicitBinary ? `bin(B64"${l.base64}")` : `B64"${l.base64}"`;
   }
 }
 
@@ -74,9 +80,13 @@ function formatPath(p: PathExpr): string {
     } else if (s.type === 'op') {
       if (first) throw new QueryError(`a key path cannot start with ${s.op}`, 0);
       out += '.' + s.op;
-    } else {
+    } else if (s.type === 'key') {
       if (first) throw new QueryError('a key path cannot start with a dictionary key', 0);
       out += `[${formatStringLiteral(s.key)}]`;
+    } else {
+      if (first) throw new QueryError('a key path cannot start with a list position', 0);
+      const ix = s.index;
+      out += `[${typeof ix === 'number' ? ix : ix === 'first' ? 'FIRST' : ix === 'last' ? 'LAST' : ix === 'all' ? '*' : `$${ix.arg}`}]`;
     }
     first = false;
   }
@@ -89,11 +99,18 @@ export function formatExpr(e: Expr): string {
     case 'literal':
       return formatLiteral(e.literal);
     case 'arg':
-      return `$${e.index}`;
+      return `${e.quantifier ? `${e.quantifier} ` : ''}$${e.index}`;
     case 'expansion':
       return `%%${e.path.join('.')}`;
     case 'list':
-      return `{${e.items.map(formatExpr).join(', ')}}`;
+      return `${e.quantifier ? `${e.quantifier} ` : ''}{${e.items.map(formatExpr).join(', ')}}`;
+    case 'objectRef':
+      return `obj(${formatStringLiteral(e.objectType)}, ${formatExpr(e.key)})`;
+    case 'arith': {
+      // The parser records written parentheses (`grouped`), so printing them back is enough.
+      const body = `${formatExpr(e.left)} ${e.op} ${formatExpr(e.right)}`;
+      return `${e.quantifier ? `${e.quantifier} ` : ''}${e.grouped ? `(${body})` : body}`;
+    }
     case 'path':
       return formatPath(e);
     case 'subquery':

@@ -42,7 +42,7 @@ const PUNCT2: Record<string, string> = {
   '&&': '&&',
   '||': '||',
 };
-const PUNCT1 = new Set(['=', '<', '>', '!', '(', ')', '{', '}', ',', '.', '[', ']']);
+const PUNCT1 = new Set(['=', '<', '>', '!', '(', ')', '{', '}', ',', '.', '[', ']', '+', '-', '*', '/']);
 
 /** Milliseconds representable by a JS Date: ±8.64e15. Larger timestamps are refused. */
 const MAX_SECONDS = 8_640_000_000_000;
@@ -85,6 +85,31 @@ function readableTimestamp(m: RegExpExecArray, pos: number, text: string): Token
 }
 
 /**
+ * The length of the escape sequence at `j` (a backslash). As in Realm, only `\" \' \\ \/ \b \f \n
+ * \r \t \0` and `\u` with four hex digits are valid; the literal keeps them verbatim.
+ */
+function escapeLength(text: string, j: number, start: number): number {
+  const e = text[j + 1]!;
+  if ('"\'\\/bfnrt0'.includes(e)) return 2;
+  if (e === 'u') {
+    for (let k = j + 2; k < j + 6; k++) {
+      if (k >= text.length || !isHex(text.charCodeAt(k))) throw new QueryError('\\u in a string needs four hex digits', start, text);
+    }
+    return 6;
+  }
+  throw new QueryError(`invalid escape sequence \\${e} in a string literal`, start, text);
+}
+
+/** Whether a `+` or `-` at `i` starts a number (`-5`, `+.5`, `-inf`) rather than being an operator. */
+function startsSignedNumber(text: string, i: number): boolean {
+  const d = text.charCodeAt(i + 1);
+  if (isDigit(d)) return true;
+  if (d === 46) return isDigit(text.charCodeAt(i + 2));
+  SPECIAL_NUMBER_RE.lastIndex = i;
+  return SPECIAL_NUMBER_RE.exec(text) !== null;
+}
+
+/**
  * Splits a query text into tokens. The length limit is checked first, so the work is bounded by
  * `maxQueryLength`; every loop advances by at least one character.
  */
@@ -122,7 +147,7 @@ export function tokenize(text: string, limits: QueryLimits): Token[] {
         const d = text.charCodeAt(j);
         if (d === 92) {
           if (j + 1 >= n) throw new QueryError('unterminated string literal', start, text);
-          j += 2;
+          j += escapeLength(text, j, start);
           continue;
         }
         if (d === c) break;
@@ -132,7 +157,7 @@ export function tokenize(text: string, limits: QueryLimits): Token[] {
       i = j + 1;
       continue;
     }
-    if (isDigit(c) || ((c === 43 || c === 45) && i + 1 < n) || (c === 46 && !prevAllowsPathDot() && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
+    if (isDigit(c) || ((c === 43 || c === 45) && startsSignedNumber(text, i)) || (c === 46 && !prevAllowsPathDot() && i + 1 < n && isDigit(text.charCodeAt(i + 1)))) {
       if (isDigit(c)) {
         DATE_RE.lastIndex = i;
         const dm = DATE_RE.exec(text);
@@ -225,7 +250,8 @@ export function tokenize(text: string, limits: QueryLimits): Token[] {
         continue;
       }
       if (j < n && isIdentStart(text.charCodeAt(j))) {
-        while (j < n && isIdentPart(text.charCodeAt(j))) j++;
+        // As in Realm, a SUBQUERY variable may also contain '-' ($anyNAME_-01).
+        while (j < n && (isIdentPart(text.charCodeAt(j)) || text.charCodeAt(j) === 45)) j++;
         tokens.push({ kind: 'variable', name: text.slice(i, j), pos: start });
         i = j;
         continue;

@@ -199,19 +199,30 @@ const literal: fc.Arbitrary<Literal> = fc.oneof(
   fc.uint8Array({ maxLength: 8 }).map((b): Literal => ({ type: 'binary', base64: encodeBase64(b) })),
 );
 
+const objectRef: fc.Arbitrary<Expr> = fc
+  .tuple(fc.constantFrom('Person', 'T'), fc.oneof(fc.nat(20).map((index): Expr => ({ kind: 'arg', index, pos: 0 })), fc.constantFrom<Expr>({ kind: 'literal', literal: { type: 'string', value: 'p1' }, pos: 0 }, { kind: 'literal', literal: { type: 'number', text: '7' }, pos: 0 })))
+  .map(([objectType, key]): Expr => ({ kind: 'objectRef', objectType, key: key as never, pos: 0 }));
 const constExpr: fc.Arbitrary<Expr> = fc.oneof(
   literal.map((l): Expr => ({ kind: 'literal', literal: l, pos: 0 })),
   fc.nat(20).map((index): Expr => ({ kind: 'arg', index, pos: 0 })),
   fc.array(name, { minLength: 1, maxLength: 3 }).map((p): Expr => ({ kind: 'expansion', path: ['user', ...p], pos: 0 })),
+  objectRef,
 );
+const quantifier = fc.constantFrom<'ANY' | 'ALL' | 'NONE' | null>(null, null, 'ANY', 'ALL', 'NONE');
 const listExpr: fc.Arbitrary<Expr> = fc
-  .array(constExpr, { maxLength: 4 })
-  .map((items): Expr => ({ kind: 'list', items: items as never, pos: 0 }));
+  .tuple(fc.array(constExpr, { maxLength: 4 }), quantifier)
+  .map(([items, q]): Expr => ({ kind: 'list', items: items as never, ...(q ? { quantifier: q } : {}), pos: 0 }));
+const quantifiedArg: fc.Arbitrary<Expr> = fc
+  .tuple(fc.nat(20), fc.constantFrom('ANY' as const, 'ALL' as const, 'NONE' as const))
+  .map(([index, q]): Expr => ({ kind: 'arg', index, quantifier: q, pos: 0 }));
 
 const segment: fc.Arbitrary<PathSegment> = fc.oneof(
   name.map((n): PathSegment => ({ type: 'field', name: n, pos: 0 })),
   printableString.map((key): PathSegment => ({ type: 'key', key, pos: 0 })),
   fc.constantFrom('@count', '@size', '@sum', '@avg', '@min', '@max', '@keys', '@values').map((op): PathSegment => ({ type: 'op', op: op as never, pos: 0 })),
+  fc
+    .oneof(fc.nat(20), fc.constantFrom('first' as const, 'last' as const, 'all' as const), fc.nat(9).map((arg) => ({ arg })))
+    .map((index): PathSegment => ({ type: 'index', index, pos: 0 })),
 );
 const pathExpr = (allowQuantifier: boolean): fc.Arbitrary<PathExpr> =>
   fc
@@ -229,11 +240,30 @@ const pathExpr = (allowQuantifier: boolean): fc.Arbitrary<PathExpr> =>
       pos: 0,
     }));
 
-const { predicate } = fc.letrec<{ predicate: Predicate; expr: Expr; compare: Predicate }>((tie) => ({
+const { predicate } = fc.letrec<{ predicate: Predicate; expr: Expr; compare: Predicate; operand: Expr }>((tie) => ({
+  // An arithmetic operand: no quantifier (it would belong to the whole side); nested arithmetic is grouped.
+  operand: fc.oneof(
+    { weight: 3, arbitrary: constExpr },
+    { weight: 3, arbitrary: pathExpr(false) },
+    { weight: 1, arbitrary: fc.array(constExpr, { maxLength: 3 }).map((items): Expr => ({ kind: 'list', items: items as never, pos: 0 })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(tie('operand'), fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const), tie('operand'))
+        .map(([left, op, right]): Expr => ({ kind: 'arith', op, left, right, grouped: true, pos: 0 })),
+    },
+  ),
   expr: fc.oneof(
     { weight: 4, arbitrary: constExpr },
     { weight: 1, arbitrary: listExpr },
+    { weight: 1, arbitrary: quantifiedArg },
     { weight: 4, arbitrary: pathExpr(true) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(tie('operand'), fc.constantFrom('+' as const, '-' as const, '*' as const, '/' as const), tie('operand'), quantifier, fc.boolean())
+        .map(([left, op, right, q, grouped]): Expr => ({ kind: 'arith', op, left, right, ...(q ? { quantifier: q } : {}), ...(grouped || q ? { grouped: true as const } : {}), pos: 0 })),
+    },
     {
       weight: 1,
       arbitrary: fc
@@ -412,5 +442,58 @@ describe('hostile queries end in a QueryError', () => {
     const start = Date.now();
     expect(q.matches(rec)).toBe(false);
     expect(Date.now() - start).toBeLessThan(5000);
+  });
+});
+
+describe('Realm forms in the grammar', () => {
+  const compareOf = (text: string) => {
+    const p = parseQuery(text).predicate;
+    if (p.kind !== 'compare') throw new Error(`not a comparison: ${text}`);
+    return p;
+  };
+  const syntaxError = (text: string): QueryError => {
+    try {
+      parseQuery(text);
+    } catch (err) {
+      if (err instanceof QueryError) return err;
+      throw err;
+    }
+    throw new Error(`parsed: ${text}`);
+  };
+
+  it('arithmetic: * and / bind tighter than + and -, left to right', () => {
+    const c = compareOf('a + b * 2 - c == 1');
+    expect(c.left).toMatchObject({ kind: 'arith', op: '-', left: { kind: 'arith', op: '+', right: { kind: 'arith', op: '*' } } });
+    expect(compareOf('2 * (age - 5) == 70').left).toMatchObject({ kind: 'arith', op: '*', right: { kind: 'arith', op: '-', grouped: true } });
+  });
+  it('a parenthesis groups a value when an operator follows it, a predicate otherwise', () => {
+    expect(compareOf('(age - 5) * 2 == 70').left).toMatchObject({ kind: 'arith', op: '*' });
+    expect(syntaxError('(age) == 70').reason).toMatch(/must hold arithmetic/);
+    expect(parseQuery('(age > 5) && (b == 1)').predicate.kind).toBe('and');
+    expect(syntaxError('age -5 == 1').reason).toMatch(/comparison operator/);
+  });
+  it('quantifiers on either side, before key paths, lists and arguments', () => {
+    expect(compareOf('x == ALL {1, 2}').right).toMatchObject({ kind: 'list', quantifier: 'ALL' });
+    expect(compareOf('x IN ANY $0').right).toMatchObject({ kind: 'arg', quantifier: 'ANY' });
+    expect(compareOf('NONE {1} IN ALL items.price')).toMatchObject({ left: { quantifier: 'NONE' }, right: { kind: 'path', quantifier: 'ALL' } });
+    expect(syntaxError('ANY 5.5 IN items.price').reason).toMatch(/key path, a list or a list argument/);
+    expect(syntaxError('{8, 10}.@size >= 1').reason).toMatch(/comparison operator/);
+  });
+  it('list positions, bin(), obj(), operator words as names', () => {
+    const path = compareOf('items[FIRST].tags[$1][*] == 1').left as PathExpr;
+    expect(path.segments.map((s) => (s.type === 'index' ? s.index : s.type))).toEqual(['field', 'first', 'field', { arg: 1 }, 'all']);
+    expect(compareOf("d == bin('ab')").right).toMatchObject({ kind: 'literal', literal: { type: 'binary', base64: 'YWI=', explicitBinary: true } });
+    expect(compareOf("o == obj('Dog', $2)").right).toMatchObject({ kind: 'objectRef', objectType: 'Dog', key: { kind: 'arg', index: 2 } });
+    expect(compareOf('in == 3').left).toMatchObject({ kind: 'path', segments: [{ name: 'in' }] });
+    expect(compareOf("in in 'in'")).toMatchObject({ op: 'IN', left: { kind: 'path' } });
+  });
+  it('string escapes are validated, and kept verbatim', () => {
+    expect(syntaxError("a == '\\a'").reason).toMatch(/invalid escape/);
+    expect(syntaxError("a == '\\u0'").reason).toMatch(/four hex digits/);
+    expect(compareOf("a == '\\u0041\\n'").right).toMatchObject({ literal: { type: 'string', value: '\\u0041\\n' } });
+  });
+  it('deeply nested value parentheses stop at the depth limit', () => {
+    const deep = `${'('.repeat(10_000)}a + 1${')'.repeat(10_000)} == 1`;
+    expect(syntaxError(deep).reason).toMatch(/nested deeper/);
   });
 });

@@ -1,13 +1,17 @@
 import type {
   ArgExpr,
+  ArithOp,
   AtOperator,
   CompareOp,
   Descriptor,
   ExpansionExpr,
+  ListIndex,
   Expr,
   ListExpr,
+  ListItem,
   Literal,
   LiteralExpr,
+  ObjectRefExpr,
   PathExpr,
   PathSegment,
   Predicate,
@@ -17,6 +21,7 @@ import type {
   SubqueryExpr,
 } from './ast.ts';
 import { AT_OPERATORS } from './ast.ts';
+import { encodeBase64 } from './base64.ts';
 import { QueryError } from './errors.ts';
 import { tokenize, type Token } from './lexer.ts';
 import { DEFAULT_QUERY_LIMITS, resolveLimits, type QueryLimits } from './limits.ts';
@@ -88,6 +93,29 @@ class Parser {
     private readonly allowExpansions: boolean,
   ) {
     this.tokens = tokenize(text, limits);
+    const open: number[] = [];
+    this.tokens.forEach((t, i) => {
+      if (t.kind !== 'punct') return;
+      if (t.text === '(') open.push(i);
+      else if (t.text === ')' && open.length) this.closing.set(open.pop()!, i);
+    });
+  }
+
+  /** For each '(' token, the index of its matching ')' (decides predicate group or value group). */
+  private readonly closing = new Map<number, number>();
+
+  private isArithToken(t: Token): boolean {
+    return t.kind === 'punct' && (t.text === '+' || t.text === '-' || t.text === '*' || t.text === '/');
+  }
+
+  /** Whether the parenthesis at the current token groups a value (`(age - 5) * 2 == 70`), not a predicate. */
+  private parenGroupsValue(): boolean {
+    const close = this.closing.get(this.i);
+    if (close === undefined) return false;
+    const after = this.tokens[close + 1]!;
+    if (this.isArithToken(after) || after.kind === 'modifier') return true;
+    if (after.kind === 'punct') return SYMBOL_OPS[after.text] !== undefined;
+    return after.kind === 'ident' && STRING_OPS[after.upper] !== undefined;
   }
 
   private peek(offset = 0): Token {
@@ -218,7 +246,7 @@ class Parser {
 
   private parseAtom(): Predicate {
     const t = this.peek();
-    if (this.isPunct(t, '(')) {
+    if (this.isPunct(t, '(') && !this.parenGroupsValue()) {
       this.next();
       this.enter(t.pos);
       const inner = this.parseOr();
@@ -236,7 +264,7 @@ class Parser {
 
   private parseComparison(): Predicate {
     const start = this.peek();
-    const left = this.parseValue();
+    const left = this.parseOperand();
     const opTok = this.peek();
     let op: CompareOp | undefined;
     if (opTok.kind === 'punct') op = SYMBOL_OPS[opTok.text];
@@ -256,7 +284,7 @@ class Parser {
       caseInsensitive = mod.caseInsensitive;
       diacriticInsensitive = mod.diacriticInsensitive;
     }
-    const right = this.parseValue();
+    const right = this.parseOperand();
     if (op === 'BETWEEN' && right.kind !== 'list' && right.kind !== 'arg' && right.kind !== 'expansion') {
       throw this.error('BETWEEN needs a list of two values: x BETWEEN {low, high}', right.pos);
     }
@@ -265,6 +293,101 @@ class Parser {
     }
     this.countNode(start.pos);
     return { kind: 'compare', op, left, right, caseInsensitive, diacriticInsensitive, pos: start.pos };
+  }
+
+  /** A comparison side: an optional ANY/SOME/ALL/NONE, then an arithmetic expression. */
+  private parseOperand(): Expr {
+    const t = this.peek();
+    if (!(t.kind === 'ident' && (t.upper === 'ANY' || t.upper === 'SOME' || t.upper === 'ALL' || t.upper === 'NONE'))) return this.parseArith();
+    this.next();
+    const q: Quantifier = t.upper === 'SOME' ? 'ANY' : (t.upper as Quantifier);
+    const after = this.peek();
+    if (after.kind !== 'ident' && after.kind !== 'variable' && after.kind !== 'arg' && !this.isPunct(after, '{') && !this.isPunct(after, '(')) {
+      throw this.error(`${t.upper} must be followed by a key path, a list or a list argument`, after.pos);
+    }
+    if (after.kind === 'ident' && RESERVED_WORDS.has(after.upper)) throw this.error(`${t.upper} must be followed by a key path, a list or a list argument`, after.pos);
+    const e = this.parseArith();
+    switch (e.kind) {
+      case 'path':
+        return { ...e, quantifier: q, pos: t.pos };
+      case 'list':
+      case 'arg':
+      case 'arith':
+        return { ...e, quantifier: q, pos: t.pos };
+      default:
+        throw this.error(`${t.upper} must be followed by a key path, a list or a list argument`, after.pos);
+    }
+  }
+
+  private parseArith(): Expr {
+    let left = this.parseTerm();
+    for (;;) {
+      const t = this.peek();
+      if (!(this.isPunct(t, '+') || this.isPunct(t, '-'))) return left;
+      this.next();
+      this.countNode(t.pos);
+      const right = this.parseTerm();
+      left = { kind: 'arith', op: (t as { text: string }).text as ArithOp, left, right, pos: left.pos };
+    }
+  }
+
+  private parseTerm(): Expr {
+    let left = this.parseFactor();
+    for (;;) {
+      const t = this.peek();
+      if (!(this.isPunct(t, '*') || this.isPunct(t, '/'))) return left;
+      this.next();
+      this.countNode(t.pos);
+      const right = this.parseFactor();
+      left = { kind: 'arith', op: (t as { text: string }).text as ArithOp, left, right, pos: left.pos };
+    }
+  }
+
+  private parseFactor(): Expr {
+    const t = this.peek();
+    if (!this.isPunct(t, '(')) return this.parseValue();
+    this.next();
+    this.enter(t.pos);
+    const inner = this.parseArith();
+    this.leave();
+    this.expectPunct(')', 'to close the parenthesis');
+    if (inner.kind !== 'arith') throw this.error('parentheses in a value must hold arithmetic, as in (age - 5) * 2', t.pos);
+    return { ...inner, grouped: true, pos: t.pos };
+  }
+
+  /** `bin('text')`, `binary("text")` or `bin(B64"…")`: binary data. */
+  private parseBinaryCall(): LiteralExpr {
+    const kw = this.next();
+    this.expectPunct('(', `after ${kw.kind === 'ident' ? kw.text : 'bin'}`);
+    const v = this.next();
+    let base64: string;
+    if (v.kind === 'string') base64 = encodeBase64(new TextEncoder().encode(v.value));
+    else if (v.kind === 'binary') base64 = v.base64;
+    else throw this.error("bin(…) needs a string, as in bin('abc')", v.pos);
+    this.expectPunct(')', 'to close bin(…)');
+    return { kind: 'literal', literal: { type: 'binary', base64, explicitBinary: true }, pos: kw.pos };
+  }
+
+  /** `obj('Type', key)`: a reference to the object of that type with that primary key. */
+  private parseObjectRef(): ObjectRefExpr {
+    const kw = this.next();
+    this.expectPunct('(', 'after obj');
+    const type = this.next();
+    if (type.kind !== 'string') throw this.error("obj(…) needs the type name as a string first, as in obj('Dog', 'rex')", type.pos);
+    this.expectPunct(',', 'after the type name in obj(…)');
+    const k = this.peek();
+    let key: LiteralExpr | ArgExpr;
+    if (k.kind === 'arg') {
+      this.next();
+      key = { kind: 'arg', index: k.index, pos: k.pos };
+    } else if (k.kind === 'string' || k.kind === 'number' || k.kind === 'objectId' || k.kind === 'uuid') key = this.parseLiteral();
+    else throw this.error('obj(…) needs a primary key value or an argument', k.pos);
+    this.expectPunct(')', 'to close obj(…)');
+    return { kind: 'objectRef', objectType: type.value, key, pos: kw.pos };
+  }
+
+  private isCall(t: Token, ...names: string[]): boolean {
+    return t.kind === 'ident' && names.includes(t.upper) && this.isPunct(this.peek(1), '(');
   }
 
   private parseValue(): Expr {
@@ -293,16 +416,12 @@ class Parser {
         if (u === 'TRUE' || u === 'FALSE' || u === 'NULL' || u === 'NIL' || u === 'INF' || u === 'INFINITY' || u === 'NAN') {
           return this.parseLiteral();
         }
-        if (u === 'ANY' || u === 'SOME' || u === 'ALL' || u === 'NONE') {
-          this.next();
-          const q: Quantifier = u === 'SOME' ? 'ANY' : u;
-          const after = this.peek();
-          if (after.kind !== 'ident' && after.kind !== 'variable') {
-            throw this.error(`${u} must be followed by a key path`, after.pos);
-          }
-          return this.parsePath(q, t.pos);
-        }
         if (u === 'SUBQUERY') return this.parseSubquery();
+        if (this.isCall(t, 'BIN', 'BINARY')) return this.parseBinaryCall();
+        if (this.isCall(t, 'OBJ')) return this.parseObjectRef();
+        // As in Realm, a property may be named like an operator (`in`, `between`, `contains`):
+        // where a value is expected, such a word can only be a key path.
+        if (STRING_OPS[u] !== undefined) return this.parsePath(null, t.pos, true);
         if (RESERVED_WORDS.has(u)) throw this.error(`unexpected keyword ${t.text} where a value was expected`, t.pos);
         return this.parsePath(null, t.pos);
       }
@@ -354,7 +473,7 @@ class Parser {
 
   private parseList(): ListExpr {
     const open = this.expectPunct('{');
-    const items: (LiteralExpr | ArgExpr | ExpansionExpr)[] = [];
+    const items: ListItem[] = [];
     if (this.isPunct(this.peek(), '}')) {
       this.next();
       return { kind: 'list', items, pos: open.pos };
@@ -364,8 +483,10 @@ class Parser {
       if (items.length >= this.limits.maxListItems) {
         throw this.error(`list has more than ${this.limits.maxListItems} items`, t.pos);
       }
-      let item: LiteralExpr | ArgExpr | ExpansionExpr;
-      if (t.kind === 'arg') {
+      let item: ListItem;
+      if (this.isCall(t, 'BIN', 'BINARY')) item = this.parseBinaryCall();
+      else if (this.isCall(t, 'OBJ')) item = this.parseObjectRef();
+      else if (t.kind === 'arg') {
         this.next();
         item = { kind: 'arg', index: t.index, pos: t.pos };
       } else if (t.kind === 'expansion') {
@@ -403,13 +524,13 @@ class Parser {
     return name;
   }
 
-  private parsePath(quantifier: Quantifier | null, pos: number): PathExpr {
+  private parsePath(quantifier: Quantifier | null, pos: number, operatorWord = false): PathExpr {
     const first = this.next();
     let variable: string | null = null;
     const segments: PathSegment[] = [];
     if (first.kind === 'variable') variable = first.name;
     else if (first.kind === 'ident') {
-      if (RESERVED_WORDS.has(first.upper)) throw this.error(`unexpected keyword ${first.text} where a key path was expected`, first.pos);
+      if (RESERVED_WORDS.has(first.upper) && !operatorWord) throw this.error(`unexpected keyword ${first.text} where a key path was expected`, first.pos);
       segments.push({ type: 'field', name: this.checkName(first.text, first.pos), pos: first.pos });
     } else throw this.error(`expected a key path but found ${this.describe(first)}`, first.pos);
     for (;;) {
@@ -427,9 +548,19 @@ class Parser {
       } else if (this.isPunct(t, '[')) {
         this.next();
         const k = this.next();
-        if (k.kind !== 'string') throw this.error("expected a quoted key inside [ ], as in dict['key']", k.pos);
-        this.expectPunct(']', 'after the dictionary key');
-        segments.push({ type: 'key', key: this.checkName(k.value, k.pos), pos: t.pos });
+        if (k.kind === 'string') {
+          this.expectPunct(']', 'after the dictionary key');
+          segments.push({ type: 'key', key: this.checkName(k.value, k.pos), pos: t.pos });
+        } else {
+          let index: ListIndex;
+          if (k.kind === 'number' && /^[0-9]{1,9}$/.test(k.text)) index = Number(k.text);
+          else if (k.kind === 'ident' && (k.upper === 'FIRST' || k.upper === 'LAST')) index = k.upper === 'FIRST' ? 'first' : 'last';
+          else if (this.isPunct(k, '*')) index = 'all';
+          else if (k.kind === 'arg') index = { arg: k.index };
+          else throw this.error("expected a quoted key or a list position inside [ ], as in dict['key'] or list[0], list[FIRST], list[LAST]", k.pos);
+          this.expectPunct(']', 'after the list position');
+          segments.push({ type: 'index', index, pos: t.pos });
+        }
       } else break;
       if (segments.length > this.limits.maxKeyPathLength) {
         throw this.error(`key path is longer than ${this.limits.maxKeyPathLength} segments`, t.pos);

@@ -77,6 +77,8 @@ function usable(c: BoundCompare, isIndexed: (f: string) => boolean, types: reado
     op = MIRROR[op as keyof typeof MIRROR];
   } else return undefined;
   if (path.steps.length !== 1 || path.multi || path.variable !== null) return undefined;
+  // `x == ALL {…}` / `x == NONE {…}` are not index lookups.
+  if (other.kind === 'constList' && other.quantifier !== null && other.quantifier !== 'ANY') return undefined;
   const step = path.steps[0]!;
   if (step.kind !== 'field' || step.prop.collection !== 'none') return undefined;
   if (!types.includes(path.type.base) || !isIndexed(step.name)) return undefined;

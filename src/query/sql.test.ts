@@ -101,6 +101,14 @@ describe('exactness', () => {
     ["owner.name == 'P1'", [], false, false],
     ['tags.@count > 1', [], false, false],
     ['x > inf', [], false, false],
+    // Quantified constant lists and null with string operators are carried exactly.
+    ['n == ALL {1, 2} OR name != NONE {$0} OR n > ANY {}', ['a'], true, true],
+    ['name CONTAINS NULL AND blob LIKE NULL AND NOT tags ENDSWITH NULL', [], true, true],
+    // Realm forms outside the subset: the rows are a superset, the evaluator decides.
+    ["tags == {'a'}", [], false, false],
+    ['n * 2 > 1', [], false, false],
+    ['nums[FIRST] == 1', [], false, false],
+    ["ANY {'a'} IN tags", [], false, false],
   ];
   for (const [text, args, sqliteExact, pgExact] of cases) {
     it(text, () => {

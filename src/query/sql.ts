@@ -400,6 +400,11 @@ class Translator {
   }
 
   private compare(c: BoundCompare): Bounds {
+    // Element-by-element list comparison, quantified constant lists on the left and quantified
+    // key paths on the right are evaluated in memory only (outside the subscription subset).
+    if (c.ordered) return MAYBE;
+    if (c.left.kind === 'constList' && c.left.quantifier !== null) return MAYBE;
+    if (c.right.kind === 'path' && (c.right.quantifier === 'ALL' || c.right.quantifier === 'NONE')) return MAYBE;
     let path: BoundPath;
     let other: BoundConst | BoundConstList;
     let op = c.op;
@@ -480,9 +485,14 @@ class Translator {
     }
     if (other.kind === 'const') return this.scalar(e, type, op, other.value, fold);
     const values = other.values;
-    if (values.length === 0) return exactB(FALSE);
-    if (op === '==') return this.inList(e, type, values, fold);
-    return orB(values.map((v) => this.scalar(e, type, op, v, fold)));
+    // `x op ALL {…}`: every constant; `x op NONE {…}`: no constant (both true for an empty list).
+    if (other.quantifier === 'ALL') return values.length === 0 ? exactB(TRUE) : andB(values.map((v) => this.scalar(e, type, op, v, fold)));
+    const anyOf = (): Bounds => {
+      if (values.length === 0) return exactB(FALSE);
+      if (op === '==') return this.inList(e, type, values, fold);
+      return orB(values.map((v) => this.scalar(e, type, op, v, fold)));
+    };
+    return other.quantifier === 'NONE' ? notB(anyOf()) : anyOf();
   }
 
   /** `e IN (values)`: one IN (…) per kind of constant, so long lists stay flat. */
@@ -537,8 +547,20 @@ class Translator {
     const k = kindOf(v);
     const d = this.d;
     switch (k) {
-      case 'null':
-        return exactB(e.isNull()); // only == reaches here (the binder rejects ordering with null)
+      case 'null': {
+        // The binder rejects ordering with null. As in Realm, a null needle is the empty string:
+        // every string, binary value and null contains it (CONTAINS[c] on binary data: not null).
+        if (op === 'BEGINSWITH' || op === 'ENDSWITH' || op === 'CONTAINS') {
+          const parts: Frag[] = [];
+          if (this.accepts(type, 'string')) parts.push(sure(e.is('string')));
+          if (this.accepts(type, 'data')) parts.push(sure(e.marker('$binary').is('string')));
+          if (!(op === 'CONTAINS' && fold.ci && type.base === 'data')) parts.push(e.isNull());
+          return exactB(parts.length ? joinBalanced(parts, 'OR') : FALSE);
+        }
+        // Ordering against a null argument (as Realm allows): < and > match nothing, <= and >= null.
+        if (op === '<' || op === '>') return exactB(FALSE);
+        return exactB(e.isNull()); // == <= >= and LIKE: only null matches
+      }
       case 'bool':
         if (!this.accepts(type, 'bool')) return exactB(FALSE);
         return exactB(sure([e.is('bool'), ' AND ', d.boolValue(e), ` ${sqlOp(op)} `, d.boolParam(v as boolean)]));
@@ -559,9 +581,9 @@ class Translator {
         return exactB(sure([m.is('string'), ' AND ', d.collate(m.text()), ` ${sqlOp(op)} `, d.textParam((v as ObjectId).toHexString())]));
       }
       case 'uuid': {
-        if (!this.accepts(type, 'uuid') || op !== '==') return exactB(FALSE);
+        if (!this.accepts(type, 'uuid') || !isOrderOp(op)) return exactB(FALSE);
         const m = e.marker('$uuid');
-        return exactB(sure([m.is('string'), ' AND ', m.text(), ' = ', d.textParam((v as UUID).toHexString(false).toLowerCase())]));
+        return exactB(sure([m.is('string'), ' AND ', d.collate(m.text()), ` ${sqlOp(op)} `, d.textParam((v as UUID).toHexString(false).toLowerCase())]));
       }
       case 'data':
         if (!this.accepts(type, 'data')) return exactB(FALSE);

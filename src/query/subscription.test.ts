@@ -63,6 +63,10 @@ describe('validateSubscription', () => {
       'assignee == $0 AND watchers == $0',
       'priority BETWEEN {1, 5}',
       'TRUEPREDICATE',
+      'priority == ALL {1, 2} OR priority IN ANY {3, 4}',
+      "title != NONE {'a', 'b'} AND ANY tags == NONE {'x'}",
+      "assignee == obj('User', 'u1')",
+      'title CONTAINS NULL',
     ];
     for (const text of ok) {
       const q = validateSubscription(schema, 'Task', text, ['u1', new ObjectId()], queryable);
@@ -85,6 +89,11 @@ describe('validateSubscription', () => {
       ['priority > $0', /cannot compare int with string/],
       ['title == owner_id', /comparing two fields is not allowed/],
       ['1 == 1', /must name a field/],
+      ['priority * 2 > 4', /^arithmetic \(\+ - \* \/\) is not allowed in a subscription$/],
+      ["tags[FIRST] == 'a'", /list positions \(\[FIRST\], \[LAST\], \[n\]\) are not allowed/],
+      ["tags == {'a', 'b'}", /element by element is not allowed in a subscription; write ANY, ALL or NONE/],
+      ["ANY {'a'} IN tags", /quantifier on a constant list on the left is not allowed/],
+      ["'a' IN ALL tags", /ALL or NONE on the right-hand key path is not allowed/],
     ];
     for (const [text, re] of cases) {
       const e = rejected(text, ['x']);

@@ -29,7 +29,7 @@ export function isQueryable(schema: Schema, typeName: string, field: string, que
 }
 
 function pathText(p: PathExpr): string {
-  return p.segments.map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : `['${s.key}']`)).join('.');
+  return p.segments.map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : s.type === 'key' ? `['${s.key}']` : '[…]')).join('.');
 }
 
 /** The first operator or `length` in a path, for the message. */
@@ -63,6 +63,15 @@ export function checkSubscriptionSubset(q: CompiledQuery, queryable: QueryableFi
         return p.operands.forEach(visit);
       case 'compare': {
         const src = p.source;
+        if (p.ordered) {
+          throw err(`comparing a list with a list element by element is not allowed in a ${what}; write ANY, ALL or NONE (as in ANY tags IN {…})`, p.pos);
+        }
+        if (p.left.kind === 'constList' && p.left.quantifier !== null) {
+          throw err(`a quantifier on a constant list on the left is not allowed in a ${what}; put the key path on the left`, p.pos);
+        }
+        if (p.right.kind === 'path' && (p.right.quantifier === 'ALL' || p.right.quantifier === 'NONE')) {
+          throw err(`ALL or NONE on the right-hand key path is not allowed in a ${what}; put the key path on the left`, p.pos);
+        }
         const paths = [checkOperand(p.left, src.left), checkOperand(p.right, src.right)].filter((x): x is BoundPath => x !== null);
         if (paths.length === 0) throw err(`a comparison in a ${what} must name a field`, p.pos);
         if (paths.length === 2) throw err(`a ${what} compares a field with constants; comparing two fields is not allowed`, p.pos);
@@ -72,10 +81,12 @@ export function checkSubscriptionSubset(q: CompiledQuery, queryable: QueryableFi
   };
   const checkOperand = (o: BoundOperand, src: Expr): BoundPath | null => {
     if (o.kind === 'subquery') throw err(`SUBQUERY is not allowed in a ${what}`, o.pos);
+    if (o.kind === 'arith') throw err(`arithmetic (+ - * /) is not allowed in a ${what}`, o.pos);
     if (o.kind !== 'path') return null;
     const sp = src as PathExpr;
     if (o.aggregate) throw err(`${aggregateName(sp)} is not allowed in a ${what}`, o.pos);
     if (o.throughLink) throw err(`the key path '${pathText(sp)}' goes through a link; paths through links are not allowed in a ${what}`, o.pos);
+    if (o.steps.some((st) => st.kind === 'index')) throw err(`list positions ([FIRST], [LAST], [n]) are not allowed in a ${what}`, o.pos);
     const top = o.steps[0];
     if (!top || top.kind !== 'field') throw err(`a ${what} must compare a field`, o.pos);
     if (!isQueryable(q.schema, q.typeName, top.name, queryable)) {

@@ -1,6 +1,5 @@
 import { Binary } from 'bson';
 import {
-  Decimal128,
   ObjectId,
   UUID,
   coerceScalar,
@@ -9,8 +8,9 @@ import {
   type PropertySchema,
   type Schema,
 } from '../model/index.ts';
-import type { ComparePredicate, Expr, Literal, PathExpr, Predicate, QueryAst, SubqueryExpr } from './ast.ts';
+import type { ArithExpr, ComparePredicate, Expr, ListIndex, Literal, PathExpr, Predicate, QueryAst, Quantifier, SubqueryExpr } from './ast.ts';
 import type {
+  BoundArith,
   BoundConst,
   BoundConstList,
   BoundDescriptor,
@@ -25,7 +25,10 @@ import type {
   ValueType,
 } from './bound.ts';
 import { decodeBase64 } from './base64.ts';
-import { QueryDate, kindOf } from './compare.ts';
+import { dateFromTimestamp, decimalFromText, numberFromText, utf8, utf8Text, uuidFromHex } from './literals.ts';
+import { checkComparable } from './comparable.ts';
+import { T, describeType, propertyValueType } from './value-types.ts';
+import { kindOf } from './compare.ts';
 import { QueryError } from './errors.ts';
 import type { QueryLimits } from './limits.ts';
 
@@ -44,91 +47,6 @@ export interface BoundQuery {
   readonly needsResolver: boolean;
 }
 
-const T = (base: ValueBase, objectType?: string): ValueType => (objectType !== undefined ? { base, objectType } : { base });
-
-/** The value type of a schema property's element. */
-export function propertyValueType(prop: PropertySchema, schema: Schema): ValueType {
-  if (prop.type === 'object') {
-    const target = schema.require(prop.objectType!);
-    return T(target.embedded ? 'embedded' : 'link', target.name);
-  }
-  switch (prop.type) {
-    case 'int':
-    case 'counter':
-      return T('int');
-    case 'double':
-    case 'float':
-      return T('double');
-    default:
-      return T(prop.type);
-  }
-}
-
-type Category = 'num' | Exclude<ValueBase, 'int' | 'double' | 'decimal'>;
-function category(t: ValueType): Category {
-  return t.base === 'int' || t.base === 'double' || t.base === 'decimal' ? 'num' : t.base;
-}
-
-export function describeType(t: ValueType): string {
-  switch (t.base) {
-    case 'link':
-      return `link to ${t.objectType}`;
-    case 'embedded':
-      return `embedded ${t.objectType}`;
-    case 'record':
-      return 'object';
-    default:
-      return t.base;
-  }
-}
-
-const utf8 = new TextEncoder();
-
-/** Parses a number literal's text to a JS number. */
-export function numberFromText(text: string): number {
-  let t = text;
-  let sign = 1;
-  if (t.startsWith('-')) {
-    sign = -1;
-    t = t.slice(1);
-  } else if (t.startsWith('+')) t = t.slice(1);
-  const lower = t.toLowerCase();
-  if (lower === 'inf' || lower === 'infinity') return sign * Infinity;
-  if (lower === 'nan') return NaN;
-  if (lower.startsWith('0x')) return sign * Number(t);
-  return sign * Number(t);
-}
-
-function decimalFromText(text: string): Decimal128 | undefined {
-  let t = text;
-  let sign = '';
-  if (t.startsWith('-') || t.startsWith('+')) {
-    sign = t[0] === '-' ? '-' : '';
-    t = t.slice(1);
-  }
-  const lower = t.toLowerCase();
-  try {
-    if (lower === 'inf' || lower === 'infinity') return Decimal128.fromString(sign + 'Infinity');
-    if (lower === 'nan') return Decimal128.fromString('NaN');
-    if (lower.startsWith('0x')) return Decimal128.fromString(sign + BigInt(t).toString());
-    return Decimal128.fromString(sign + t);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Milliseconds of a timestamp literal, as a QueryDate (between two milliseconds: floor + 0.5). */
-export function dateFromTimestamp(seconds: number, nanos: number): QueryDate {
-  const wholeMs = Math.floor(nanos / 1_000_000);
-  const rest = nanos - wholeMs * 1_000_000;
-  const ms = seconds * 1000 + wholeMs;
-  return new QueryDate(rest === 0 ? ms : ms + 0.5);
-}
-
-function uuidFromHex(hex: string): UUID {
-  return new UUID(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
-}
-
 interface Scope {
   readonly type: ObjectSchema;
   /** The SUBQUERY variable bound to the current element, if any. */
@@ -140,7 +58,11 @@ interface Scope {
 type Pending =
   | { readonly kind: 'literal'; readonly literal: Literal; readonly pos: number }
   | { readonly kind: 'value'; readonly value: unknown; readonly pos: number; readonly what: string }
-  | { readonly kind: 'list'; readonly items: readonly Pending[]; readonly pos: number };
+  | { readonly kind: 'list'; readonly items: readonly Pending[]; readonly quantifier: Quantifier | null; readonly pos: number }
+  /** `obj('Type', key)`: a link to that object, by primary key. */
+  | { readonly kind: 'objref'; readonly objectType: string; readonly key: Pending; readonly pos: number };
+
+const isPendingKind = (k: string): boolean => k === 'literal' || k === 'value' || k === 'list' || k === 'objref';
 
 type Cur =
   | { readonly k: 'record'; readonly type: ObjectSchema; readonly isRoot: boolean }
@@ -235,7 +157,7 @@ class Binder {
 
   // ---- operands --------------------------------------------------------------------------------
 
-  private prebind(e: Expr, scope: Scope): BoundPath | BoundSubquery | Pending {
+  private prebind(e: Expr, scope: Scope): BoundPath | BoundSubquery | BoundArith | Pending {
     switch (e.kind) {
       case 'literal':
         return { kind: 'literal', literal: e.literal, pos: e.pos };
@@ -243,8 +165,21 @@ class Binder {
         if (e.index >= this.args.length) {
           throw this.err(`argument $${e.index} is not provided (${this.args.length} argument${this.args.length === 1 ? '' : 's'} given)`, e.pos);
         }
-        return this.pendingValue(this.args[e.index], e.pos, `argument $${e.index}`);
+        const v = this.pendingValue(this.args[e.index], e.pos, `argument $${e.index}`);
+        if (e.quantifier) {
+          if (v.kind !== 'list') throw this.err(`${e.quantifier} needs a list; argument $${e.index} is not a list`, e.pos);
+          return { ...v, quantifier: e.quantifier };
+        }
+        return v;
       }
+      case 'objectRef': {
+        const target = this.schema.get(e.objectType);
+        if (!target || target.embedded) throw this.err(`obj(…) needs a top-level object type; '${e.objectType}' is not one`, e.pos);
+        const key = this.prebind(e.key, scope) as Pending;
+        return { kind: 'objref', objectType: e.objectType, key, pos: e.pos };
+      }
+      case 'arith':
+        return this.bindArith(e, scope);
       case 'expansion': {
         if (!this.opts.expansion) throw this.err(`%%${e.path.join('.')} is only allowed in permission filters`, e.pos);
         return this.pendingValue(this.opts.expansion(e.path, e.pos), e.pos, `%%${e.path.join('.')}`);
@@ -256,7 +191,7 @@ class Binder {
           if (b.kind === 'list') throw this.err('a list cannot contain a list', it.pos);
           return b as Pending;
         });
-        return { kind: 'list', items, pos: e.pos };
+        return { kind: 'list', items, quantifier: e.quantifier ?? null, pos: e.pos };
       }
       case 'path':
         return this.bindPath(e, scope);
@@ -274,6 +209,7 @@ class Binder {
           if (Array.isArray(x)) throw this.err(`${what}[${i}] is a list; lists cannot be nested`, pos);
           return { kind: 'value', value: x, pos, what: `${what}[${i}]` } as const;
         }),
+        quantifier: null,
         pos,
       };
     }
@@ -312,6 +248,9 @@ class Binder {
       default:
         type = T(k as ValueBase);
     }
+    if (hint && hint.base === 'int' && typeof v === 'number' && !Number.isFinite(v)) {
+      throw this.err(`${Number.isNaN(v) ? 'NaN' : 'infinity'} is not supported for int (${what})`, pos);
+    }
     if (hint && (hint.base === 'link') && type.base === 'record') {
       return { kind: 'const', value: this.linkKeyOf(v as Record<string, unknown>, hint, pos, what), type: hint, pos };
     }
@@ -321,6 +260,10 @@ class Binder {
   /** The primary key of an object given where a link is compared. */
   private linkKeyOf(rec: Record<string, unknown>, hint: ValueType, pos: number, what: string): unknown {
     const target = this.schema.require(hint.objectType!);
+    // An object of another type is not a link target (Realm: "cannot be compared to an argument of type …").
+    for (const k of Object.keys(rec)) {
+      if (!target.properties.has(k)) throw this.err(`${what} is not a ${target.name} object (it has '${k}', which ${target.name} does not)`, pos);
+    }
     const pkName = target.primaryKey!;
     const pkProp = target.properties.get(pkName)!;
     const pk = Object.prototype.hasOwnProperty.call(rec, pkName) ? coerceScalar(pkProp.type, rec[pkName]) : undefined;
@@ -335,6 +278,7 @@ class Binder {
       case 'bool':
         return { kind: 'const', value: lit.value, type: T('bool'), pos };
       case 'number': {
+        if (hint && hint.base === 'int' && /inf/i.test(lit.text)) throw this.err('infinity is not supported for int', pos);
         if (hint && hint.base === 'decimal') {
           const d = decimalFromText(lit.text);
           if (!d) throw this.err(`${lit.text} cannot be represented as a decimal`, pos);
@@ -356,6 +300,12 @@ class Binder {
         // The lexer validated the base64; decode it here so the tree keeps only text.
         const bytes = decodeBase64(lit.base64);
         if (!bytes) throw this.err('invalid base64 in B64 literal', pos);
+        // As in Realm, B64"…" against a string or mixed value is the text those bytes encode
+        // (bin(…) stays binary: the parser marks it).
+        if (!lit.explicitBinary && hint && (hint.base === 'string' || hint.base === 'mixed')) {
+          const text = utf8Text(bytes);
+          if (text !== undefined) return { kind: 'const', value: text, type: T('string'), pos };
+        }
         return { kind: 'const', value: bytes, type: T('data'), pos };
       }
     }
@@ -369,9 +319,39 @@ class Binder {
         return this.runtimeConst(p.value, p.pos, p.what, hint);
       case 'list': {
         const items = p.items.map((it) => this.resolvePending(it, hint) as BoundConst);
-        return { kind: 'constList', values: items.map((i) => i.value), types: items.map((i) => i.type), pos: p.pos };
+        return { kind: 'constList', values: items.map((i) => i.value), types: items.map((i) => i.type), quantifier: p.quantifier, pos: p.pos };
+      }
+      case 'objref': {
+        const target = this.schema.require(p.objectType);
+        const pkProp = target.properties.get(target.primaryKey!)!;
+        const key = this.resolvePending(p.key, propertyValueType(pkProp, this.schema)) as BoundConst;
+        const pk = coerceScalar(pkProp.type, key.value);
+        if (pk === undefined || pk === null) throw this.err(`obj('${p.objectType}', …) needs a ${pkProp.type} primary key`, p.pos);
+        return { kind: 'const', value: pk, type: T('link', target.name), pos: p.pos };
       }
     }
+  }
+
+  /** Arithmetic: numbers (or mixed values) only; one side may be multi-valued, not both. */
+  private bindArith(e: ArithExpr, scope: Scope): BoundArith {
+    const side = (x: Expr): BoundOperand => {
+      const b = this.prebind(x, scope);
+      return isPendingKind(b.kind) ? this.resolvePending(b as Pending, null) : (b as BoundOperand);
+    };
+    const left = side(e.left);
+    const right = side(e.right);
+    const multi = (o: BoundOperand): boolean => o.kind === 'constList' || ((o.kind === 'path' || o.kind === 'arith') && o.multi);
+    if (multi(left) && multi(right)) throw this.err(`arithmetic needs a single value on one side of ${e.op}; both sides are lists`, e.pos);
+    let result: ValueBase = e.op === '/' ? 'double' : 'int';
+    for (const o of [left, right]) {
+      for (const t of this.typesOf(o)) {
+        if (t.base === 'decimal') result = 'decimal';
+        else if (t.base === 'double' && result !== 'decimal') result = 'double';
+        else if (t.base === 'mixed' && result !== 'decimal') result = 'double';
+        else if (t.base !== 'int' && t.base !== 'null' && t.base !== 'mixed') throw this.err(`arithmetic needs numbers, not ${describeType(t)}`, o.pos);
+      }
+    }
+    return { kind: 'arith', op: e.op, left, right, multi: multi(left) || multi(right), type: T(result), quantifier: e.quantifier ?? null, pos: e.pos };
   }
 
   private bindPath(e: PathExpr, scope: Scope): BoundPath {
@@ -391,7 +371,7 @@ class Binder {
     const shown = (upTo: number): string =>
       segs
         .slice(0, upTo + 1)
-        .map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : `['${s.key}']`))
+        .map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : s.type === 'key' ? `['${s.key}']` : '[…]'))
         .join('.');
     const elementCur = (prop: PropertySchema): Cur => {
       const vt = propertyValueType(prop, this.schema);
@@ -404,6 +384,15 @@ class Binder {
       const seg = segs[i]!;
       switch (cur.k) {
         case 'link': {
+          if (seg.type === 'op' && (seg.op === '@count' || seg.op === '@size')) {
+            steps.push({ kind: 'follow', objectType: cur.target.name }, { kind: 'linkCount' });
+            this.needsResolver = true;
+            throughLink = true;
+            aggregate = true;
+            cur = { k: 'done', type: T('int') };
+            i++;
+            continue;
+          }
           steps.push({ kind: 'follow', objectType: cur.target.name });
           this.needsResolver = true;
           throughLink = true;
@@ -413,7 +402,11 @@ class Binder {
         case 'record': {
           if (seg.type !== 'field') {
             throw this.err(
-              seg.type === 'op' ? `${seg.op} applies to a list, set, dictionary or string, not to ${cur.type.name}` : `${cur.type.name} is not a dictionary`,
+              seg.type === 'op'
+                ? `${seg.op} applies to a list, set, dictionary or string, not to ${cur.type.name}`
+                : seg.type === 'index'
+                  ? `${cur.type.name} is not a list`
+                  : `${cur.type.name} is not a dictionary`,
               seg.pos,
             );
           }
@@ -464,7 +457,7 @@ class Binder {
               i++;
             }
             const aggType = this.aggregateType(seg.op, valueType, seg.pos);
-            steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+            steps.push(aggStep(seg.op, valueType));
             aggregate = true;
             multi = false;
             cur = { k: 'done', type: aggType };
@@ -472,17 +465,47 @@ class Binder {
             continue;
           }
           if (seg.type === 'key') throw this.err(`'${shown(i - 1)}' is a ${cur.prop.collection}, not a dictionary`, seg.pos);
+          if (seg.type === 'index') {
+            const index = this.listIndex(seg.index, seg.pos);
+            if (typeof index === 'string' && index !== 'all' && cur.prop.collection !== 'list') {
+              throw this.err(`'${shown(i - 1)}' is a ${cur.prop.collection}; only lists have positions`, seg.pos);
+            }
+            if (typeof index === 'number' && cur.prop.collection !== 'list') throw this.err(`'${shown(i - 1)}' is a ${cur.prop.collection}; only lists have positions`, seg.pos);
+            if (index === 'all') {
+              steps.push({ kind: 'expand' });
+              multi = true;
+            } else steps.push({ kind: 'index', index });
+            cur = elementCur(cur.prop);
+            i++;
+            continue;
+          }
           // A property of the elements: expand, then go on from each element.
           steps.push({ kind: 'expand' });
           multi = true;
           cur = elementCur(cur.prop);
-          if (cur.k === 'value' && !(seg.name === 'length' && (cur.type.base === 'string' || cur.type.base === 'mixed'))) {
+          if (cur.k === 'value' && !(seg.name === 'length' && (cur.type.base === 'string' || cur.type.base === 'data' || cur.type.base === 'mixed'))) {
             throw this.err(`'${shown(i - 1)}' is a list of ${describeType(cur.type)}; it has no property '${seg.name}'`, seg.pos);
           }
           continue;
         }
         case 'dict': {
           const prop = cur.prop;
+          if (seg.type === 'index') {
+            const ix = seg.index;
+            if (ix === 'all') {
+              steps.push({ kind: 'dictValues' });
+              multi = true;
+              cur = elementCur(prop);
+              i++;
+              continue;
+            }
+            const key = typeof ix === 'object' ? this.args[ix.arg] : undefined;
+            if (typeof key !== 'string') throw this.err(`'${shown(i - 1)}' is a dictionary: its entries have keys, not positions`, seg.pos);
+            steps.push({ kind: 'dictKey', key });
+            cur = elementCur(prop);
+            i++;
+            continue;
+          }
           if (seg.type === 'field' || seg.type === 'key') {
             const key = seg.type === 'field' ? seg.name : seg.key;
             steps.push({ kind: 'dictKey', key });
@@ -512,7 +535,7 @@ class Binder {
             default: {
               const elem = propertyValueType(prop, this.schema);
               const aggType = this.aggregateType(seg.op, elem, seg.pos);
-              steps.push({ kind: 'dictValues' }, { kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              steps.push({ kind: 'dictValues' }, aggStep(seg.op, elem));
               aggregate = true;
               multi = false;
               cur = { k: 'done', type: aggType };
@@ -523,7 +546,7 @@ class Binder {
         }
         case 'value': {
           const b = cur.type.base;
-          if (seg.type === 'field' && seg.name === 'length' && (b === 'string' || b === 'mixed')) {
+          if (seg.type === 'field' && seg.name === 'length' && (b === 'string' || b === 'data' || b === 'mixed')) {
             steps.push({ kind: 'length' });
             aggregate = true;
             cur = { k: 'value', type: T('int') };
@@ -537,7 +560,7 @@ class Binder {
               cur = { k: 'done', type: T('int') };
             } else {
               const aggType = this.aggregateType(seg.op, cur.type, seg.pos);
-              steps.push({ kind: 'agg', fn: seg.op.slice(1) as 'sum' | 'avg' | 'min' | 'max' });
+              steps.push(aggStep(seg.op, cur.type));
               cur = { k: 'done', type: aggType };
             }
             aggregate = true;
@@ -587,6 +610,15 @@ class Binder {
     return { kind: 'path', steps, multi, type, quantifier: e.quantifier, throughLink, aggregate, variable: e.variable, pos: e.pos };
   }
 
+  /** A list position from the query: a number, FIRST, LAST, * or an argument holding a whole number. */
+  private listIndex(ix: ListIndex, pos: number): number | 'first' | 'last' | 'all' {
+    if (typeof ix !== 'object') return ix;
+    if (ix.arg >= this.args.length) throw this.err(`argument $${ix.arg} is not provided`, pos);
+    const v = this.args[ix.arg];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.err(`argument $${ix.arg} must be a whole number to be used as a list position`, pos);
+    return v;
+  }
+
   private aggregateType(op: string, elem: ValueType, pos: number): ValueType {
     const b = elem.base;
     const numeric = b === 'int' || b === 'double' || b === 'decimal';
@@ -631,6 +663,7 @@ class Binder {
   private operandType(o: BoundOperand): ValueType | null {
     switch (o.kind) {
       case 'path':
+      case 'arith':
         return o.type;
       case 'subquery':
         return T('int');
@@ -644,10 +677,7 @@ class Binder {
   private bindCompare(p: ComparePredicate, scope: Scope): BoundPredicate {
     const lp = this.prebind(p.left, scope);
     const rp = this.prebind(p.right, scope);
-    const isPending = (x: unknown): x is Pending => {
-      const k = (x as { kind: string }).kind;
-      return k === 'literal' || k === 'value' || k === 'list';
-    };
+    const isPending = (x: { kind: string }): x is Pending => isPendingKind(x.kind);
     // Constants take their exact form from the other side (a number against a decimal field is
     // a Decimal128, a string against binary data is its UTF-8 bytes).
     let left: BoundOperand;
@@ -665,13 +695,19 @@ class Binder {
       left = lp as BoundOperand;
       right = rp as BoundOperand;
     }
-    if (right.kind === 'path' && right.quantifier !== null && right.quantifier !== 'ANY') {
-      throw this.err(`put ${right.quantifier} on the left-hand key path`, right.pos);
+    const isMulti = (o: BoundOperand): boolean => o.kind === 'constList' || ((o.kind === 'path' || o.kind === 'arith') && o.multi);
+    const quantifierOf = (o: BoundOperand): Quantifier | null =>
+      o.kind === 'path' || o.kind === 'arith' || o.kind === 'constList' ? o.quantifier : null;
+    for (const o of [left, right]) {
+      const q = quantifierOf(o);
+      if (q !== null && !isMulti(o)) throw this.err(`${q} needs a list, a list argument or a key path through a list, set or dictionary`, o.pos);
     }
-    if (left.kind === 'path' && right.kind === 'path' && left.quantifier && right.quantifier && left.quantifier !== 'ANY' && right.quantifier !== 'ANY') {
-      throw this.err('only one side of a comparison can have ALL or NONE', p.pos);
+    const lq = quantifierOf(left);
+    const rq = quantifierOf(right);
+    const ordered = isMulti(left) && isMulti(right) && lq === null && rq === null;
+    if (ordered && primitiveListColumn(left) && primitiveListColumn(right)) {
+      throw this.err('comparing two lists of values needs ANY, ALL or NONE on one side (as in ANY a == ANY b)', p.pos);
     }
-    const isMulti = (o: BoundOperand): boolean => o.kind === 'constList' || (o.kind === 'path' && o.multi);
     let op: BoundOp;
     switch (p.op) {
       case 'IN':
@@ -682,17 +718,39 @@ class Binder {
         if (right.kind !== 'constList' || right.values.length !== 2) {
           throw this.err('BETWEEN needs exactly two values: x BETWEEN {low, high}', p.right.pos);
         }
+        // As in Realm: on a list only with ALL (every element in the range).
+        if (isMulti(left) && lq !== 'ALL') throw this.err('BETWEEN on a list needs ALL (every element in the range); use ANY x >= low AND … per element otherwise', p.pos);
         op = 'BETWEEN';
         break;
       default:
         op = p.op;
     }
+    // A list of links (or a link reached through a list) is not compared with null, as in Realm.
+    for (const [a, b] of [[left, right], [right, left]] as const) {
+      if (a.kind === 'path' && a.multi && a.type.base === 'link' && b.kind === 'const' && b.type.base === 'null') {
+        throw this.err('a list of links cannot be compared with null; use @count == 0', p.pos);
+      }
+    }
     const fold = p.caseInsensitive || p.diacriticInsensitive;
+    // A constant list may mix types, as in Realm: items of a type that cannot compare simply never
+    // match, as long as one item can. A single constant of the wrong type is an error.
     const lTypes = this.typesOf(left);
     const rTypes = this.typesOf(right);
+    const lenient = (left.kind === 'constList' ? 1 : 0) + (right.kind === 'constList' ? 1 : 0) === 1;
+    let firstError: unknown = undefined;
+    let anyOk = false;
     for (const lt of lTypes) {
-      for (const rt of rTypes) this.checkPair(op, lt, rt, fold, p);
+      for (const rt of rTypes) {
+        try {
+          checkComparable(this.schema, op, lt, rt, fold, p, (m, pos) => this.err(m, pos));
+          anyOk = true;
+        } catch (err) {
+          if (!lenient) throw err;
+          firstError ??= err;
+        }
+      }
     }
+    if (lenient && !anyOk && firstError !== undefined) throw firstError;
     return {
       kind: 'compare',
       op,
@@ -701,6 +759,7 @@ class Binder {
       caseInsensitive: p.caseInsensitive,
       diacriticInsensitive: p.diacriticInsensitive,
       isIn: p.op === 'IN',
+      ordered,
       pos: p.pos,
       source: p,
     };
@@ -711,71 +770,21 @@ class Binder {
     return [this.operandType(o)!];
   }
 
-  private checkPair(op: BoundOp, l: ValueType, r: ValueType, fold: boolean, p: ComparePredicate): void {
-    const cl = category(l);
-    const cr = category(r);
-    const bad = (why?: string): never => {
-      // Point at the right-hand side: usually the constant of the wrong type.
-      throw this.err(why ?? `cannot compare ${describeType(l)} with ${describeType(r)} using ${p.op}`, p.right.pos);
-    };
-    if (fold) {
-      const ok = (c: Category): boolean => c === 'string' || c === 'mixed' || c === 'null';
-      if (!ok(cl) || !ok(cr)) bad(`[c] and [d] apply to strings; cannot use them to compare ${describeType(l)} with ${describeType(r)}`);
-    }
-    switch (op) {
-      case '==':
-      case '!=': {
-        if (cl === 'null' || cr === 'null') {
-          if (cl === 'record' || cr === 'record') bad();
-          return;
-        }
-        if (cl === 'mixed' || cr === 'mixed') {
-          if (cl === 'record' || cr === 'record' || cl === 'embedded' || cr === 'embedded' || cl === 'link' || cr === 'link') bad();
-          return;
-        }
-        if (cl === 'link' || cr === 'link') {
-          const link = cl === 'link' ? l : r;
-          const other = cl === 'link' ? r : l;
-          if (other.base === 'link') {
-            if (other.objectType !== link.objectType) bad();
-            return;
-          }
-          const target = this.schema.require(link.objectType!);
-          const pkType = propertyValueType(target.properties.get(target.primaryKey!)!, this.schema);
-          if (category(other) !== category(pkType)) bad();
-          return;
-        }
-        if (cl === 'embedded' || cr === 'embedded' || cl === 'record' || cr === 'record') bad();
-        if (cl !== cr) bad();
-        return;
-      }
-      case '<':
-      case '<=':
-      case '>':
-      case '>=':
-      case 'BETWEEN': {
-        const unordered = new Set<Category>(['null', 'uuid', 'link', 'embedded', 'record']);
-        if (unordered.has(cl) || unordered.has(cr)) {
-          if (cl === 'null' || cr === 'null') bad(`cannot use ${p.op} with null`);
-          bad(`${p.op} is not supported for ${describeType(unordered.has(cl) ? l : r)}; only == and != are`);
-        }
-        if (cl === 'mixed' || cr === 'mixed' || cl === cr) return;
-        bad();
-        return;
-      }
-      default: {
-        // BEGINSWITH ENDSWITH CONTAINS LIKE
-        const ok = (c: Category): boolean => c === 'string' || c === 'data' || c === 'mixed';
-        if (!ok(cl) || !ok(cr)) {
-          bad(`${p.op} needs strings or binary data; cannot use it with ${describeType(ok(cl) ? r : l)}`);
-        }
-        if (cl !== 'mixed' && cr !== 'mixed' && cl !== cr) bad();
-        return;
-      }
-    }
-  }
 }
 
+
+function aggStep(op: string, elem: ValueType): Step {
+  const fn = op.slice(1) as 'sum' | 'avg' | 'min' | 'max';
+  return elem.base === 'mixed' ? { kind: 'agg', fn, anyKind: true } : { kind: 'agg', fn };
+}
+
+/** A key path that ends by opening a list or set of scalars held by the object itself (`integers`). */
+function primitiveListColumn(o: BoundOperand): boolean {
+  if (o.kind !== 'path' || !o.multi || o.throughLink) return false;
+  const last = o.steps[o.steps.length - 1];
+  const prev = o.steps[o.steps.length - 2];
+  return last?.kind === 'expand' && prev?.kind === 'field' && prev.prop.type !== 'object' && prev.prop.collection !== 'none';
+}
 
 /** Resolves and type-checks a parsed query against an object type. */
 export function bindQuery(
