@@ -16,7 +16,8 @@ const CLOSED = 3;
 
 class Connection {
   readonly up: string[] = [];
-  readonly down: string[] = [];
+  /** Server frames: text, or a compressed message (binary). */
+  readonly down: (string | Buffer)[] = [];
   closing = false;
   readonly client: LoopClientSocket;
   readonly server: LoopServerSocket;
@@ -45,7 +46,7 @@ class LoopServerSocket extends EventEmitter implements SessionSocket {
   constructor(private readonly conn: Connection) {
     super();
   }
-  send(data: string): void {
+  send(data: string | Buffer): void {
     if (this.readyState === OPEN) this.conn.down.push(data);
   }
   close(): void {
@@ -114,9 +115,9 @@ export class Loopback {
     if (choices.length === 0) return false;
     const { conn, dir } = rng.pick(choices);
     const data = (dir === 'up' ? conn.up : conn.down).shift()!;
-    if (dir === 'up') conn.server.emit('message', Buffer.from(data), false);
+    if (dir === 'up') conn.server.emit('message', Buffer.from(data as string), false);
     else {
-      conn.client.emit('message', Buffer.from(data));
+      conn.client.emit('message', typeof data === 'string' ? Buffer.from(data) : data, typeof data !== 'string');
       if (conn.closing && conn.down.length === 0) conn.end();
     }
     return true;
