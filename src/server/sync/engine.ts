@@ -12,8 +12,9 @@ import { ObjectPeek } from './object-peek.ts';
 import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
 import { sharedDownload, sharedRows, type SharedRows } from './fanout.ts';
+import { streamBootstrap, type BootstrapIO } from './bootstrap.ts';
 import { SharedFrames } from './frames.ts';
-import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
+import { guardSession, inViewAt, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
 import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
 import type { RulesSpec, SessionRoles } from './roles.ts';
 import type { SessionView } from './view.ts';
@@ -77,7 +78,6 @@ export interface EngineOptions {
   readonly maxGroup?: number;
 }
 
-const PAGE = 500;
 
 /**
  * The sync engine: one per server process, shared by its sessions. It integrates uploads,
@@ -445,20 +445,19 @@ export class SyncEngine {
   }
 
   /**
-   * Bootstraps a new subscription set (see planner.ts): sends the batches in order with `send`,
-   * the last one with `batch: 'last'`, and updates the session's view, cursor and set version.
+   * Bootstraps a new subscription set as a stream (bootstrap.ts): pages of `bootstrapBatch`
+   * objects are planned and sent in order with `io.send` (the last DOWNLOAD with `batch: 'last'`),
+   * waiting for `io.room()` before each; updates the session's view, cursor and set version.
    */
-  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, send: (d: PlannedMessage) => Promise<void>): Promise<void> {
+  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, io: BootstrapIO): Promise<void> {
     const started = performance.now();
-    const start = { ...session.cursor };
-    const plan = await planBootstrap(this.plannerContext(), session, view, PAGE, this.bootstrapBatch);
-    for (const d of toMessages(plan.items, start, plan.cursor, queryVersion, Math.max(this.latestKnown, plan.cursor.serverVersion), this.downloadBytes, true)) {
-      await send(d);
-    }
-    session.view = view;
+    const r = await streamBootstrap(this.plannerContext(), session, view, queryVersion, () => this.latestKnown, io, {
+      batch: this.bootstrapBatch,
+      rows: this.downloadRows,
+      maxBytes: this.downloadBytes,
+    });
     session.queryVersion = queryVersion;
-    session.cursor = plan.cursor;
-    if (plan.appended !== undefined) this.advance(plan.appended);
+    if (r.appended !== undefined) this.advance(r.appended);
     this.metrics.bootstrapSeconds?.((performance.now() - started) / 1000);
   }
 }

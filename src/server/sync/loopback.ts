@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Random } from '../../sim/random.ts';
 import type { SyncEngine } from './engine.ts';
-import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionSocket } from './session.ts';
+import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionSocket } from './session.ts';
 import type { ClientSocket } from './test-client.ts';
 
 /*
@@ -19,6 +19,8 @@ class Connection {
   /** Server frames: text, or a compressed message (binary). */
   readonly down: (string | Buffer)[] = [];
   closing = false;
+  /** A client that does not read: its downloads stay queued (and count as buffered on the server). */
+  held = false;
   readonly client: LoopClientSocket;
   readonly server: LoopServerSocket;
   session: SyncSession | undefined;
@@ -42,9 +44,14 @@ class Connection {
 class LoopServerSocket extends EventEmitter implements SessionSocket {
   readyState = OPEN;
   readonly OPEN = OPEN;
-  readonly bufferedAmount = 0;
   constructor(private readonly conn: Connection) {
     super();
+  }
+  /** What the client has not read yet, as a socket's unsent bytes. */
+  get bufferedAmount(): number {
+    let n = 0;
+    for (const d of this.conn.down) n += d.length;
+    return n;
   }
   send(data: string | Buffer): void {
     if (this.readyState === OPEN) this.conn.down.push(data);
@@ -82,12 +89,13 @@ export class Loopback {
   constructor(
     private readonly engine: SyncEngine,
     private readonly auth: SessionAuth,
+    private readonly limits: Partial<SessionLimits> = {},
   ) {}
 
   /** A new connection for a user, accepted at once; returns the client's end. */
   connect(userId: string): ClientSocket {
     const conn = new Connection();
-    conn.session = new SyncSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, DEFAULT_SESSION_LIMITS, {
+    conn.session = new SyncSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, { ...DEFAULT_SESSION_LIMITS, ...this.limits }, {
       info() {},
       warn() {},
       error(obj, msg) {
@@ -97,6 +105,11 @@ export class Loopback {
     conn.client.on('close', () => this.conns.delete(conn));
     this.conns.add(conn);
     return conn.client;
+  }
+
+  /** Stops (or resumes) delivering the server's frames to this client: a client that does not read. */
+  hold(client: ClientSocket, held: boolean): void {
+    for (const c of this.conns) if (c.client === client) c.held = held;
   }
 
   get pending(): number {
@@ -110,7 +123,7 @@ export class Loopback {
     const choices: { conn: Connection; dir: 'up' | 'down' }[] = [];
     for (const c of this.conns) {
       if (c.up.length) choices.push({ conn: c, dir: 'up' });
-      if (c.down.length) choices.push({ conn: c, dir: 'down' });
+      if (c.down.length && !c.held) choices.push({ conn: c, dir: 'down' });
     }
     if (choices.length === 0) return false;
     const { conn, dir } = rng.pick(choices);

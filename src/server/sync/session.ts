@@ -495,7 +495,7 @@ export class SyncSession implements EngineSession {
       return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
     }
     const view = new SessionView(this.engine.schema, this.roles, compiled);
-    await this.engine.bootstrap(this, view, version, (d) => this.sendDownload(d));
+    await this.engine.bootstrap(this, view, version, { send: (d) => this.sendDownload(d), room: () => this.room() });
     await this.engine.store.transaction(async (tx) => {
       await guardSession(tx, this);
       await tx.updateClientFile(this.ident, { queryVersion: version, subscriptions: stored });
@@ -744,6 +744,26 @@ export class SyncSession implements EngineSession {
       // The target was read from the store ahead of this node's doorbell: look again shortly.
       this.engine.advance(await this.engine.store.latestVersion());
       setTimeout(() => this.wake(), 20).unref?.();
+    }
+  }
+
+  /**
+   * Resolves once the socket buffers at most the soft limit (a bootstrap waits here before each
+   * page); a client that stays above it too long, or reaches the hard limit, is dropped with
+   * `slow_consumer` (it resumes from its cursor when it reconnects).
+   */
+  private async room(): Promise<void> {
+    let since = 0;
+    for (;;) {
+      if (this.state === 'closed') throw new OutpostError('session_closed', 'the session ended');
+      const buffered = this.ws.bufferedAmount;
+      if (buffered <= this.limits.softBufferBytes) return;
+      const now = Date.now();
+      if (since === 0) since = now;
+      if (buffered > this.limits.hardBufferBytes || now - since > this.limits.slowConsumerMs) {
+        throw new OutpostError('slow_consumer', 'the client does not read its downloads fast enough');
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, this.limits.slowConsumerMs)));
     }
   }
 

@@ -118,6 +118,9 @@ export class TestClient {
     }
     this.ws = ws;
     this.identified = false;
+    // Batches of a bootstrap the last connection did not finish are never applied: the server
+    // sends them again (or their rows, as history) from the cursor.
+    this.pendingBatches = [];
     this.closedWith = undefined;
     ws.on('message', (data, isBinary) => {
       if (this.ws === ws) this.onMessage(decodeServerFrame(data, isBinary === true));
