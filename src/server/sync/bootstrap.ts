@@ -1,4 +1,4 @@
-import type { PrimaryKey } from '../../model/index.ts';
+import type { ObjectRecord, PrimaryKey } from '../../model/index.ts';
 import type { Item } from './downloads.ts';
 import { assertContiguous, prepareRow } from './history-cache.ts';
 import { keyOf, splitKey } from './keys.ts';
@@ -103,12 +103,17 @@ export async function streamBootstrap(
   session.view = view;
   const had = [...session.viewSet];
 
-  /** Under the lock: the rows since the cursor, then these objects entering or leaving. */
-  const step = async (keys: readonly string[]) => {
+  /**
+   * Under the lock: the rows since the cursor, then these objects entering or leaving. `read`:
+   * the objects as a page read them before the lock; those no row since the cursor touched are
+   * the same now (the page was read after the cursor's version), the others are read again.
+   */
+  const step = async (keys: readonly string[], read?: ReadonlyMap<string, ObjectRecord>) => {
     const out: Item[] = [];
     await ctx.store.transaction(async (tx) => {
       await guardSession(tx, session);
       const check = new Set(keys);
+      const touched = new Set<string>();
       const leaving = new Set<string>();
       for (;;) {
         const latest = await tx.latestVersion();
@@ -119,12 +124,15 @@ export async function streamBootstrap(
         const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
         await logDepartures(tx, session, c);
         for (const k of c.left.keys()) leaving.add(k);
+        for (const row of rows) for (const k of row.objects) touched.add(k);
         for (const k of c.inside) check.add(k);
         for (const k of c.outside) if (view.filterFor(splitKey(k).type)) check.add(k);
         out.push(...c.items);
         session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
       }
-      const states = check.size > 0 ? await tx.getObjects([...check].map(splitKey)) : new Map();
+      const reread = [...check].filter((k) => !read?.has(k) || touched.has(k));
+      const states = reread.length > 0 ? await tx.getObjects(reread.map(splitKey)) : new Map<string, ObjectRecord>();
+      if (read) for (const k of check) if (!touched.has(k) && read.has(k)) states.set(k, read.get(k)!);
       const m = membership(session, check, states);
       for (const k of m.leave) leaving.add(k);
       if (m.enter.length === 0 && leaving.size === 0) return;
@@ -145,13 +153,14 @@ export async function streamBootstrap(
     let afterPk: string | undefined;
     for (;;) {
       await io.room();
+      // Read after the cursor's version (every step leaves the cursor at the latest version).
       const page = await ctx.store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: limits.batch });
-      const keys: string[] = [];
+      const read = new Map<string, ObjectRecord>();
       for (const row of page) {
         const k = keyOf(type, row.record[pkField] as PrimaryKey);
-        if (!session.viewSet.has(k) && !session.futureAdds.has(k)) keys.push(k);
+        if (!session.viewSet.has(k) && !session.futureAdds.has(k)) read.set(k, row.record);
       }
-      if (keys.length > 0) await step(keys);
+      if (read.size > 0) await step([...read.keys()], read);
       if (page.length < limits.batch) break;
       afterPk = page[page.length - 1]!.pk;
     }
