@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 import type { Instruction } from '../../changeset/index.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { encodeMessage, WS_SUBPROTOCOL, type ServerMessage } from '../../protocol/index.ts';
-import { decodeServerFrame, type Frame } from './frames.ts';
+import type { Download } from '../../protocol/index.ts';
+import { decodeServerFrame, SharedFrames, type Frame } from './frames.ts';
 import { startTestServer, type TestServer } from './harness.ts';
 import { TestClient } from './test-client.ts';
 
@@ -133,5 +134,34 @@ describe('fan-out', () => {
     expect(m).toMatchObject({ t: 'ERROR', code: 'protocol_version', action: 'fatal' });
     expect(String(m.message)).toMatch(/protocol version 1 is not supported/);
     expect(code).toBe(4000);
+  });
+
+  it('reuses a shared frame for at most a second, and not for a download cut for its session', () => {
+    let now = 0;
+    const frames = new SharedFrames(256, 1000, 16 * 1024 * 1024, () => now);
+    const changeset = { origin: 2, timestamp: 4096, instructions: [] };
+    const download = (json: string | undefined): Download =>
+      ({
+        t: 'DOWNLOAD',
+        queryVersion: 1,
+        cursor: { serverVersion: 5, clientVersion: 0 },
+        versionSalt: 'abc',
+        latestServerVersion: 5,
+        items: [{ kind: 'changeset', serverVersion: 5, clientVersion: 0, changeset, ...(json !== undefined ? { json } : {}) }],
+        batch: 'last',
+        serverTime: 0,
+      }) as Download;
+    const json = '{"origin":2,"ts":4096,"ops":[]}';
+    const first = frames.download(download(json));
+    now = 900;
+    expect(frames.download(download(json))).toBe(first);
+    expect(frames.hits).toBe(1);
+    now = 1901;
+    expect(text(frames.download(download(json)))).toContain('"serverTime":1901');
+    expect(frames.hits).toBe(1);
+    // An item without the row's JSON was cut for its session: its bytes are its own.
+    frames.download(download(undefined));
+    frames.download(download(undefined));
+    expect(frames.hits).toBe(1);
   });
 });

@@ -73,12 +73,15 @@ export function sharedKey(d: Download): string | undefined {
  */
 export class SharedFrames {
   private readonly frames = new Map<string, { frame: Frame; at: number }>();
+  /** Bytes (characters of text frames) held. */
+  private bytes = 0;
   hits = 0;
   misses = 0;
 
   constructor(
     private readonly maxEntries = 256,
     private readonly maxAgeMs = 1000,
+    private readonly maxBytes = 16 * 1024 * 1024,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -94,18 +97,20 @@ export class SharedFrames {
     }
     this.misses++;
     const frame = compressFrame(encodeDownload({ ...d, serverTime: now }));
-    this.frames.delete(key);
+    if (hit) this.forget(key, hit.frame);
     this.frames.set(key, { frame, at: now });
-    if (this.frames.size > this.maxEntries) {
-      // Oldest first (insertion order): the frames of the latest appends are the ones reused.
-      const drop = this.frames.size - this.maxEntries;
-      let n = 0;
-      for (const k of this.frames.keys()) {
-        if (n++ >= drop) break;
-        this.frames.delete(k);
-      }
+    this.bytes += frame.length;
+    // Oldest first (insertion order): the frames of the latest appends are the ones reused.
+    for (const [k, e] of this.frames) {
+      if (this.frames.size <= 1 || (this.frames.size <= this.maxEntries && this.bytes <= this.maxBytes && now - e.at <= this.maxAgeMs)) break;
+      this.forget(k, e.frame);
     }
     return frame;
+  }
+
+  private forget(key: string, frame: Frame): void {
+    this.frames.delete(key);
+    this.bytes -= frame.length;
   }
 
   /** The frame of any server message. */
