@@ -73,10 +73,14 @@ const tempDir = (p = 'outpost-bench-') => {
   return d;
 };
 
-const pageDir = await buildPage(resolve(import.meta.dirname, 'pages/client'));
+// The page and Chromium only when a browser figure runs (`--parts sync --sizes 1000000` needs neither).
+const browserMax = args.smoke ? 2_000 : 100_000;
+const needBrowser = parts.has('peers') || (parts.has('sync') && syncSizes.some((n) => n <= browserMax));
+const pageDir = needBrowser ? await buildPage(resolve(import.meta.dirname, 'pages/client')) : tempDir();
 temp.push(pageDir);
-const browser = await launchBrowser();
-const info: Record<string, string | number> = { chromium: browser.version() };
+const browserOrNone = needBrowser ? await launchBrowser() : undefined;
+const browser = { newPage: () => browserOrNone!.newPage(), close: async () => browserOrNone?.close() };
+const info: Record<string, string | number> = { chromium: browserOrNone?.version() ?? 'not launched' };
 let srv: ServerProcess | undefined;
 
 async function openPage(url: string): Promise<Page> {
@@ -179,7 +183,6 @@ try {
   // IndexedDB transaction): a million objects do not fit in a tab (docs/benchmarks.md), so above
   // `browserMax` only the protocol-level client in Node (lib/node-sync.ts) runs. The Node curve
   // runs at every size, so that its growth exponent compares like with like.
-  const browserMax = args.smoke ? 2_000 : 100_000;
   const browserPoints: CurvePoint[] = [];
   const nodePoints: CurvePoint[] = [];
   const serverMemPoints: CurvePoint[] = [];

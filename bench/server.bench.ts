@@ -21,7 +21,7 @@ import { mergedThroughput } from './lib/throughput.ts';
  *      rows into the same database (lib/throughput.ts);
  *   4. the cost of connecting a fresh session against the number of sessions that bootstrapped
  *      before it (what makes connecting thousands of fresh clients slow).
- * Run: npx tsx bench/server.bench.ts [--smoke] [--runs 5] [--json out.json] [--part fanout,merge,connect]
+ * Run: npx tsx bench/server.bench.ts [--smoke] [--runs 5] [--json out.json] [--part fanout,merge,connect] [--levels 1,100,1000,5000]
  *   [--stores sqlite,postgres] [--writers 1,8,64]
  * (BENCH_SERVER_PROF=<dir> writes a CPU profile of each server child there.)
  */
@@ -38,6 +38,9 @@ const started = Date.now();
 const size = args.smoke
   ? { levels: [1, 5], rounds: () => 3, writers: 2, perWriter: 5, connect: [2, 4, 8], connectProbe: 2 }
   : { levels: [1, 100, 1000, 5000], rounds: (n: number) => (n <= 1 ? 100 : n <= 100 ? 20 : n <= 1000 ? 8 : 5), writers: 8, perWriter: 60, connect: [25, 50, 100, 200, 400], connectProbe: 5 };
+// --levels 1000,5000: only these fan-out levels (profiling one level without the others).
+const levelsFlag = flag('--levels');
+if (levelsFlag !== undefined) size.levels = levelsFlag.split(',').map(Number);
 
 const measures: Measure[] = [];
 const curves: Curve[] = [];

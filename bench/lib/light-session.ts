@@ -2,14 +2,15 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { encodeMessage, PROTOCOL_VERSION, WS_SUBPROTOCOL, type Subscription } from '../../src/protocol/index.ts';
 import type { ObjectSchemaInput } from '../../src/model/index.ts';
+import { decodeServerFrame } from '../../src/server/sync/frames.ts';
 
 /*
  * A minimal protocol client for load: it binds, identifies with a subscription set, waits for the
  * bootstrap's last batch, and from then on only timestamps the frames it receives. It does not
  * parse or integrate downloads, so that thousands of them in one process measure the server's
  * fan-out (and loopback) rather than the clients' own work; the writer in the fan-out benchmark
- * is a full protocol client (src/server/sync/test-client.ts). It negotiates permessage-deflate
- * like a browser does.
+ * is a full protocol client (src/server/sync/test-client.ts). It inflates compressed (binary)
+ * frames as a client of protocol 2 must.
  */
 
 export class LightSession {
@@ -35,9 +36,9 @@ export class LightSession {
       ws.on('open', () => {
         ws.send(encodeMessage({ t: 'BIND', protocolVersion: PROTOCOL_VERSION, fileIdent: null, salt: null, schema: schema as never }));
       });
-      ws.on('message', (data) => {
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
         const at = performance.now();
-        const text = String(data);
+        const text = decodeServerFrame(data, isBinary);
         if (ready) {
           s.onFrame?.(text, at);
           return;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { encodeChangeset } from '../../src/changeset/index.ts';
 import { PROTOCOL_VERSION, WS_SUBPROTOCOL } from '../../src/protocol/index.ts';
+import { decodeServerFrame } from '../../src/server/sync/frames.ts';
 import { createInstructions, schema, WORK_ORDER, workOrders } from './data.ts';
 
 /*
@@ -24,8 +25,8 @@ export async function seed(wsUrl: string, token: string, n: number, perChangeset
   let cursor = { serverVersion: 0, clientVersion: 0 };
   let waiter: { until: (m: Record<string, unknown>) => boolean; resolve: () => void } | undefined;
   let failure: Error | undefined;
-  ws.on('message', (data) => {
-    const text = String(data);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const text = decodeServerFrame(data, isBinary);
     // Only the envelope matters here; downloads to the seeder are acknowledgements (its own
     // changesets are never echoed), so they are small.
     const m = JSON.parse(text) as Record<string, unknown>;

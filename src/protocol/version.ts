@@ -7,9 +7,12 @@
  * 1 — BIND, IDENT, QUERY, UPLOAD, TRANSACT, STATE_REQUEST, CLIENT_VERSION_REQUEST, MARK, REFRESH,
  *     UNBIND, PING; IDENT, DOWNLOAD, MARK, TRANSACT, STATE, CLIENT_VERSION, QUERY_ERROR, ERROR,
  *     UNBOUND, PONG; history version salts in DOWNLOAD, STATE and IDENT.
+ * 2 — the server compresses a message of `compressThresholdBytes` or more itself: one raw DEFLATE
+ *     (RFC 1951) of its JSON text, in a binary frame; it no longer offers permessage-deflate. A
+ *     version 1 client expects text frames only, so it is refused (`protocol_version`).
  */
-export const PROTOCOL_VERSION = 1;
-export const MIN_PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 2;
 
 /** The WebSocket subprotocol every client offers and the server echoes. */
 export const WS_SUBPROTOCOL = 'outpost';
@@ -32,7 +35,7 @@ export const LIMITS = {
   pingIntervalMs: 60_000,
   pongTimeoutMs: 120_000,
   idleTimeoutMs: 10 * 60_000,
-  /** Frames smaller than this are not compressed (permessage-deflate threshold). */
+  /** Server messages whose JSON is shorter than this go as text; longer ones compressed, as binary frames. */
   compressThresholdBytes: 1024,
 } as const;
 

@@ -18,7 +18,7 @@ import type { ResetHooks } from './reset.ts';
 import { SessionReset } from './session-reset.ts';
 import { wireQueries } from './subscriptions-wire.ts';
 import { Transactions } from './transact.ts';
-import type { SocketFactory, SocketLike } from './transport.ts';
+import { frameText, type SocketFactory, type SocketLike } from './transport.ts';
 
 /*
  * The sync session: one WebSocket to the server, held by one worker at a time (the tab that owns
@@ -317,10 +317,11 @@ export class SyncSession {
       this.opened = true;
       this.enqueue(gen, () => this.onOpen());
     };
+    if ('binaryType' in ws) ws.binaryType = 'arraybuffer';
     ws.onmessage = (ev) => {
       if (gen !== this.gen) return;
-      const text = typeof ev.data === 'string' ? ev.data : String(ev.data);
-      this.enqueue(gen, () => this.onFrame(text));
+      // A compressed (binary) frame is inflated inside the queue: frames stay in order.
+      this.enqueue(gen, async () => this.onFrame(await frameText(ev.data)));
     };
     ws.onerror = () => {};
     ws.onclose = (ev) => {

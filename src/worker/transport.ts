@@ -9,6 +9,8 @@ import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '../protocol/index.ts';
 
 export interface SocketLike {
   readonly readyState: number;
+  /** Browsers' and `ws`'s: how binary frames arrive (set to 'arraybuffer' where it exists). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
@@ -34,6 +36,22 @@ export function subprotocolSockets(Ctor?: BrowserSocketCtor): SocketFactory {
 /** Node (the `ws` package): the token in an Authorization header. */
 export function headerSockets(Ctor: HeaderSocketCtor): SocketFactory {
   return (url, token) => new Ctor(url, [WS_SUBPROTOCOL], { headers: { Authorization: `Bearer ${token}` } });
+}
+
+/**
+ * A server frame as JSON text. Protocol 2: a binary frame is one raw DEFLATE (RFC 1951) of the
+ * message's JSON (the server compresses large messages once for all their receivers); text
+ * frames are JSON as they are. Decompressed with the platform's DecompressionStream (browsers,
+ * Node 18+); the caller keeps frames in order (the session's queue).
+ */
+export async function frameText(data: unknown): Promise<string> {
+  if (typeof data === 'string') return data;
+  let blob: Blob;
+  if (data instanceof Blob) blob = data;
+  else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) blob = new Blob([data as ArrayBuffer | ArrayBufferView<ArrayBuffer>]);
+  else return String(data);
+  const stream = blob.stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Response(stream).text();
 }
 
 /** `http(s)://host/base` → `ws(s)://host/base/api/sync`. */

@@ -181,7 +181,10 @@ export function cutRows(
     let all = !row.hasSchema || filter.isIdentity;
     for (const k of row.objects) {
       if (inView(k)) {
-        inside.add(k);
+        // Objects of its own private rows were judged when the row was written (an enter row
+        // under the view it was written for, which a bootstrap interrupted by a reconnect has not
+        // made active yet): judging them again would erase them only to enter them again.
+        if (row.privateTo === null) inside.add(k);
         if (onlyErase.has(k) && row.privateTo === null) all = false;
       } else {
         outside.add(k);

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
-import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
@@ -10,8 +10,11 @@ import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './hi
 import { GroupCommit } from './group-commit.ts';
 import { ObjectPeek } from './object-peek.ts';
 import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
-import { keyOf } from './keys.ts';
-import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
+import { keyOf, splitKey } from './keys.ts';
+import { sharedDownload, sharedRows, type SharedRows } from './fanout.ts';
+import { streamBootstrap, type BootstrapIO } from './bootstrap.ts';
+import { SharedFrames } from './frames.ts';
+import { guardSession, inViewAt, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
 import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
 import type { RulesSpec, SessionRoles } from './roles.ts';
 import type { SessionView } from './view.ts';
@@ -25,6 +28,10 @@ export interface EngineSession extends PlannerSession {
   replaced(): void;
   /** The client file was retired while the session runs: end it with a client reset. */
   retire(reason: string, action: 'client_reset' | 'client_reset_no_recovery'): void;
+  /** Idle (nothing queued or running, no MARK waiting, not backed up): it may take a shared download now. */
+  readonly readyForShared: boolean;
+  /** Sends a download planned by the engine's fan-out (fanout.ts) and moves the cursor; wakes itself if still behind. */
+  deliverShared(d: PlannedMessage, versionSalt: string): void;
 }
 
 export interface SyncMetricsSink {
@@ -71,7 +78,6 @@ export interface EngineOptions {
   readonly maxGroup?: number;
 }
 
-const PAGE = 500;
 
 /**
  * The sync engine: one per server process, shared by its sessions. It integrates uploads,
@@ -104,6 +110,10 @@ export class SyncEngine {
   private readonly bootstrapBatch: number;
   private readonly scope = new AsyncResource('outpost-sync-engine');
   private readonly groups: GroupCommit;
+  /** Sessions whose downloads a fan-out is preparing (see `advance`). */
+  private readonly sharing = new Set<EngineSession>();
+  /** DOWNLOAD frames shared by the sessions that need the same bytes. */
+  readonly frames = new SharedFrames();
 
   private constructor(options: EngineOptions, schema: Schema) {
     this.store = options.store;
@@ -141,15 +151,70 @@ export class SyncEngine {
     return this.latestKnown;
   }
 
-  /** Another node (or this one) appended: wake the sessions that are behind. */
+  /**
+   * Another node (or this one) appended: idle sessions behind get their downloads from one
+   * shared fan-out per cursor (fanout.ts); the others are woken to plan their own.
+   */
   advance(version: number): void {
     if (version <= this.latestKnown) return;
     this.latestKnown = version;
     // The doorbell may ring inside a store transaction's async context; the sessions' work must
     // not inherit it (it would look like a nested transaction), so it runs in the engine's own.
     this.scope.runInAsyncScope(() => {
-      for (const s of this.sessions) if (s.cursor.serverVersion < version) s.wake();
+      const groups = new Map<number, EngineSession[]>();
+      for (const s of this.sessions) {
+        // A session in a fan-out under way is woken by it if it is still behind afterwards.
+        if (s.cursor.serverVersion >= version || this.sharing.has(s)) continue;
+        if (!s.readyForShared) {
+          s.wake();
+          continue;
+        }
+        const at = s.cursor.serverVersion;
+        let group = groups.get(at);
+        if (!group) groups.set(at, (group = []));
+        group.push(s);
+      }
+      for (const [at, group] of groups) {
+        for (const s of group) this.sharing.add(s);
+        void this.fanOut(at, group);
+      }
     });
+  }
+
+  /**
+   * Downloads for the idle sessions at one cursor: the rows and the objects they touch are read
+   * once; each session whose download is the rows whole gets it (the same frame for all of them,
+   * see frames.ts), every other one plans its own.
+   */
+  private async fanOut(at: number, group: readonly EngineSession[]): Promise<void> {
+    let shared: SharedRows | undefined;
+    let states = new Map<string, ObjectRecord>();
+    try {
+      const rows = await this.cache.range(at, this.latestKnown, this.downloadRows);
+      assertContiguous(rows, at);
+      shared = sharedRows(rows);
+      if (!shared.structural && shared.touched.size > 0) states = await this.peek.getObjects([...shared.touched].map(splitKey));
+    } catch {
+      // The sessions' own planning meets the same failure and reports it to each of them.
+      shared = undefined;
+    }
+    let last: string | undefined;
+    for (const s of group) {
+      this.sharing.delete(s);
+      // It may have started handling a message, or moved, while the rows were read.
+      const d = shared && s.readyForShared && s.cursor.serverVersion === at ? sharedDownload(s, shared, states, this.latestKnown, this.downloadBytes) : undefined;
+      if (!d) {
+        s.wake();
+        continue;
+      }
+      last ??= shared!.rows[shared!.rows.length - 1]!.salt;
+      if (d.items.length > 0) this.metrics.downloaded?.(d.items.length, d.items.reduce((n, i) => n + ((i as { json?: string }).json?.length ?? 0), 0));
+      try {
+        s.deliverShared(d, last);
+      } catch {
+        s.wake();
+      }
+    }
   }
 
   attach(session: EngineSession): void {
@@ -380,20 +445,19 @@ export class SyncEngine {
   }
 
   /**
-   * Bootstraps a new subscription set (see planner.ts): sends the batches in order with `send`,
-   * the last one with `batch: 'last'`, and updates the session's view, cursor and set version.
+   * Bootstraps a new subscription set as a stream (bootstrap.ts): pages of `bootstrapBatch`
+   * objects are planned and sent in order with `io.send` (the last DOWNLOAD with `batch: 'last'`),
+   * waiting for `io.room()` before each; updates the session's view, cursor and set version.
    */
-  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, send: (d: PlannedMessage) => Promise<void>): Promise<void> {
+  async bootstrap(session: EngineSession, view: SessionView, queryVersion: number, io: BootstrapIO): Promise<void> {
     const started = performance.now();
-    const start = { ...session.cursor };
-    const plan = await planBootstrap(this.plannerContext(), session, view, PAGE, this.bootstrapBatch);
-    for (const d of toMessages(plan.items, start, plan.cursor, queryVersion, Math.max(this.latestKnown, plan.cursor.serverVersion), this.downloadBytes, true)) {
-      await send(d);
-    }
-    session.view = view;
+    const r = await streamBootstrap(this.plannerContext(), session, view, queryVersion, () => this.latestKnown, io, {
+      batch: this.bootstrapBatch,
+      rows: this.downloadRows,
+      maxBytes: this.downloadBytes,
+    });
     session.queryVersion = queryVersion;
-    session.cursor = plan.cursor;
-    if (plan.appended !== undefined) this.advance(plan.appended);
+    if (r.appended !== undefined) this.advance(r.appended);
     this.metrics.bootstrapSeconds?.((performance.now() - started) / 1000);
   }
 }

@@ -5,7 +5,7 @@ import { OutpostError } from '../../protocol/errors.ts';
 import type { QueryableFields } from '../../query/index.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { SyncStore } from '../store/types.ts';
-import { SyncEngine } from './engine.ts';
+import { SyncEngine, type EngineOptions } from './engine.ts';
 import type { RulesSpec } from './roles.ts';
 import type { SessionAuth, SessionLimits } from './session.ts';
 import { createSyncEndpoint, type SyncEndpoint } from './websocket.ts';
@@ -35,6 +35,8 @@ export interface TestServerOptions {
   allowedOrigins?: readonly string[] | '*';
   limits?: Partial<SessionLimits>;
   customData?: Record<string, Record<string, unknown>>;
+  /** Engine batch sizes (bootstrap pages, download bytes). */
+  engine?: Pick<EngineOptions, 'bootstrapBatch' | 'downloadBytes' | 'downloadRows'>;
 }
 
 export const testAuth = (customData: Record<string, Record<string, unknown>> = {}): SessionAuth => ({
@@ -61,6 +63,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     queryable: options.queryable ?? {},
     // Tests about syncing, not permissions, let everyone do everything unless they say otherwise.
     rules: options.rules ?? { defaultRoles: [{ name: 'everyone', applyWhen: true, read: true, write: true }] },
+    ...options.engine,
   });
   const endpoint = createSyncEndpoint({
     engine,

@@ -40,9 +40,17 @@ export class HistoryCache {
    */
   private readonly reading = new Map<number, Promise<CachedRow[]>>();
 
+  /** JSON characters of the cached rows (their decoded changesets take a few times that). */
+  private bytes = 0;
+
   constructor(
     private readonly store: SyncStore,
     private readonly capacity = 20_000,
+    /**
+     * At most this many JSON characters: a bootstrap's private rows hold a batch of objects each,
+     * and every session passes them, so a count of rows alone does not bound the memory.
+     */
+    private readonly maxBytes = 32 * 1024 * 1024,
   ) {}
 
   /** Rows with after < version <= upTo, at most `limit`. */
@@ -90,20 +98,24 @@ export class HistoryCache {
 
   /** Drops the rows below a version (history compaction deleted them from the store). */
   forgetBelow(version: number): void {
-    for (const v of [...this.rows.keys()]) if (v < version) this.rows.delete(v);
+    for (const [v, row] of [...this.rows]) if (v < version) this.drop(v, row);
   }
 
   private put(row: CachedRow): void {
+    const old = this.rows.get(row.version);
+    if (old) this.drop(row.version, old);
     this.rows.set(row.version, row);
-    if (this.rows.size > this.capacity) {
-      // Evict the oldest versions: sessions that far behind read from the store.
-      const drop = this.rows.size - this.capacity;
-      let n = 0;
-      for (const k of this.rows.keys()) {
-        if (n++ >= drop) break;
-        this.rows.delete(k);
-      }
+    this.bytes += row.json.length;
+    // Evict the oldest versions (sessions that far behind read from the store); the newest stays.
+    for (const [v, r] of this.rows) {
+      if (this.rows.size <= 1 || (this.rows.size <= this.capacity && this.bytes <= this.maxBytes)) break;
+      this.drop(v, r);
     }
+  }
+
+  private drop(version: number, row: CachedRow): void {
+    this.rows.delete(version);
+    this.bytes -= row.json.length;
   }
 }
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Random } from '../../sim/random.ts';
 import type { SyncEngine } from './engine.ts';
-import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionSocket } from './session.ts';
+import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionSocket } from './session.ts';
 import type { ClientSocket } from './test-client.ts';
 
 /*
@@ -16,8 +16,11 @@ const CLOSED = 3;
 
 class Connection {
   readonly up: string[] = [];
-  readonly down: string[] = [];
+  /** Server frames: text, or a compressed message (binary). */
+  readonly down: (string | Buffer)[] = [];
   closing = false;
+  /** A client that does not read: its downloads stay queued (and count as buffered on the server). */
+  held = false;
   readonly client: LoopClientSocket;
   readonly server: LoopServerSocket;
   session: SyncSession | undefined;
@@ -41,11 +44,16 @@ class Connection {
 class LoopServerSocket extends EventEmitter implements SessionSocket {
   readyState = OPEN;
   readonly OPEN = OPEN;
-  readonly bufferedAmount = 0;
   constructor(private readonly conn: Connection) {
     super();
   }
-  send(data: string): void {
+  /** What the client has not read yet, as a socket's unsent bytes. */
+  get bufferedAmount(): number {
+    let n = 0;
+    for (const d of this.conn.down) n += d.length;
+    return n;
+  }
+  send(data: string | Buffer): void {
     if (this.readyState === OPEN) this.conn.down.push(data);
   }
   close(): void {
@@ -81,12 +89,13 @@ export class Loopback {
   constructor(
     private readonly engine: SyncEngine,
     private readonly auth: SessionAuth,
+    private readonly limits: Partial<SessionLimits> = {},
   ) {}
 
   /** A new connection for a user, accepted at once; returns the client's end. */
   connect(userId: string): ClientSocket {
     const conn = new Connection();
-    conn.session = new SyncSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, DEFAULT_SESSION_LIMITS, {
+    conn.session = new SyncSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, { ...DEFAULT_SESSION_LIMITS, ...this.limits }, {
       info() {},
       warn() {},
       error(obj, msg) {
@@ -96,6 +105,11 @@ export class Loopback {
     conn.client.on('close', () => this.conns.delete(conn));
     this.conns.add(conn);
     return conn.client;
+  }
+
+  /** Stops (or resumes) delivering the server's frames to this client: a client that does not read. */
+  hold(client: ClientSocket, held: boolean): void {
+    for (const c of this.conns) if (c.client === client) c.held = held;
   }
 
   get pending(): number {
@@ -109,14 +123,14 @@ export class Loopback {
     const choices: { conn: Connection; dir: 'up' | 'down' }[] = [];
     for (const c of this.conns) {
       if (c.up.length) choices.push({ conn: c, dir: 'up' });
-      if (c.down.length) choices.push({ conn: c, dir: 'down' });
+      if (c.down.length && !c.held) choices.push({ conn: c, dir: 'down' });
     }
     if (choices.length === 0) return false;
     const { conn, dir } = rng.pick(choices);
     const data = (dir === 'up' ? conn.up : conn.down).shift()!;
-    if (dir === 'up') conn.server.emit('message', Buffer.from(data), false);
+    if (dir === 'up') conn.server.emit('message', Buffer.from(data as string), false);
     else {
-      conn.client.emit('message', Buffer.from(data));
+      conn.client.emit('message', typeof data === 'string' ? Buffer.from(data) : data, typeof data !== 'string');
       if (conn.closing && conn.down.length === 0) conn.end();
     }
     return true;

@@ -256,7 +256,7 @@ async function departures(session: PlannerSession, rows: readonly CachedRow[], r
  * Logs the departures a cut decided (inside the transaction that appends their erase): each
  * object is out of the view from the row after the version recorded.
  */
-async function logDepartures(tx: StoreWriter, session: PlannerSession, c: { left: ReadonlyMap<string, number>; pending: ReadonlyMap<string, number> }): Promise<void> {
+export async function logDepartures(tx: StoreWriter, session: PlannerSession, c: { left: ReadonlyMap<string, number>; pending: ReadonlyMap<string, number> }): Promise<void> {
   const byVersion = new Map<number, string[]>();
   // Logged even when the view set no longer has them (a leave row this cut passed removed them
   // later): the log must say from where the rows about them were withheld, for a replay.
@@ -270,7 +270,7 @@ async function logDepartures(tx: StoreWriter, session: PlannerSession, c: { left
  * view are returned in `left` (see `departures`): the caller logs them and appends their erase
  * under the append lock.
  */
-async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
+export async function cut(writer: StoreWriter | SyncStore, reader: ObjectReader, session: PlannerSession, rows: readonly CachedRow[], maxBytes: number) {
   // Rows an earlier session planned, and an upload relied on, are cut again as they were:
   // no new joins, the logged view changes as they were logged.
   const replay = rows.length > 0 && rows[rows.length - 1]!.version <= session.replayUpTo;
@@ -333,7 +333,7 @@ function settleCommitments(session: PlannerSession, upTo: number): void {
  * no longer match leave; objects outside it that match enter. Objects with a view row already
  * written past the cursor are left alone.
  */
-function membership(session: PlannerSession, keys: Iterable<string>, found: Map<string, ObjectRecord>) {
+export function membership(session: PlannerSession, keys: Iterable<string>, found: Map<string, ObjectRecord>) {
   const enter: { key: string; type: string; record: ObjectRecord }[] = [];
   const leave: string[] = [];
   for (const k of keys) {
@@ -355,7 +355,7 @@ function membership(session: PlannerSession, keys: Iterable<string>, found: Map<
  * client's view, in chunks, and returns their items. Runs inside the transaction that read the
  * objects, so their state is the state at these rows.
  */
-async function appendViewRows(
+export async function appendViewRows(
   ctx: PlannerContext,
   tx: StoreWriter,
   session: PlannerSession,
@@ -458,103 +458,6 @@ export async function planDownload(
     result = { items: [...all, ...r.items], cursor: { serverVersion: r.last, clientVersion: at.clientVersion }, appended: r.last };
   });
   return result;
-}
-
-/**
- * Bootstraps a new subscription set. Objects that enter the view are read page by page without
- * the lock; then, under it, the rows since the session's cursor are cut to the old view,
- * objects those rows touched are judged again, and one set of private rows erases the objects
- * that left and creates the ones that entered. Returns the items in order (the caller sends
- * them as batches the client applies together) and the new cursor.
- */
-export async function planBootstrap(
-  ctx: PlannerContext,
-  session: PlannerSession,
-  view: SessionView,
-  pageSize: number,
-  chunk: number,
-): Promise<{ items: Item[]; cursor: { serverVersion: number; clientVersion: number }; appended?: number }> {
-  const store = ctx.store;
-  const start = await store.latestVersion();
-  const entering = new Map<string, { key: string; type: string; record: ObjectRecord }>();
-  const matched = new Set<string>();
-  for (const type of view.types()) {
-    if (!session.clientFilter.knowsType(type)) continue;
-    const filter = view.filterFor(type)!;
-    const pkField = ctx.schema.require(type).primaryKey!;
-    let afterPk: string | undefined;
-    for (;;) {
-      const page = await store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: pageSize });
-      for (const row of page) {
-        const k = keyOf(type, row.record[pkField] as PrimaryKey);
-        matched.add(k);
-        if (!session.viewSet.has(k)) entering.set(k, { key: k, type, record: session.clientFilter.record(type, row.record) });
-      }
-      if (page.length < pageSize) break;
-      afterPk = page[page.length - 1]!.pk;
-    }
-  }
-  let result: { items: Item[]; cursor: { serverVersion: number; clientVersion: number }; appended?: number } | undefined;
-  await store.transaction(async (tx) => {
-    await guardSession(tx, session);
-    const latest = await tx.latestVersion();
-    const items: Item[] = [];
-    const touched = new Set<string>();
-    const departed = new Set<string>();
-    const rejudge = new Set<string>();
-    if (latest > session.cursor.serverVersion) {
-      // Cut to the view as it was (entering objects get none of these rows), less the changesets
-      // that moved objects out of it (`departures`).
-      const rows = (await tx.history(session.cursor.serverVersion, latest)).map(prepareRow);
-      assertContiguous(rows, session.cursor.serverVersion);
-      const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
-      await logDepartures(tx, session, c);
-      items.push(...c.items);
-      session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
-      for (const row of rows) if (row.version > start) for (const k of row.objects) touched.add(k);
-      // Objects that left the old view: erased, and judged again against the new one.
-      for (const k of c.left.keys()) {
-        departed.add(k);
-        touched.add(k);
-      }
-      // Those whose leave row was written already: that row erases them; judged again too.
-      for (const k of c.pending.keys()) {
-        touched.add(k);
-        rejudge.add(k);
-      }
-    }
-    // Objects the rows since the pages were read touched: judged on their state now.
-    const recheck = [...touched].filter((k) => view.filterFor(splitKey(k).type) !== undefined || session.viewSet.has(k) || departed.has(k) || rejudge.has(k));
-    const found = recheck.length ? await tx.getObjects(recheck.map(splitKey)) : new Map<string, ObjectRecord>();
-    for (const k of recheck) {
-      const { type } = splitKey(k);
-      const rec = found.get(k);
-      if (rec === undefined) {
-        entering.delete(k);
-        matched.add(k); // gone: its erase reaches the client (or did); nothing to do here
-        continue;
-      }
-      if (session.clientFilter.knowsType(type) && view.matches(type, rec)) {
-        matched.add(k);
-        if (!session.viewSet.has(k)) entering.set(k, { key: k, type, record: session.clientFilter.record(type, rec) });
-      } else {
-        matched.delete(k);
-        entering.delete(k);
-      }
-    }
-    for (const k of entering.keys()) if (session.viewSet.has(k)) entering.delete(k);
-    const leaving = [...new Set([...departed, ...[...session.viewSet].filter((k) => !matched.has(k))])];
-    let appended: number | undefined;
-    let cursor = session.cursor;
-    if (entering.size > 0 || leaving.length > 0) {
-      const r = await appendViewRows(ctx, tx, session, leaving, [...entering.values()], cursor.clientVersion, chunk);
-      items.push(...r.items);
-      cursor = { serverVersion: r.last, clientVersion: cursor.clientVersion };
-      appended = r.last;
-    }
-    result = { items, cursor, ...(appended !== undefined ? { appended } : {}) };
-  });
-  return result!;
 }
 
 /** A DOWNLOAD as planned: the session adds the version salt of its cursor when it sends it. */

@@ -18,6 +18,7 @@ import {
   METRICS_TOKEN,
   type ServerProcess,
 } from './process-support.ts';
+import { decodeServerFrame } from './frames.ts';
 import type { TestClient } from './test-client.ts';
 
 /*
@@ -74,7 +75,7 @@ async function stillServed(): Promise<void> {
 async function raw(token = ana.accessToken, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; messages: any[]; closed: Promise<number> }> {
   const ws = new WebSocket(server.wsUrl, ['outpost'], { headers: { authorization: `Bearer ${token}`, ...headers } });
   const messages: any[] = [];
-  ws.on('message', (d) => messages.push(JSON.parse(String(d))));
+  ws.on('message', (d: Buffer, isBinary: boolean) => messages.push(JSON.parse(decodeServerFrame(d, isBinary))));
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -22,7 +22,6 @@ import { encodeValue } from '../../changeset/index.ts';
 import type { ClientFileRow, StoredSubscription } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import type { EngineSession, SyncEngine } from './engine.ts';
-import { encodeServerMessage } from './frames.ts';
 import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
@@ -36,7 +35,8 @@ export interface SessionSocket {
   readonly readyState: number;
   readonly OPEN: number;
   readonly bufferedAmount: number;
-  send(data: string): void;
+  /** A string is a text frame; a Buffer (a compressed message, protocol 2) a binary one. */
+  send(data: string | Buffer): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): unknown;
@@ -148,6 +148,8 @@ export class SyncSession implements EngineSession {
 
   private state: State = 'connected';
   private queue: Promise<void> = Promise.resolve();
+  /** Tasks queued or running: the session is idle (see `readyForShared`) only at 0. */
+  private tasks = 0;
   private pumpQueued = false;
   private slowSince = 0;
   private readonly marks: { requestId: number; target: number }[] = [];
@@ -193,7 +195,8 @@ export class SyncSession implements EngineSession {
 
   private send(m: ServerMessage): void {
     if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(encodeServerMessage(m));
+    // DOWNLOADs other sessions need byte for byte too are encoded and compressed once (frames.ts).
+    this.ws.send(this.engine.frames.frame(m));
   }
 
   /** Sends a typed ERROR; unless its action is `none`, closes the connection after it. */
@@ -249,12 +252,15 @@ export class SyncSession implements EngineSession {
 
   /** Runs tasks one at a time, in order; a failing task ends the session with a typed error. */
   private run(task: () => Promise<void>): void {
+    this.tasks++;
     this.queue = this.queue.then(async () => {
-      if (this.state === 'closed') return;
       try {
+        if (this.state === 'closed') return;
         await task();
       } catch (err) {
         this.fail(err);
+      } finally {
+        this.tasks--;
       }
     });
   }
@@ -489,7 +495,7 @@ export class SyncSession implements EngineSession {
       return reject('bad_query', e.message, (e.details?.index as number | undefined) ?? undefined);
     }
     const view = new SessionView(this.engine.schema, this.roles, compiled);
-    await this.engine.bootstrap(this, view, version, (d) => this.sendDownload(d));
+    await this.engine.bootstrap(this, view, version, { send: (d) => this.sendDownload(d), room: () => this.room() });
     await this.engine.store.transaction(async (tx) => {
       await guardSession(tx, this);
       await tx.updateClientFile(this.ident, { queryVersion: version, subscriptions: stored });
@@ -672,12 +678,37 @@ export class SyncSession implements EngineSession {
     });
   }
 
-  /** Sends downloads until the session is up to date, then answers the MARKs it has reached. */
+  get readyForShared(): boolean {
+    return (
+      this.state === 'active' &&
+      this.tasks === 0 &&
+      !this.holdDownloads &&
+      this.marks.length === 0 &&
+      this.ws.readyState === this.ws.OPEN &&
+      this.ws.bufferedAmount <= this.limits.softBufferBytes
+    );
+  }
+
+  /**
+   * A download the engine's fan-out planned for this idle session (fanout.ts): handled as `pump`
+   * handles one it planned itself, synchronously, so nothing of the session's runs in between.
+   */
+  deliverShared(d: PlannedMessage, versionSalt: string): void {
+    if (this.worthSending(d) || d.cursor.serverVersion - this.sentCursor.serverVersion > 1000) {
+      this.send({ ...d, versionSalt });
+      this.sentCursor = { ...d.cursor };
+    }
+    this.cursor = d.cursor;
+    this.slowSince = 0;
+    if (this.cursor.serverVersion < this.engine.latestVersion) this.wake();
+  }
+
   /** Whether a planned DOWNLOAD carries something: items, an acknowledgement, or an answer a MARK waits for. */
   private worthSending(d: PlannedMessage): boolean {
     return d.items.length > 0 || d.cursor.clientVersion > this.sentCursor.clientVersion || this.marks.length > 0;
   }
 
+  /** Sends downloads until the session is up to date, then answers the MARKs it has reached. */
   private async pump(): Promise<void> {
     if (this.holdDownloads) return;
     for (;;) {
@@ -713,6 +744,26 @@ export class SyncSession implements EngineSession {
       // The target was read from the store ahead of this node's doorbell: look again shortly.
       this.engine.advance(await this.engine.store.latestVersion());
       setTimeout(() => this.wake(), 20).unref?.();
+    }
+  }
+
+  /**
+   * Resolves once the socket buffers at most the soft limit (a bootstrap waits here before each
+   * page); a client that stays above it too long, or reaches the hard limit, is dropped with
+   * `slow_consumer` (it resumes from its cursor when it reconnects).
+   */
+  private async room(): Promise<void> {
+    let since = 0;
+    for (;;) {
+      if (this.state === 'closed') throw new OutpostError('session_closed', 'the session ended');
+      const buffered = this.ws.bufferedAmount;
+      if (buffered <= this.limits.softBufferBytes) return;
+      const now = Date.now();
+      if (since === 0) since = now;
+      if (buffered > this.limits.hardBufferBytes || now - since > this.limits.slowConsumerMs) {
+        throw new OutpostError('slow_consumer', 'the client does not read its downloads fast enough');
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, this.limits.slowConsumerMs)));
     }
   }
 

@@ -17,6 +17,7 @@ import {
   type Subscription,
   type TransactResult,
 } from '../../protocol/index.ts';
+import { decodeServerFrame } from './frames.ts';
 import { pkKey, type PrimaryKey } from '../../model/index.ts';
 
 /*
@@ -31,7 +32,7 @@ export interface ClientSocket {
   readonly OPEN: number;
   send(data: string): void;
   terminate(): void;
-  on(event: 'message', listener: (data: Buffer | string) => void): unknown;
+  on(event: 'message', listener: (data: Buffer | string, isBinary?: boolean) => void): unknown;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
 }
 
@@ -117,9 +118,12 @@ export class TestClient {
     }
     this.ws = ws;
     this.identified = false;
+    // Batches of a bootstrap the last connection did not finish are never applied: the server
+    // sends them again (or their rows, as history) from the cursor.
+    this.pendingBatches = [];
     this.closedWith = undefined;
-    ws.on('message', (data) => {
-      if (this.ws === ws) this.onMessage(String(data));
+    ws.on('message', (data, isBinary) => {
+      if (this.ws === ws) this.onMessage(decodeServerFrame(data, isBinary === true));
     });
     ws.on('close', (code, reason) => {
       if (this.ws !== ws) return;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { OutpostError } from '../../protocol/errors.ts';
-import { LIMITS, SYNC_PATH, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '../../protocol/index.ts';
+import { SYNC_PATH, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '../../protocol/index.ts';
 import type { SyncEngine } from './engine.ts';
 import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionLog } from './session.ts';
 
@@ -68,13 +68,9 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
     // Frames up to twice the limit are read so that an oversized one gets a typed ERROR.
     maxPayload: limits.maxFrameBytes * 2,
     clientTracking: false,
-    perMessageDeflate: {
-      threshold: LIMITS.compressThresholdBytes,
-      serverNoContextTakeover: true,
-      clientNoContextTakeover: true,
-      zlibDeflateOptions: { memLevel: 7, level: 5 },
-      concurrencyLimit: 8,
-    },
+    // Protocol 2 compresses a large message once, for every session that gets it, into a binary
+    // frame (frames.ts): permessage-deflate kept a zlib context per socket (~200 KiB each).
+    perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
 

@@ -1,0 +1,178 @@
+import type { ObjectRecord, PrimaryKey } from '../../model/index.ts';
+import type { Item } from './downloads.ts';
+import { assertContiguous, prepareRow } from './history-cache.ts';
+import { keyOf, splitKey } from './keys.ts';
+import { appendViewRows, cut, guardSession, logDepartures, membership, planDownload, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
+import type { SessionView } from './view.ts';
+
+/*
+ * Bootstrapping a new subscription set as a stream, in memory bounded by the batch size rather
+ * than by the view.
+ *
+ * 1. The rows since the session's cursor are planned against the set the client has (the old
+ *    view), as any download.
+ * 2. From then on the session plans with the new view.
+ * 3. The objects that match it are read from the store in keyset-paginated pages of `batch`;
+ *    for each page, under the append lock: the rows appended meanwhile are cut (as a download
+ *    with the new view is: objects leaving are withheld and erased, objects born in the view
+ *    join), then the page's objects not in the view yet are read again and one private row
+ *    enters those that still match (their state as of the lock).
+ * 4. The objects of the old view are judged the same way, page by page: those the new view does
+ *    not have leave it (a private erase).
+ *
+ * Every page's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
+ * new set's version (`batch: "more"`, the old cursor, then `"last"` with the new one: the client
+ * applies them together). Before each page the socket must have room (`room`): a client that
+ * does not read is paused there and dropped if it stays behind; the enter rows already appended
+ * are history, so when it reconnects from its cursor it downloads them and the next bootstrap
+ * continues with the objects it does not have yet.
+ */
+
+export interface BootstrapIO {
+  send(d: PlannedMessage): Promise<void>;
+  /** Resolves when the socket may take more; throws (slow_consumer) when the client is too slow. */
+  room(): Promise<void>;
+}
+
+export interface BootstrapLimits {
+  /** Objects per page (and per private enter row). */
+  readonly batch: number;
+  /** Rows read at once. */
+  readonly rows: number;
+  /** Bytes of changesets per DOWNLOAD, roughly. */
+  readonly maxBytes: number;
+}
+
+const itemBytes = (i: Item) => i.json?.length ?? i.changeset.instructions.length * 80;
+
+export async function streamBootstrap(
+  ctx: PlannerContext,
+  session: PlannerSession,
+  view: SessionView,
+  queryVersion: number,
+  latestKnown: () => number,
+  io: BootstrapIO,
+  limits: BootstrapLimits,
+): Promise<{ appended?: number }> {
+  const start = { ...session.cursor };
+  let pending: Item[] = [];
+  let bytes = 0;
+  let appended: number | undefined;
+
+  const flush = async (last: boolean) => {
+    const latest = Math.max(latestKnown(), session.cursor.serverVersion);
+    // Messages before the last keep the old cursor: the client applies the batches together.
+    const cursor = last ? { ...session.cursor } : start;
+    const items = pending;
+    pending = [];
+    bytes = 0;
+    await io.send({
+      t: 'DOWNLOAD',
+      queryVersion,
+      cursor,
+      latestServerVersion: latest,
+      items,
+      batch: last ? 'last' : 'more',
+      progress: { downloaded: cursor.serverVersion, downloadable: latest },
+      serverTime: Date.now(),
+    });
+  };
+  const emit = async (items: readonly Item[]) => {
+    for (const i of items) {
+      pending.push(i);
+      bytes += itemBytes(i);
+    }
+    if (bytes > limits.maxBytes) await flush(false);
+  };
+
+  // 1. What happened since the cursor, under the set the client has.
+  for (;;) {
+    await io.room();
+    const latest = await ctx.store.latestVersion();
+    if (session.cursor.serverVersion >= latest && session.cursor.serverVersion >= session.replayUpTo) break;
+    const rows = (await ctx.store.history(session.cursor.serverVersion, latest, limits.rows)).map(prepareRow);
+    assertContiguous(rows, session.cursor.serverVersion);
+    const planned = await planDownload(ctx, session, rows, limits.maxBytes);
+    if (!planned) break;
+    if (planned.appended !== undefined) appended = planned.appended;
+    session.cursor = planned.cursor;
+    await emit(planned.items);
+  }
+
+  // 2. The new set from here on; the objects the old one had are judged after the new ones.
+  session.view = view;
+  const had = [...session.viewSet];
+
+  /**
+   * Under the lock: the rows since the cursor, then these objects entering or leaving. `read`:
+   * the objects as a page read them before the lock; those no row since the cursor touched are
+   * the same now (the page was read after the cursor's version), the others are read again.
+   */
+  const step = async (keys: readonly string[], read?: ReadonlyMap<string, ObjectRecord>) => {
+    const out: Item[] = [];
+    await ctx.store.transaction(async (tx) => {
+      await guardSession(tx, session);
+      const check = new Set(keys);
+      const touched = new Set<string>();
+      const leaving = new Set<string>();
+      for (;;) {
+        const latest = await tx.latestVersion();
+        if (session.cursor.serverVersion >= latest) break;
+        const rows = (await tx.history(session.cursor.serverVersion, latest, limits.rows)).map(prepareRow);
+        assertContiguous(rows, session.cursor.serverVersion);
+        if (rows.length === 0) break;
+        const c = await cut(tx, tx, session, rows, Number.POSITIVE_INFINITY);
+        await logDepartures(tx, session, c);
+        for (const k of c.left.keys()) leaving.add(k);
+        for (const row of rows) for (const k of row.objects) touched.add(k);
+        for (const k of c.inside) check.add(k);
+        for (const k of c.outside) if (view.filterFor(splitKey(k).type)) check.add(k);
+        out.push(...c.items);
+        session.cursor = { serverVersion: c.serverVersion, clientVersion: c.clientVersion };
+      }
+      const reread = [...check].filter((k) => !read?.has(k) || touched.has(k));
+      const states = reread.length > 0 ? await tx.getObjects(reread.map(splitKey)) : new Map<string, ObjectRecord>();
+      if (read) for (const k of check) if (!touched.has(k) && read.has(k)) states.set(k, read.get(k)!);
+      const m = membership(session, check, states);
+      for (const k of m.leave) leaving.add(k);
+      if (m.enter.length === 0 && leaving.size === 0) return;
+      const r = await appendViewRows(ctx, tx, session, [...leaving], m.enter, session.cursor.clientVersion, limits.batch);
+      out.push(...r.items);
+      session.cursor = { serverVersion: r.last, clientVersion: session.cursor.clientVersion };
+      appended = r.last;
+    });
+    // Sent after the transaction: sending reads the store (the version salt).
+    await emit(out);
+  };
+
+  // 3. The objects the new set has, page by page.
+  for (const type of view.types()) {
+    if (!session.clientFilter.knowsType(type)) continue;
+    const filter = view.filterFor(type)!;
+    const pkField = ctx.schema.require(type).primaryKey!;
+    let afterPk: string | undefined;
+    for (;;) {
+      await io.room();
+      // Read after the cursor's version (every step leaves the cursor at the latest version).
+      const page = await ctx.store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: limits.batch });
+      const read = new Map<string, ObjectRecord>();
+      for (const row of page) {
+        const k = keyOf(type, row.record[pkField] as PrimaryKey);
+        if (!session.viewSet.has(k) && !session.futureAdds.has(k)) read.set(k, row.record);
+      }
+      if (read.size > 0) await step([...read.keys()], read);
+      if (page.length < limits.batch) break;
+      afterPk = page[page.length - 1]!.pk;
+    }
+  }
+
+  // 4. The objects the old set had: those the new one does not have leave.
+  for (let i = 0; i < had.length; i += limits.batch) {
+    await io.room();
+    await step(had.slice(i, i + limits.batch).filter((k) => session.viewSet.has(k)));
+  }
+  // Rows appended since the last page, so that the last batch leaves the client at the latest version.
+  await step([]);
+  await flush(true);
+  return appended !== undefined ? { appended } : {};
+}
