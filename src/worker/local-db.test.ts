@@ -107,6 +107,30 @@ describe('LocalDatabase.integrate', () => {
     db.close();
   });
 
+  it('applies a staged bootstrap far larger than one download holding one download at a time', async () => {
+    const db = await open();
+    const perDownload = 50;
+    const downloads = 40;
+    let staged;
+    for (let m = 0; m < downloads; m++) {
+      const items = [];
+      for (let i = 0; i < perDownload; i++) {
+        const id = `m${m}-${i}`;
+        const v = m * perDownload + i + 1;
+        items.push({ kind: 'changeset' as const, serverVersion: v, clientVersion: 0, changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['tier'], value: m, default: true }]) });
+      }
+      const last = (m + 1) * perDownload;
+      const more = dl(items, { serverVersion: last, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+      staged = await db.stageDownload(more, encodeMessage(more), staged);
+    }
+    expect(staged!.serverVersion).toBe(perDownload * downloads);
+    const r = await db.integrate([dl([], { serverVersion: perDownload * downloads, clientVersion: 0 }, { queryVersion: 1 })], perDownload * downloads, { staged: true });
+    expect(r.heldObjects).toBe(perDownload);
+    expect(await db.dexie.objects.count()).toBe(perDownload * downloads);
+    expect((await db.meta()).serverVersion).toBe(perDownload * downloads);
+    db.close();
+  });
+
   it('lists the objects a large integration changed by type only', async () => {
     const db = await open();
     const n = 5200;

@@ -418,7 +418,11 @@ export class LocalDatabase {
    * the unacknowledged local ones (which come out rebased, ready to upload on the new cursor) and
    * applied; nothing downloaded ever enters the local history.
    */
-  async integrate(downloads: readonly Download[], latestServerVersion: number, options: { staged?: boolean } = {}): Promise<IntegrationResult & { queryVersions: number[] }> {
+  async integrate(
+    downloads: readonly Download[],
+    latestServerVersion: number,
+    options: { staged?: boolean } = {},
+  ): Promise<IntegrationResult & { queryVersions: number[]; heldObjects: number }> {
     const d = this.storage.db;
     try {
       return await d.transaction('rw', [d.meta, d.history, d.objects, d.batches], async () => {
@@ -433,6 +437,8 @@ export class LocalDatabase {
         let acked = meta.ackedClientVersion;
         this.clock.observe(meta.hlc);
         const queryVersions = new Set<number>();
+        /** The most objects held in memory at once (one download's), for the memory bound. */
+        let heldObjects = 0;
         // What changed, for live queries: object by object up to a bound, then only the types.
         const changes = new Map<string, ObjectChange>();
         let changedTypes: Set<string> | undefined;
@@ -519,6 +525,7 @@ export class LocalDatabase {
               }
             }
           }
+          heldObjects = Math.max(heldObjects, before.size);
           if (puts.length) await d.objects.bulkPut(puts);
           if (dels.length) await d.objects.bulkDelete(dels);
         };
@@ -556,6 +563,7 @@ export class LocalDatabase {
           large: changedTypes !== undefined || list.length > 200,
           ...(changedTypes ? { changedTypes: [...changedTypes] } : {}),
           queryVersions: [...queryVersions],
+          heldObjects,
         };
       });
     } catch (err) {
