@@ -13,6 +13,8 @@ interface Stats {
   openSessions: number;
   uploads: number;
   serverVersion: number;
+  itemsSent: number;
+  identCursors: number[];
 }
 
 async function stats(page: Page): Promise<Stats> {
@@ -201,4 +203,39 @@ test('a worker given as a URL (the app serves the worker module itself) opens a 
   const r = await page.evaluate(() => (window as any).e2e.openWithWorker('url'));
   expect(r.message).toBe('opened');
   expect(r.titles).toEqual(['via url']);
+});
+
+test('a bootstrap interrupted by a reload resumes from what it stored; until it ends, queries see the state before it', async ({ page }) => {
+  await openPage(page);
+  await page.evaluate(() => (window as any).e2e.waitForDownload());
+  await page.evaluate(() => (window as any).e2e.pauseSync());
+  // 24 tasks the page has not seen, one history entry each: a bootstrap of 6 batches of 4.
+  await page.evaluate(async () => {
+    await fetch('/__test/seed?n=24&priority=4242');
+    await fetch('/__test/stall-bootstrap?after=3');
+  });
+  await page.evaluate(async () => {
+    const e2e = (window as any).e2e;
+    await e2e.subscribeAll();
+    await e2e.resumeSync();
+  });
+  await expect.poll(() => page.evaluate(() => (window as any).e2e.stagedRows()), { timeout: 10_000 }).toBe(3);
+  // 12 tasks are stored but not visible: queries and the live list see the state before the bootstrap.
+  expect(await page.evaluate(() => (window as any).e2e.query(4242))).toEqual([]);
+  expect(await page.evaluate(() => (window as any).e2e.titles.filter((t: string) => t.startsWith('seeded')))).toEqual([]);
+  expect(await page.evaluate(() => (window as any).e2e.subscriptionState())).toBe('bootstrapping');
+  const before = await stats(page);
+
+  await page.reload();
+  await expect(page.locator('#status')).toHaveText('ready');
+  await page.evaluate(() => (window as any).e2e.open());
+  await page.evaluate(() => (window as any).e2e.waitForSubscriptions());
+  const titles: string[] = await page.evaluate(() => (window as any).e2e.query(4242));
+  expect(titles).toHaveLength(24);
+  expect(new Set(titles).size).toBe(24);
+  expect(await page.evaluate(() => (window as any).e2e.stagedRows())).toBe(0);
+  // The reloaded page continued after the 12 stored tasks: only the other 12 were sent again.
+  const after = await stats(page);
+  expect(after.identCursors.at(-1)).toBeGreaterThan(before.identCursors.at(-1)!);
+  expect(after.itemsSent - before.itemsSent).toBe(12);
 });

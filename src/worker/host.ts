@@ -272,6 +272,13 @@ export class WorkerHost implements WorkerApi {
   }
 
   private onIntegrated(result: IntegrationResult): void {
+    if (result.changedTypes) {
+      // Too many objects to list (a large bootstrap): the queries on these types run again.
+      if (result.changedTypes.length === 0) return;
+      this.live?.rerunTypes(new Set(result.changedTypes));
+      this.post({ kind: 'changes', keys: null, types: result.changedTypes });
+      return;
+    }
     if (result.changes.length === 0) return;
     const types = [...new Set(result.changes.map((c) => c.type))];
     this.live?.applyChanges(result.changes);

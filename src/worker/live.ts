@@ -269,7 +269,10 @@ export class LiveQueries {
   /** Something changed in these types without details (a large download, another tab): re-run. */
   rerunTypes(types: ReadonlySet<string> | 'all'): void {
     for (const live of this.queries.values()) {
-      if (types === 'all' || types.has(live.type) || live.followsLinks) this.scheduleRerun(live);
+      if (!(types === 'all' || types.has(live.type) || live.followsLinks)) continue;
+      // One still fetching may have read before the change committed: it runs again once ready.
+      if (!live.ready) live.staleAfterInit = true;
+      else this.scheduleRerun(live);
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { pkKey } from '../model/index.ts';
-import type { Download } from '../protocol/index.ts';
+import { encodeMessage, type Download } from '../protocol/index.ts';
 import { workOrderSchema } from '../client/testing/fixtures.ts';
 import { LocalDatabase } from './local-db.ts';
 import { toStorable } from './codec.ts';
@@ -78,7 +78,7 @@ describe('LocalDatabase.integrate', () => {
     db.close();
   });
 
-  it('applies held bootstrap batches together with the last one', async () => {
+  it('stages bootstrap downloads out of sight and applies them with the last one; the staged cursor is where it resumes', async () => {
     const db = await open();
     const mk = (id: string, v: number) => ({
       kind: 'changeset' as const,
@@ -86,11 +86,69 @@ describe('LocalDatabase.integrate', () => {
       clientVersion: 0,
       changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['name'], value: id, default: true }]),
     });
-    await db.holdBatch(1, 'ignored-by-this-test');
-    expect((await db.heldBatches()).length).toBe(1);
-    await db.integrate([dl([mk('a', 1)], { serverVersion: 1, clientVersion: 0 }, { batch: 'more', queryVersion: 1 }), dl([mk('b', 2)], { serverVersion: 2, clientVersion: 0 }, { queryVersion: 1 })], 2);
-    expect((await db.heldBatches()).length).toBe(0);
-    expect((await db.read([['Customer', 'sa'], ['Customer', 'sb']])).map((c) => c.record?.name)).toEqual(['a', 'b']);
+    const frame = (m: Download) => encodeMessage(m);
+    const m1 = dl([mk('a', 1)], { serverVersion: 1, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+    // A server that resends an item (version 1 again) and keeps the bootstrap's start as the cursor of a 'more'.
+    const m2 = dl([mk('a', 1), mk('b', 2)], { serverVersion: 0, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+    let staged = await db.stageDownload(m1, frame(m1), undefined);
+    expect(staged).toEqual({ serverVersion: 1, clientVersion: 0, versionSalt: 'salt-1' });
+    staged = await db.stageDownload(m2, frame(m2), staged);
+    expect(staged).toEqual({ serverVersion: 1, clientVersion: 0, versionSalt: 'salt-1' });
+    expect(await db.stagedCursor()).toEqual(staged);
+    // Not applied: the objects are as before the bootstrap.
+    expect((await db.read([['Customer', 'sa']]))[0]!.record).toBeUndefined();
+    expect((await db.meta()).serverVersion).toBe(0);
+    const r = await db.integrate([dl([mk('c', 3)], { serverVersion: 3, clientVersion: 0 }, { queryVersion: 1 })], 3, { staged: true });
+    expect(r.queryVersions).toEqual([1]);
+    expect(r.changes.map((c) => c.key).sort()).toEqual(['sa', 'sb', 'sc']);
+    expect(await db.stagedCursor()).toBeUndefined();
+    expect((await db.read([['Customer', 'sa'], ['Customer', 'sb'], ['Customer', 'sc']])).map((c) => c.record?.name)).toEqual(['a', 'b', 'c']);
+    expect((await db.meta()).serverVersion).toBe(3);
+    db.close();
+  });
+
+  it('applies a staged bootstrap far larger than one download holding one download at a time', async () => {
+    const db = await open();
+    const perDownload = 50;
+    const downloads = 40;
+    let staged;
+    for (let m = 0; m < downloads; m++) {
+      const items = [];
+      for (let i = 0; i < perDownload; i++) {
+        const id = `m${m}-${i}`;
+        const v = m * perDownload + i + 1;
+        items.push({ kind: 'changeset' as const, serverVersion: v, clientVersion: 0, changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['tier'], value: m, default: true }]) });
+      }
+      const last = (m + 1) * perDownload;
+      const more = dl(items, { serverVersion: last, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+      staged = await db.stageDownload(more, encodeMessage(more), staged);
+    }
+    expect(staged!.serverVersion).toBe(perDownload * downloads);
+    const r = await db.integrate([dl([], { serverVersion: perDownload * downloads, clientVersion: 0 }, { queryVersion: 1 })], perDownload * downloads, { staged: true });
+    expect(r.heldObjects).toBe(perDownload);
+    expect(await db.dexie.objects.count()).toBe(perDownload * downloads);
+    expect((await db.meta()).serverVersion).toBe(perDownload * downloads);
+    db.close();
+  });
+
+  it('lists the objects a large integration changed by type only', async () => {
+    const db = await open();
+    const n = 5200;
+    const instructions = [];
+    for (let i = 0; i < n; i++) instructions.push({ op: 'CreateObject', type: 'Customer', pk: `k${i}` }, { op: 'Set', type: 'Customer', pk: `k${i}`, path: ['name'], value: `n${i}`, default: true });
+    const r = await db.integrate([dl([{ kind: 'changeset', serverVersion: 1, clientVersion: 0, changeset: cs(1, 1, instructions) }], { serverVersion: 1, clientVersion: 0 })], 1);
+    expect(r.changes).toEqual([]);
+    expect(r.changedTypes).toEqual(['Customer']);
+    expect(r.large).toBe(true);
+    expect((await db.read([['Customer', 'sk5199']]))[0]!.record?.name).toBe('n5199');
+    db.close();
+  });
+
+  it('drops held rows it cannot resume from (the segments of a client reset)', async () => {
+    const db = await open();
+    await db.holdBatch(1, 'a STATE segment');
+    expect(await db.stagedCursor()).toBeUndefined();
+    expect(await db.heldBatches()).toEqual([]);
     db.close();
   });
 

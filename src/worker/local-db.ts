@@ -1,12 +1,12 @@
 import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, hlcFromWall, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
 import { rebase } from '../merge/index.ts';
 import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
-import { OutpostError, type Download } from '../protocol/index.ts';
+import { OutpostError, parseServerMessage, type Download } from '../protocol/index.ts';
 import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from './api.ts';
 import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from './codec.ts';
 import { IndexLayout } from './index-keys.ts';
 import type { ObjectChange } from './live.ts';
-import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
+import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type StagedCursor, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
 import { readRows, runTx } from './raw-tx.ts';
 import { applyOps, touchedKey } from './writes.ts';
 
@@ -28,7 +28,15 @@ export interface IntegrationResult {
   readonly meta: SyncMeta;
   /** True when more than a few objects changed (others should re-run rather than re-read). */
   readonly large: boolean;
+  /**
+   * Set when too many objects changed to list them (a large bootstrap): `changes` is empty and
+   * these types changed; live queries on them run again.
+   */
+  readonly changedTypes?: readonly string[];
 }
+
+/** Objects changed by one integration that are listed one by one (beyond it, only their types). */
+const MAX_TRACKED_CHANGES = 5000;
 
 const key2 = (type: string, key: string) => type + '\u0000' + key;
 
@@ -358,6 +366,7 @@ export class LocalDatabase {
     });
   }
 
+  /** Holds a client-reset STATE segment until the last one arrives (session-reset.ts). */
   async holdBatch(queryVersion: number, frame: string): Promise<void> {
     await this.storage.db.batches.add({ queryVersion, frame });
   }
@@ -371,12 +380,49 @@ export class LocalDatabase {
   }
 
   /**
-   * Integrates downloads (held bootstrap batches and the message that completed them) in one
-   * transaction: the algorithm of SimClient.receive over IndexedDB. Foreign changesets are
-   * transformed against the unacknowledged local ones (which come out rebased, ready to upload
-   * on the new cursor) and applied; nothing downloaded ever enters the local history.
+   * Stores a download of a bootstrap as it arrives (one small transaction), out of the objects
+   * the app queries: `integrate(..., { staged: true })` applies them all when the bootstrap is
+   * complete. Returns where the client stands with it, `previous` being the staged cursor so far.
    */
-  async integrate(downloads: readonly Download[], latestServerVersion: number): Promise<IntegrationResult> {
+  async stageDownload(m: Download, frame: string, previous: StagedCursor | undefined): Promise<StagedCursor> {
+    const ahead = !previous || m.cursor.serverVersion >= previous.serverVersion;
+    const staged: StagedCursor = ahead
+      ? { serverVersion: m.cursor.serverVersion, clientVersion: Math.max(m.cursor.clientVersion, previous?.clientVersion ?? 0), versionSalt: m.versionSalt }
+      : { ...previous, clientVersion: Math.max(m.cursor.clientVersion, previous.clientVersion) };
+    await this.storage.db.batches.add({ queryVersion: m.queryVersion, frame, staged });
+    return staged;
+  }
+
+  /**
+   * The cursor of the downloads staged by an unfinished bootstrap (a dropped connection, a
+   * reload), or undefined when there are none. Anything else held (a client reset's segments,
+   * rows of an older format) cannot be resumed from and is dropped.
+   */
+  async stagedCursor(): Promise<StagedCursor | undefined> {
+    const d = this.storage.db;
+    return d.transaction('rw', d.batches, async () => {
+      const last = await d.batches.orderBy('id').last();
+      if (!last) return undefined;
+      if (last.staged) return last.staged;
+      await d.batches.clear();
+      return undefined;
+    });
+  }
+
+  /**
+   * Integrates downloads in one transaction: the algorithm of SimClient.receive over IndexedDB.
+   * With `staged`, first every download staged by a bootstrap, read back and applied one at a
+   * time (memory bounded by one download, not by the bootstrap), then `downloads`; the staged
+   * rows are dropped in the same transaction, so the app's queries see the state before the
+   * bootstrap or the state after it, never a part. Foreign changesets are transformed against
+   * the unacknowledged local ones (which come out rebased, ready to upload on the new cursor) and
+   * applied; nothing downloaded ever enters the local history.
+   */
+  async integrate(
+    downloads: readonly Download[],
+    latestServerVersion: number,
+    options: { staged?: boolean } = {},
+  ): Promise<IntegrationResult & { queryVersions: number[]; heldObjects: number }> {
     const d = this.storage.db;
     try {
       return await d.transaction('rw', [d.meta, d.history, d.objects, d.batches], async () => {
@@ -390,21 +436,12 @@ export class LocalDatabase {
         let salt = meta.versionSalt ?? '';
         let acked = meta.ackedClientVersion;
         this.clock.observe(meta.hlc);
-        const state = new ObjectState(this.schema);
-        const before = new Map<string, { t: string; k: string; rec: ObjectRecord | undefined }>();
-
-        const load = async (keys: [string, string][]): Promise<void> => {
-          const missing = keys.filter(([t, k]) => !before.has(key2(t, k)));
-          if (missing.length === 0) return;
-          const unique = [...new Map(missing.map((x) => [key2(x[0], x[1]), x])).values()];
-          const rows = await getRows(d.objects, unique.map(([t, k]) => rowId(t, k)));
-          rows.forEach((r, i) => {
-            const [t, k] = unique[i]!;
-            const rec = r ? recordFromStorable(r.r) : undefined;
-            before.set(key2(t, k), { t, k, rec: rec ? recordFromStorable(r!.r) : undefined });
-            if (rec) state.put(t, k, rec);
-          });
-        };
+        const queryVersions = new Set<number>();
+        /** The most objects held in memory at once (one download's), for the memory bound. */
+        let heldObjects = 0;
+        // What changed, for live queries: object by object up to a bound, then only the types.
+        const changes = new Map<string, ObjectChange>();
+        let changedTypes: Set<string> | undefined;
         const ack = (upTo: number): void => {
           if (upTo <= acked) return;
           acked = upTo;
@@ -413,65 +450,103 @@ export class LocalDatabase {
         const keysOf = (instrs: readonly Instruction[]): [string, string][] =>
           instrs.filter((i) => i.op !== 'AddType' && i.op !== 'AddField').map((i) => [i.type, pkKey((i as { pk: PrimaryKey }).pk)]);
 
-        // Load everything the downloads name up front (one read), the rest lazily.
-        const upfront: [string, string][] = [];
-        for (const m of downloads) for (const item of m.items) upfront.push(...keysOf(item.changeset.instructions));
-        await load(upfront);
-
-        for (const m of downloads) {
-          for (const item of m.items) {
-            // Objects entering or leaving this session's view come as changesets too (private
-            // rows that create the object with its state, or erase it here only): one path.
-            if (item.serverVersion <= server) continue; // a duplicate
-            ack(item.clientVersion);
-            this.clock.observe(item.changeset.timestamp);
-            // The local schema is fixed: schema instructions (development mode) are not applied here.
-            const incoming: Changeset = {
-              ...item.changeset,
-              instructions: item.changeset.instructions.filter((i) => i.op !== 'AddType' && i.op !== 'AddField'),
-            };
-            const r = rebase(incoming, local.map((l) => l.cs));
-            await load(keysOf(r.changeset.instructions));
-            applyChangeset(state, r.changeset);
-            r.concurrent.forEach((c, k) => {
-              if (c !== local[k]!.cs) {
-                local[k]!.cs = c;
-                local[k]!.dirty = true;
-              }
+        /** Applies some downloads and writes the objects they changed (inside the transaction). */
+        const apply = async (batch: readonly Download[]): Promise<void> => {
+          const state = new ObjectState(this.schema);
+          const before = new Map<string, { t: string; k: string; rec: ObjectRecord | undefined }>();
+          const load = async (keys: [string, string][]): Promise<void> => {
+            const missing = keys.filter(([t, k]) => !before.has(key2(t, k)));
+            if (missing.length === 0) return;
+            const unique = [...new Map(missing.map((x) => [key2(x[0], x[1]), x])).values()];
+            const rows = await getRows(d.objects, unique.map(([t, k]) => rowId(t, k)));
+            rows.forEach((r, i) => {
+              const [t, k] = unique[i]!;
+              const rec = r ? recordFromStorable(r.r) : undefined;
+              before.set(key2(t, k), { t, k, rec: rec ? recordFromStorable(r!.r) : undefined });
+              if (rec) state.put(t, k, rec);
             });
-            server = item.serverVersion;
-          }
-          // The salt names the version the cursor stands at; a stale resend leaves both alone.
-          if (m.cursor.serverVersion >= server) {
-            server = m.cursor.serverVersion;
-            salt = m.versionSalt;
-          }
-          if (m.cursor.clientVersion > meta.nextClientVersion - 1) {
-            // The server acknowledges changesets this database never wrote: it is another
-            // database's history (or this one was restored from an older copy). Nothing is applied.
-            throw new OutpostError('bad_cursor', `the server acknowledges client version ${m.cursor.clientVersion}, but this database wrote only ${meta.nextClientVersion - 1}`);
-          }
-          ack(m.cursor.clientVersion);
-        }
+          };
+          // Load everything the downloads name up front (one read), the rest lazily.
+          const upfront: [string, string][] = [];
+          for (const m of batch) for (const item of m.items) if (item.serverVersion > server) upfront.push(...keysOf(item.changeset.instructions));
+          await load(upfront);
 
-        const changes: ObjectChange[] = [];
-        const puts: ObjectRow[] = [];
-        const dels: string[] = [];
-        for (const { t, k, rec: was } of before.values()) {
-          const rec = state.getByKey(t, k);
-          if (!rec && !was) continue;
-          if (rec && was && valuesEqual(rec, was)) continue;
-          if (rec) puts.push(this.row(t, rec));
-          else dels.push(rowId(t, k));
-          changes.push({ type: t, key: k, record: rec });
+          for (const m of batch) {
+            queryVersions.add(m.queryVersion);
+            for (const item of m.items) {
+              // Objects entering or leaving this session's view come as changesets too (private
+              // rows that create the object with its state, or erase it here only): one path.
+              if (item.serverVersion <= server) continue; // a duplicate
+              ack(item.clientVersion);
+              this.clock.observe(item.changeset.timestamp);
+              // The local schema is fixed: schema instructions (development mode) are not applied here.
+              const incoming: Changeset = {
+                ...item.changeset,
+                instructions: item.changeset.instructions.filter((i) => i.op !== 'AddType' && i.op !== 'AddField'),
+              };
+              const r = rebase(incoming, local.map((l) => l.cs));
+              await load(keysOf(r.changeset.instructions));
+              applyChangeset(state, r.changeset);
+              r.concurrent.forEach((c, k) => {
+                if (c !== local[k]!.cs) {
+                  local[k]!.cs = c;
+                  local[k]!.dirty = true;
+                }
+              });
+              server = item.serverVersion;
+            }
+            // The salt names the version the cursor stands at; a stale resend leaves both alone.
+            if (m.cursor.serverVersion >= server) {
+              server = m.cursor.serverVersion;
+              salt = m.versionSalt;
+            }
+            if (m.cursor.clientVersion > meta.nextClientVersion - 1) {
+              // The server acknowledges changesets this database never wrote: it is another
+              // database's history (or this one was restored from an older copy). Nothing is applied.
+              throw new OutpostError('bad_cursor', `the server acknowledges client version ${m.cursor.clientVersion}, but this database wrote only ${meta.nextClientVersion - 1}`);
+            }
+            ack(m.cursor.clientVersion);
+          }
+
+          const puts: ObjectRow[] = [];
+          const dels: string[] = [];
+          for (const { t, k, rec: was } of before.values()) {
+            const rec = state.getByKey(t, k);
+            if (!rec && !was) continue;
+            if (rec && was && valuesEqual(rec, was)) continue;
+            if (rec) puts.push(this.row(t, rec));
+            else dels.push(rowId(t, k));
+            if (changedTypes) changedTypes.add(t);
+            else {
+              changes.set(key2(t, k), { type: t, key: k, record: rec });
+              if (changes.size > MAX_TRACKED_CHANGES) {
+                changedTypes = new Set([...changes.values()].map((c) => c.type));
+                changes.clear();
+              }
+            }
+          }
+          heldObjects = Math.max(heldObjects, before.size);
+          if (puts.length) await d.objects.bulkPut(puts);
+          if (dels.length) await d.objects.bulkDelete(dels);
+        };
+
+        if (options.staged) {
+          // One staged download at a time, in the order they arrived.
+          let after = 0;
+          for (;;) {
+            const row = await d.batches.where(':id').above(after).first();
+            if (!row) break;
+            after = row.id!;
+            if (row.staged) await apply([parseServerMessage(row.frame) as Download]);
+          }
+          await d.batches.clear();
         }
-        if (puts.length) await d.objects.bulkPut(puts);
-        if (dels.length) await d.objects.bulkDelete(dels);
+        if (downloads.length) await apply(downloads);
+
         if (acked > meta.ackedClientVersion) await this.trimHistory(acked);
         const dirty = local.filter((l) => l.dirty);
         if (dirty.length) await d.history.bulkPut(dirty.map((l) => this.historyRow(l.v, l.cs)));
         this.forget(acked);
-        await d.batches.clear();
         const next: SyncMeta = {
           ...meta,
           serverVersion: server,
@@ -481,7 +556,15 @@ export class LocalDatabase {
           latestServerVersion: Math.max(meta.latestServerVersion, latestServerVersion, server),
         };
         await d.meta.put(next);
-        return { changes, meta: next, large: changes.length > 200 };
+        const list = [...changes.values()];
+        return {
+          changes: list,
+          meta: next,
+          large: changedTypes !== undefined || list.length > 200,
+          ...(changedTypes ? { changedTypes: [...changedTypes] } : {}),
+          queryVersions: [...queryVersions],
+          heldObjects,
+        };
       });
     } catch (err) {
       throw storageError(err);

@@ -14,6 +14,7 @@ import type { AuthBridge, ClientResetMode, ConnectionState, ResetFallbackInfo, S
 import { Backoff } from './backoff.ts';
 import { toStorable } from './codec.ts';
 import type { IntegrationResult, LocalDatabase } from './local-db.ts';
+import type { StagedCursor } from './store.ts';
 import type { ResetHooks } from './reset.ts';
 import { SessionReset } from './session-reset.ts';
 import { wireQueries } from './subscriptions-wire.ts';
@@ -25,8 +26,9 @@ import { frameText, type SocketFactory, type SocketLike } from './transport.ts';
  * the sync lock). It is SimClient (src/sim/client.ts) speaking the wire protocol with its state in
  * IndexedDB: BIND / IDENT, UPLOAD of everything past the acknowledged cursor (each changeset once
  * per connection, with `base` = the download cursor it is rebased on), DOWNLOAD integrated against
- * the unacknowledged local changesets, bootstrap batches held until the last one, MARK, PING, and
- * REFRESH before the access token expires. Incoming messages are handled strictly in order on one
+ * the unacknowledged local changesets, bootstrap batches staged as they arrive and applied when
+ * the bootstrap is complete (see `onDownload`), MARK, PING, and REFRESH before the access token
+ * expires. Incoming messages are handled strictly in order on one
  * promise chain; a new connection starts a new generation and drops whatever the old one queued.
  * Client reset (reset.ts) and serialized transactions (transact.ts) ride on the same connection.
  */
@@ -68,6 +70,22 @@ const STOP_ACTIONS = new Set(['fatal', 'client_reset', 'client_reset_no_recovery
 const RESET_ACTIONS = new Set(['client_reset', 'client_reset_no_recovery']);
 const AUTH_FAILURES = new Set(['unauthorized', 'invalid_credentials', 'refresh_token_reused']);
 
+/**
+ * A bootstrap whose downloads are being staged (local-db.ts `stageDownload`): stored as they
+ * arrive, out of the objects the app queries, and applied together when it is complete.
+ * `fresh`: it started on this connection with a `"more"` DOWNLOAD of set `version`; it is
+ * complete at a `"last"` one of that set or a newer one. `resumed`: staged downloads were found
+ * when the connection opened (it dropped, or the page reloaded, mid-bootstrap); IDENT continued
+ * from their cursor, and what the server sends next (the rest of the history, then the rest of
+ * the bootstrap, however it cuts them) is staged too, until the MARK sent after IDENT is
+ * answered: the server answers it after everything IDENT started.
+ */
+interface Staging {
+  readonly mode: 'fresh' | 'resumed';
+  readonly version: number;
+  cursor: StagedCursor | undefined;
+}
+
 interface MarkWaiter {
   resolve(): void;
   reject(err: OutpostError): void;
@@ -102,6 +120,7 @@ export class SyncSession {
   private downloadProgress: { downloaded?: number; downloadable?: number } = {};
   private opened = false;
   private uploadsHeld = false;
+  private staging: Staging | undefined;
   private readonly transactions: Transactions;
   private readonly reset: SessionReset;
 
@@ -381,12 +400,18 @@ export class SyncSession {
   }
 
   private async onOpen(): Promise<void> {
-    // A new connection restarts any bootstrap: batches held from the last one are resent.
-    await this.db.clearBatches();
     this.uploadedUpTo = 0;
     const meta = await this.db.meta();
     // A client reset binds as a new client file; the old identity stays until the reset is applied.
     const resetting = this.reset.begin();
+    // A bootstrap that this connection's predecessor (or the page before a reload) left half
+    // staged resumes from what was stored; a client reset replaces everything instead.
+    this.staging = undefined;
+    if (resetting) await this.db.clearBatches();
+    else {
+      const cursor = await this.db.stagedCursor();
+      if (cursor) this.staging = { mode: 'resumed', version: 0, cursor };
+    }
     const fileIdent = resetting ? null : meta.fileIdent;
     this.send({
       t: 'BIND',
@@ -458,15 +483,22 @@ export class SyncSession {
   private async sendIdent(): Promise<void> {
     const meta = await this.db.meta();
     const set = await this.db.activeSet();
+    // With staged downloads the client stands where they end (it has them, only not applied yet):
+    // the server continues from there. Uploads keep their base (the applied cursor): they are
+    // concurrent with the staged downloads, on the server as here.
+    const staged = this.staging?.cursor;
+    const ahead = staged !== undefined && staged.serverVersion > meta.serverVersion;
+    const serverVersion = ahead ? staged.serverVersion : meta.serverVersion;
+    const versionSalt = ahead ? staged.versionSalt : meta.versionSalt;
     this.send({
       t: 'IDENT',
       fileIdent: meta.fileIdent!,
       salt: meta.salt!,
-      cursor: { serverVersion: meta.serverVersion, clientVersion: meta.ackedClientVersion },
-      ...(meta.serverVersion > 0 && meta.versionSalt ? { versionSalt: meta.versionSalt } : {}),
+      cursor: { serverVersion, clientVersion: Math.max(meta.ackedClientVersion, staged?.clientVersion ?? 0) },
+      ...(serverVersion > 0 && versionSalt ? { versionSalt } : {}),
       subscriptions: { version: set.version, queries: wireQueries(set) },
     });
-    await this.identified(set.version, (set.version > 0 && set.state !== 'complete') || !!meta.resetGuard);
+    await this.identified(set.version, (set.version > 0 && set.state !== 'complete') || !!meta.resetGuard || this.staging !== undefined);
   }
 
   /**
@@ -505,6 +537,8 @@ export class SyncSession {
     const m = this.sentMarks.get(requestId);
     if (!m) return;
     this.sentMarks.delete(requestId);
+    // Every MARK goes out after IDENT: once one is answered, a resumed bootstrap is complete.
+    if (this.staging?.mode === 'resumed') await this.applyDownloads(undefined);
     await this.reset.afterMark();
     let changed = false;
     for (const s of await this.db.subscriptionSets()) {
@@ -517,23 +551,34 @@ export class SyncSession {
     for (const w of m.waiters) w.resolve();
   }
 
+  /**
+   * A DOWNLOAD. The downloads of a bootstrap (`"more"` … `"last"`) are staged as they arrive, each
+   * in its own small transaction and out of the objects the app queries, then applied together
+   * (one transaction that reads them back one at a time): queries see the state before the
+   * bootstrap until it is all there. Everything else is applied at once.
+   */
   private async onDownload(text: string, m: Download): Promise<void> {
-    if (m.batch === 'more') {
-      await this.db.holdBatch(m.queryVersion, text);
-      if (await this.db.setSubscriptionState(m.queryVersion, 'bootstrapping')) this.options.events.subscriptions();
-      return;
-    }
-    const held = await this.db.heldBatches();
-    const messages: Download[] = held.map((b) => parseServerMessage(b.frame) as Download);
-    messages.push(m);
-    const result = await this.db.integrate(messages, m.latestServerVersion);
     if (m.progress) this.downloadProgress = { downloaded: m.progress.downloaded, downloadable: m.progress.downloadable };
+    if (!this.staging && m.batch === 'more') this.staging = { mode: 'fresh', version: m.queryVersion, cursor: undefined };
+    const staging = this.staging;
+    if (!staging) return this.applyDownloads(m);
+    const complete = staging.mode === 'fresh' && m.batch === 'last' && m.queryVersion >= staging.version;
+    if (complete) return this.applyDownloads(m);
+    staging.cursor = await this.db.stageDownload(m, text, staging.cursor);
+    if (m.batch === 'more' && (await this.db.setSubscriptionState(m.queryVersion, 'bootstrapping'))) this.options.events.subscriptions();
+  }
+
+  /** Applies `m` (if any) after the staged downloads (if any); a completed bootstrap awaits its MARK. */
+  private async applyDownloads(m: Download | undefined): Promise<void> {
+    const staged = this.staging !== undefined;
+    this.staging = undefined;
+    const result = await this.db.integrate(m ? [m] : [], m?.latestServerVersion ?? 0, { staged });
     this.transactions.onIntegrated(result.meta);
     this.options.events.integrated(result);
     if (this.reset.markOwed(result.meta)) this.sendMark([]);
     this.options.events.progress(this.db.progress(result.meta, this.downloadProgress));
     // The last batch of a bootstrap: the set waits for a MARK before it is complete.
-    const versions = new Set(messages.map((x) => x.queryVersion));
+    const versions = new Set(result.queryVersions);
     let changed = false;
     for (const s of await this.db.subscriptionSets()) {
       if (versions.has(s.version) && (s.state === 'pending' || s.state === 'bootstrapping')) {

@@ -13,7 +13,9 @@ import type { StoredSubscription, SubscriptionState, WireError } from './api.ts'
  *                   (a server restored from a backup may have lost them)
  *   meta     key    'sync': identity, cursors, clock, schema; one row, written with the data it describes
  *   subs     version  subscription sets and their states
- *   batches  ++id   bootstrap DOWNLOAD batches (and client-reset STATE segments) held until the last one
+ *   batches  ++id   downloads staged during a bootstrap (stored as they arrive, applied together
+ *                   when it completes; kept across reconnects and reloads to resume from), and
+ *                   client-reset STATE segments held until the last one
  *   backup   id     the objects as they were before a client reset, while its callbacks run
  *
  * Two connections: `db` with the browser's default durability, and `strict`, used for the local
@@ -77,6 +79,17 @@ export interface BatchRow {
   readonly queryVersion: number;
   /** The DOWNLOAD (or STATE) frame as received (parsed again when the last batch arrives). */
   readonly frame: string;
+  /**
+   * A staged DOWNLOAD only: where the client stands with every staged download up to this one
+   * (the furthest cursor so far, and its version salt). A reconnect resumes the bootstrap from it.
+   */
+  readonly staged?: StagedCursor;
+}
+
+export interface StagedCursor {
+  readonly serverVersion: number;
+  readonly clientVersion: number;
+  readonly versionSalt: string;
 }
 
 export interface OutpostDexie extends Dexie {

@@ -27,6 +27,14 @@ interface E2E {
   progress(): unknown;
   waitForUpload(): Promise<void>;
   waitForDownload(): Promise<void>;
+  pauseSync(): Promise<void>;
+  resumeSync(): Promise<void>;
+  /** Subscribes to every task (without waiting for the bootstrap). */
+  subscribeAll(): Promise<void>;
+  waitForSubscriptions(): Promise<void>;
+  subscriptionState(): string;
+  /** Bootstrap downloads staged in IndexedDB, not applied yet. */
+  stagedRows(): Promise<number>;
   openWithWorker(worker: 'missing' | 'throws' | 'url'): Promise<{ ms: number; name?: string; code?: string; message: string; url?: unknown; titles?: string[] }>;
 }
 
@@ -75,6 +83,36 @@ const e2e: E2E = {
   },
   waitForDownload() {
     return this.db!.sync.waitForDownload({ timeoutMs: 10_000 });
+  },
+  pauseSync() {
+    return this.db!.sync.pause();
+  },
+  resumeSync() {
+    return this.db!.sync.resume();
+  },
+  async subscribeAll() {
+    await this.db!.subscriptions.update((m) => m.add('Task', 'priority >= $0', [-1_000_000], { name: 'all' }), { wait: false });
+  },
+  waitForSubscriptions() {
+    return this.db!.subscriptions.waitForSynchronization(20_000);
+  },
+  subscriptionState() {
+    return this.db!.subscriptions.state;
+  },
+  stagedRows() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open(this.db!.name);
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const idb = open.result;
+        const count = idb.transaction('batches').objectStore('batches').count();
+        count.onsuccess = () => {
+          idb.close();
+          resolve(count.result);
+        };
+        count.onerror = () => reject(count.error);
+      };
+    });
   },
   // A worker that cannot load (a URL that answers 404) or that throws while starting: open must
   // reject with a typed error instead of waiting forever.

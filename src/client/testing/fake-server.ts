@@ -92,26 +92,41 @@ class FakeSession {
     const h = this.server.history;
     const d = h.download(this.ident, this.cursor.serverVersion);
     const items: DownloadItem[] = d.entries.map((e) => ({ kind: 'changeset', serverVersion: e.version, clientVersion: e.lastIntegrated, changeset: e.changeset }));
+    const start = { ...this.cursor };
     const end = { serverVersion: d.to, clientVersion: d.lastIntegrated };
     if (options.bootstrap !== undefined) {
       const size = this.server.options.bootstrapBatch ?? 1000;
       const chunks: DownloadItem[][] = [];
       for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
       if (chunks.length === 0) chunks.push([]);
+      // A test's interruption: only the first batches go out, then the connection drops or goes silent.
+      const stall = this.server.bootstrapStall;
+      if (stall && chunks.length > stall.after) {
+        this.server.bootstrapStall = undefined;
+        chunks.length = stall.after;
+      }
       chunks.forEach((chunk, i) => {
-        const last = i === chunks.length - 1;
+        const last = !stall && i === chunks.length - 1;
         const tail = chunk[chunk.length - 1];
         this.send({
           t: 'DOWNLOAD',
           queryVersion: options.bootstrap!,
-          cursor: last || !tail ? end : { serverVersion: tail.serverVersion, clientVersion: tail.clientVersion },
-          versionSalt: h.saltAt(last || !tail ? end.serverVersion : tail.serverVersion),
+          cursor: last || !tail || this.server.bootstrapCursorAtStart ? (last ? end : start) : { serverVersion: tail.serverVersion, clientVersion: tail.clientVersion },
+          versionSalt: h.saltAt(last ? end.serverVersion : !tail || this.server.bootstrapCursorAtStart ? start.serverVersion : tail.serverVersion),
           latestServerVersion: h.version,
           items: chunk,
           batch: last ? 'last' : 'more',
           serverTime: Date.now(),
         });
+        this.server.itemsSent += chunk.length;
       });
+      if (stall) {
+        // Frames the client sent before the drop are not answered either.
+        this.closing = true;
+        this.active = false;
+        if (stall.then === 'drop') this.ws.terminate();
+        return;
+      }
     } else {
       const moved = d.to > this.cursor.serverVersion || d.lastIntegrated > this.cursor.clientVersion;
       if (items.length || moved || options.force) {
@@ -126,6 +141,7 @@ class FakeSession {
           progress: { downloaded: d.to, downloadable: h.version },
           serverTime: Date.now(),
         });
+        this.server.itemsSent += items.length;
       }
     }
     this.cursor = end;
@@ -202,6 +218,7 @@ class FakeSession {
           return;
         }
         case 'IDENT': {
+          this.server.identCursors.push(m.cursor.serverVersion);
           if (m.cursor.serverVersion > h.version) return this.error('bad_cursor', 'client ahead of server', 'client_reset');
           if ((m.versionSalt ?? '') !== h.saltAt(m.cursor.serverVersion)) {
             return this.error('bad_cursor', `the history at version ${m.cursor.serverVersion} is not the one the client saw`, 'client_reset');
@@ -293,6 +310,19 @@ export class FakeServer {
   uploads = 0;
   refreshes = 0;
   statesSent = 0;
+  /** DOWNLOAD items sent, and the cursor of every IDENT received, in order. */
+  itemsSent = 0;
+  readonly identCursors: number[] = [];
+  /**
+   * The next bootstrap sends only its first `after` batches (all 'more'); then its connection is
+   * cut (`drop`) or the session ignores everything from then on (`hold`: the test drops it later).
+   */
+  bootstrapStall: { after: number; then: 'drop' | 'hold' } | undefined;
+  /**
+   * A bootstrap's 'more' DOWNLOADs carry the cursor the bootstrap started from (as servers did
+   * before resumable bootstraps), instead of the version of their last item.
+   */
+  bootstrapCursorAtStart = false;
   readonly transactions: TransactOutcome[] = [];
   /** While set, TRANSACTs wait (in `heldTransactions`) until `releaseTransactions()`. */
   holdTransactions = false;
