@@ -6,6 +6,7 @@ import { SyncEngine } from '../server/sync/engine.ts';
 import { testAuth } from '../server/sync/harness.ts';
 import { MemoryStore } from '../server/store/memory.ts';
 import { createSyncEndpoint, type SyncEndpoint } from '../server/sync/websocket.ts';
+import { decodeServerFrame } from '../server/sync/frames.ts';
 import { workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
 import { openTestClient, type TestClient } from './testing/open-test-client.ts';
@@ -48,10 +49,11 @@ function proxy(): (req: IncomingMessage, socket: Duplex, head: Buffer) => boolea
         if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
         else early.push(text);
       });
-      upstream.on('message', (data) => {
-        const text = String(data);
+      upstream.on('message', (data, isBinary) => {
         if (cut || client.readyState !== WebSocket.OPEN) return;
-        client.send(text);
+        // Forwarded as it came (protocol 2 compresses large messages into binary frames).
+        client.send(data, { binary: isBinary });
+        const text = decodeServerFrame(data as Buffer, isBinary);
         const m = JSON.parse(text) as { t: string; batch?: string };
         if (m.t === 'DOWNLOAD' && m.batch === 'more' && cutAfterMore !== undefined && ++more >= cutAfterMore) {
           cutAfterMore = undefined;
