@@ -15,9 +15,9 @@ import { openTestClient, type TestClient } from './testing/open-test-client.ts';
  * An interrupted bootstrap against the real sync engine (small DOWNLOAD messages, so that a
  * bootstrap of a few dozen objects takes several): a proxy between the client and the engine cuts
  * the connection after the first 'more' DOWNLOAD reached the client. The engine's 'more'
- * messages carry the bootstrap's starting cursor (it does not offer resuming yet, protocol.md
- * §6), so the client's next session is sent the bootstrap again: what it had stored is skipped
- * by version, and the set completes with every object once.
+ * messages carry the cursor after their items, so the client's next session IDENTs from the
+ * batch it kept and is sent only the rest (protocol.md §6); the set completes with every object
+ * once.
  */
 
 const timings = { initialBackoffMs: 30, maxBackoffMs: 300 };
@@ -124,10 +124,14 @@ describe('an interrupted bootstrap against the real engine', () => {
     const emitted: number[] = [];
     a.db.objects('Customer').observe().subscribe((items) => emitted.push(items.length));
 
+    const started = await store.latestVersion();
     cutAfterMore = 1;
     await a.db.subscriptions.update((m) => m.add('Customer', 'tier >= $0', [1], { name: 'view' }));
     expect(cuts).toBe(1);
     expect(idents.length).toBeGreaterThanOrEqual(2);
+    // The engine's 'more' messages carry the cursor after their items: the next session resumes
+    // from the batch the client kept instead of from where the bootstrap started.
+    expect(idents.at(-1)!, 'the cursor of the IDENT after the cut').toBeGreaterThan(started);
     const all = (await a.db.objects('Customer').sorted('_id').toArray()).map((c) => c._id);
     expect(all).toEqual(Array.from({ length: COUNT }, (_, i) => `c${String(i).padStart(3, '0')}`));
     // Never a part of the bootstrap: the previous view, then all of it.

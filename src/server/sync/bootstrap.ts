@@ -21,8 +21,8 @@ import type { SessionView } from './view.ts';
  *    not have leave it (a private erase).
  *
  * Every page's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
- * new set's version (`batch: "more"`, the old cursor, then `"last"` with the new one: the client
- * applies them together). Before each page the socket must have room (`room`): a client that
+ * new set's version (`batch: "more"`, then `"last"`), each with the cursor after its items: the
+ * client applies them together, and may resume from the last one it kept (protocol.md §6). Before each page the socket must have room (`room`): a client that
  * does not read is paused there and dropped if it stays behind; the enter rows already appended
  * are history, so when it reconnects from its cursor it downloads them and the next bootstrap
  * continues with the objects it does not have yet.
@@ -54,15 +54,16 @@ export async function streamBootstrap(
   io: BootstrapIO,
   limits: BootstrapLimits,
 ): Promise<{ appended?: number }> {
-  const start = { ...session.cursor };
   let pending: Item[] = [];
   let bytes = 0;
   let appended: number | undefined;
 
   const flush = async (last: boolean) => {
     const latest = Math.max(latestKnown(), session.cursor.serverVersion);
-    // Messages before the last keep the old cursor: the client applies the batches together.
-    const cursor = last ? { ...session.cursor } : start;
+    // Every item pending comes from a transaction that committed (items are emitted after it):
+    // the cursor is where the client stands once it holds this message, so a client whose
+    // connection ends mid-bootstrap can resume from the last batch it kept (protocol.md §6).
+    const cursor = { ...session.cursor };
     const items = pending;
     pending = [];
     bytes = 0;
