@@ -7,8 +7,10 @@
  * 1 — BIND, IDENT, QUERY, UPLOAD, TRANSACT, STATE_REQUEST, CLIENT_VERSION_REQUEST, MARK, REFRESH,
  *     UNBIND, PING; IDENT, DOWNLOAD, MARK, TRANSACT, STATE, CLIENT_VERSION, QUERY_ERROR, ERROR,
  *     UNBOUND, PONG; history version salts in DOWNLOAD, STATE and IDENT.
+ * 2 — the conflict journal: CONFLICTS (server → client) and CONFLICT_DISMISS (client → server).
+ *     The server sends CONFLICTS only to clients that bound with version 2 or later.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 1;
 
 /** The WebSocket subprotocol every client offers and the server echoes. */

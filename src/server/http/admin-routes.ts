@@ -5,7 +5,8 @@ import { OutpostError } from '../../protocol/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import { parseConfig, type RolesConfig } from '../config/load.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';
-import type { ServerStore, UserRow } from '../store/types.ts';
+import { encodeValue } from '../../changeset/index.ts';
+import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
 import { parseBody } from './errors.ts';
 import type { HttpContext, OutpostHttpServer } from './server.ts';
 
@@ -68,6 +69,21 @@ function userJson(u: UserRow) {
   return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt };
 }
 
+/** A journal entry for the admin API: the whole entry, pk and values in Extended JSON (the object state kept for permission checks stays out). */
+function conflictJson(c: ConflictRow) {
+  const { erasedObject: _kept, loserSaw: _saw, pk, ...rest } = c;
+  return { ...rest, pk: encodeValue(pk) };
+}
+
+/** An integer query parameter within bounds, or the default when absent. */
+function intParam(ctx: HttpContext, name: string, min: number, max: number, fallback?: number): number | undefined {
+  const text = ctx.url.searchParams.get(name);
+  if (text === null) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new OutpostError('bad_message', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
 /** The stored rules, or the configured ones. */
 export async function currentRules(store: ServerStore, configured: RolesConfig): Promise<RolesConfig> {
   const stored = await store.getSetting('rules');
@@ -108,6 +124,23 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     const selector = { ...(body.userId !== undefined ? { userId: body.userId } : {}), ...(body.clientFile !== undefined ? { clientFile: body.clientFile } : {}) };
     const retired = await options.hooks.resetClients(selector, body.reason ?? 'an administrator reset it');
     return { status: 200, body: { retired } };
+  });
+
+  // The conflict journal, newest first; `before` pages on (the `next` of the previous page).
+  route('GET', '/api/admin/conflicts', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 1000, 100)!;
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const loser = ctx.url.searchParams.get('loser') ?? undefined;
+    const type = ctx.url.searchParams.get('type') ?? undefined;
+    const rows = await store.listConflicts({
+      limit,
+      newestFirst: true,
+      includeDismissed: true,
+      ...(before !== undefined ? { beforeId: before } : {}),
+      ...(loser ? { loserUserId: loser } : {}),
+      ...(type ? { type } : {}),
+    });
+    return { status: 200, body: { conflicts: rows.map(conflictJson), ...(rows.length === limit ? { next: rows[rows.length - 1]!.id } : {}) } };
   });
 
   route('GET', '/api/admin/rules', async () => ({ status: 200, body: { rules: await currentRules(store, options.roles) } }));

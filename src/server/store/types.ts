@@ -257,6 +257,11 @@ export interface NewConflict {
    * the object is gone. Never leaves the server.
    */
   readonly erasedObject?: ObjectRecord;
+  /**
+   * The loser had the object in its view (so its role could read it) when it wrote, and the
+   * object is gone since: its user may read the entry, whose object state was not kept.
+   */
+  readonly loserSaw?: true;
 }
 
 export interface ConflictRow extends NewConflict {

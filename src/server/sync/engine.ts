@@ -4,12 +4,12 @@ import { parseSchema, samePropertySchema, type ObjectSchemaInput, type Schema } 
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
+import type { ConflictRow, StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ObjectPeek } from './object-peek.ts';
-import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
+import { DEFAULT_CONFLICT_JOURNAL, integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf } from './keys.ts';
 import { guardSession, inViewAt, planBootstrap, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
 import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
@@ -25,6 +25,10 @@ export interface EngineSession extends PlannerSession {
   replaced(): void;
   /** The client file was retired while the session runs: end it with a client reset. */
   retire(reason: string, action: 'client_reset' | 'client_reset_no_recovery'): void;
+  /** The session's user, when it wants to hear of the conflicts its user loses. */
+  readonly conflictsFor?: string | undefined;
+  /** New conflict journal entries this session's user lost (not yet filtered by what it may read). */
+  conflictsRecorded?(rows: readonly ConflictRow[]): void;
 }
 
 export interface SyncMetricsSink {
@@ -69,6 +73,8 @@ export interface EngineOptions {
   readonly maxOfflineMs?: number;
   /** The most uploads and TRANSACTs one store transaction takes (group commit); default 256. */
   readonly maxGroup?: number;
+  /** How many conflict journal entries to keep, and for how long (default DEFAULT_CONFLICT_JOURNAL). */
+  readonly conflictJournal?: { readonly maxEntries: number; readonly maxAgeMs: number };
 }
 
 const PAGE = 500;
@@ -104,6 +110,11 @@ export class SyncEngine {
   private readonly bootstrapBatch: number;
   private readonly scope = new AsyncResource('outpost-sync-engine');
   private readonly groups: GroupCommit;
+  readonly conflictJournal: { readonly maxEntries: number; readonly maxAgeMs: number };
+  /** The highest conflict journal id handed to sessions; new entries are read after it. */
+  private conflictHigh = 0;
+  private conflictPoll: Promise<void> | undefined;
+  private conflictPollAgain = false;
 
   private constructor(options: EngineOptions, schema: Schema) {
     this.store = options.store;
@@ -125,6 +136,7 @@ export class SyncEngine {
     this.maxOfflineMs = options.maxOfflineMs;
     this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
     this.groups = new GroupCommit(options.store, this.scope, options.maxGroup ?? 256, (n) => this.metrics.groupCommitted?.(n));
+    this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
   }
 
   static async open(options: EngineOptions): Promise<SyncEngine> {
@@ -133,6 +145,7 @@ export class SyncEngine {
     if (!stored && options.schema) await options.store.transaction((tx) => tx.setSchema(schema.toJSON()));
     const engine = new SyncEngine(options, schema);
     engine.latestKnown = await options.store.latestVersion();
+    engine.conflictHigh = (await options.store.listConflicts({ limit: 1, newestFirst: true, includeDismissed: true }))[0]?.id ?? 0;
     engine.unsubscribe = options.store.onAppend((v) => engine.advance(v));
     return engine;
   }
@@ -149,7 +162,51 @@ export class SyncEngine {
     // not inherit it (it would look like a nested transaction), so it runs in the engine's own.
     this.scope.runInAsyncScope(() => {
       for (const s of this.sessions) if (s.cursor.serverVersion < version) s.wake();
+      // Conflicts are journaled in the transactions that append, here or on another node.
+      this.pollConflicts();
     });
+  }
+
+  /**
+   * Hands new conflict journal entries to the sessions of their losers. One read at a time for
+   * the whole node, however many sessions and appends (a poll asked for while one runs runs once
+   * after it), and none while no session wants them.
+   */
+  private pollConflicts(): void {
+    if (![...this.sessions].some((s) => s.conflictsFor !== undefined)) return;
+    if (this.conflictPoll) {
+      this.conflictPollAgain = true;
+      return;
+    }
+    this.conflictPoll = (async () => {
+      do {
+        this.conflictPollAgain = false;
+        for (;;) {
+          const rows = await this.store.listConflicts({ afterId: this.conflictHigh, limit: 500 });
+          if (rows.length === 0) break;
+          this.conflictHigh = rows[rows.length - 1]!.id;
+          const byUser = new Map<string, ConflictRow[]>();
+          for (const r of rows) {
+            if (r.loser.userId === null) continue;
+            const list = byUser.get(r.loser.userId);
+            if (list) list.push(r);
+            else byUser.set(r.loser.userId, [r]);
+          }
+          for (const s of this.sessions) {
+            const mine = s.conflictsFor !== undefined ? byUser.get(s.conflictsFor) : undefined;
+            if (mine) s.conflictsRecorded?.(mine);
+          }
+          if (rows.length < 500) break;
+        }
+      } while (this.conflictPollAgain);
+    })()
+      .catch(() => {
+        // The next append polls again; the entries stay in the journal (and every session's list is read whole when it starts).
+      })
+      .finally(() => {
+        this.conflictPoll = undefined;
+        if (this.conflictPollAgain) this.pollConflicts();
+      });
   }
 
   attach(session: EngineSession): void {
@@ -284,6 +341,7 @@ export class SyncEngine {
       tick: () => this.clock.tick(),
       processedUpTo: session.cursor.serverVersion,
       inViewAt: (k: string, v: number) => inViewAt(session, k, v),
+      conflictJournal: this.conflictJournal,
     };
   }
 

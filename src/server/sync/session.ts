@@ -10,6 +10,7 @@ import {
   type ClientIdent,
   type ClientMessage,
   type ClientVersionRequest,
+  type ConflictDismiss,
   type ErrorAction,
   type Query,
   type ServerMessage,
@@ -19,7 +20,8 @@ import {
   type Upload,
 } from '../../protocol/index.ts';
 import { encodeValue } from '../../changeset/index.ts';
-import type { ClientFileRow, StoredSubscription } from '../store/types.ts';
+import type { ClientFileRow, ConflictRow, StoredSubscription } from '../store/types.ts';
+import { conflictEntry, readableConflicts } from './conflict-feed.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import type { EngineSession, SyncEngine } from './engine.ts';
 import { encodeServerMessage } from './frames.ts';
@@ -145,6 +147,9 @@ export class SyncSession implements EngineSession {
   /** The cursor of the last DOWNLOAD actually sent (downloads with nothing for the client are not). */
   private sentCursor = { serverVersion: 0, clientVersion: 0 };
   queryVersion = 0;
+  /** The user, once the session is active and its client speaks protocol version 2 (CONFLICTS). */
+  conflictsFor: string | undefined;
+  private protocolVersion = 0;
 
   private state: State = 'connected';
   private queue: Promise<void> = Promise.resolve();
@@ -289,13 +294,13 @@ export class SyncSession implements EngineSession {
     const allowed: Record<State, readonly string[]> = {
       connected: ['BIND', 'UNBIND'],
       bound: ['IDENT', 'CLIENT_VERSION_REQUEST', 'REFRESH', 'UNBIND'],
-      active: ['QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND'],
+      active: ['QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND', 'CONFLICT_DISMISS'],
       closed: [],
     };
     if (!allowed[this.state].includes(msg.t)) {
       throw new OutpostError('bad_session_state', `${msg.t} is not allowed ${this.state === 'connected' ? 'before BIND' : this.state === 'bound' ? 'before IDENT' : 'now'}`);
     }
-    if (msg.t !== 'REFRESH' && msg.t !== 'CLIENT_VERSION_REQUEST' && msg.t !== 'UNBIND' && msg.t !== 'STATE_REQUEST') this.holdDownloads = false;
+    if (msg.t !== 'REFRESH' && msg.t !== 'CLIENT_VERSION_REQUEST' && msg.t !== 'UNBIND' && msg.t !== 'STATE_REQUEST' && msg.t !== 'CONFLICT_DISMISS') this.holdDownloads = false;
     switch (msg.t) {
       case 'BIND':
         return this.bind(msg);
@@ -316,6 +321,8 @@ export class SyncSession implements EngineSession {
         return this.pump();
       case 'REFRESH':
         return this.refresh(msg.token);
+      case 'CONFLICT_DISMISS':
+        return this.dismissConflicts(msg);
       case 'UNBIND':
         this.send({ t: 'UNBOUND' });
         this.close(CLOSE_CODES.normal, 'unbound');
@@ -323,10 +330,28 @@ export class SyncSession implements EngineSession {
     }
   }
 
+  // ---- the conflict journal -----------------------------------------------------------------
+
+  /** New entries this user lost (from the engine): sent in order with the session's other messages. */
+  conflictsRecorded(rows: readonly ConflictRow[]): void {
+    this.run(() => this.sendConflicts(rows, false));
+  }
+
+  private async sendConflicts(rows: readonly ConflictRow[], replace: boolean): Promise<void> {
+    const readable = await readableConflicts(rows, { userId: this.user.userId, roles: this.roles }, this.engine.store);
+    if (readable.length === 0 && !replace) return;
+    this.send({ t: 'CONFLICTS', replace, entries: readable.map(conflictEntry) });
+  }
+
+  private async dismissConflicts(msg: ConflictDismiss): Promise<void> {
+    await this.engine.store.dismissConflicts(this.user.userId, msg.ids, Date.now());
+  }
+
   private async bind(msg: Bind): Promise<void> {
     if (msg.protocolVersion < MIN_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
       throw new OutpostError('protocol_version', `protocol version ${msg.protocolVersion} is not supported (${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
     }
+    this.protocolVersion = msg.protocolVersion;
     this.clientFilter = await this.engine.checkClientSchema(msg.schema as never);
     let file: ClientFileRow | undefined;
     if (msg.fileIdent === null) {
@@ -425,6 +450,12 @@ export class SyncSession implements EngineSession {
     }
     this.state = 'active';
     this.engine.attach(this);
+    if (this.protocolVersion >= 2) {
+      // Entries recorded from here on reach the session as they are recorded (conflictsRecorded).
+      this.conflictsFor = this.user.userId;
+      const rows = await this.engine.store.listConflicts({ loserUserId: this.user.userId, limit: 100, newestFirst: true });
+      await this.sendConflicts(rows.reverse(), true);
+    }
     this.touchTimer = setInterval(() => this.touch(), this.engine.touchIntervalMs);
     this.touchTimer.unref?.();
     const wanted = msg.subscriptions;
