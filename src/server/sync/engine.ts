@@ -29,6 +29,8 @@ export interface EngineSession extends PlannerSession {
   readonly conflictsFor?: string | undefined;
   /** New conflict journal entries this session's user lost (not yet filtered by what it may read). */
   conflictsRecorded?(rows: readonly ConflictRow[]): void;
+  /** The user dismissed some of its conflicts on another device: send the list again. */
+  conflictsDismissed?(): void;
 }
 
 export interface SyncMetricsSink {
@@ -165,6 +167,11 @@ export class SyncEngine {
       // Conflicts are journaled in the transactions that append, here or on another node.
       this.pollConflicts();
     });
+  }
+
+  /** A user dismissed conflicts in one session: its other sessions on this node get the new list. */
+  conflictsDismissed(by: EngineSession, userId: string): void {
+    for (const s of this.sessions) if (s !== by && s.conflictsFor === userId) s.conflictsDismissed?.();
   }
 
   /**

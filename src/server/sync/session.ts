@@ -337,6 +337,16 @@ export class SyncSession implements EngineSession {
     this.run(() => this.sendConflicts(rows, false));
   }
 
+  conflictsDismissed(): void {
+    this.run(() => this.sendConflictList());
+  }
+
+  /** The whole list: the user's newest undismissed entries it may read. */
+  private async sendConflictList(): Promise<void> {
+    const rows = await this.engine.store.listConflicts({ loserUserId: this.user.userId, limit: 100, newestFirst: true });
+    await this.sendConflicts(rows.reverse(), true);
+  }
+
   private async sendConflicts(rows: readonly ConflictRow[], replace: boolean): Promise<void> {
     const readable = await readableConflicts(rows, { userId: this.user.userId, roles: this.roles }, this.engine.store);
     if (readable.length === 0 && !replace) return;
@@ -344,7 +354,7 @@ export class SyncSession implements EngineSession {
   }
 
   private async dismissConflicts(msg: ConflictDismiss): Promise<void> {
-    await this.engine.store.dismissConflicts(this.user.userId, msg.ids, Date.now());
+    if ((await this.engine.store.dismissConflicts(this.user.userId, msg.ids, Date.now())) > 0) this.engine.conflictsDismissed(this, this.user.userId);
   }
 
   private async bind(msg: Bind): Promise<void> {
@@ -453,8 +463,7 @@ export class SyncSession implements EngineSession {
     if (this.protocolVersion >= 2) {
       // Entries recorded from here on reach the session as they are recorded (conflictsRecorded).
       this.conflictsFor = this.user.userId;
-      const rows = await this.engine.store.listConflicts({ loserUserId: this.user.userId, limit: 100, newestFirst: true });
-      await this.sendConflicts(rows.reverse(), true);
+      await this.sendConflictList();
     }
     this.touchTimer = setInterval(() => this.touch(), this.engine.touchIntervalMs);
     this.touchTimer.unref?.();
