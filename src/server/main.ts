@@ -94,6 +94,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         if (!attachment?.adminHooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
         return attachment.adminHooks.resetClients(selector, reason);
       },
+      sessions: () => attachment?.adminHooks?.sessions?.() ?? [],
+      disconnect: (clientFile) => attachment?.adminHooks?.disconnect?.(clientFile) ?? 0,
+      dryRun: (rules, userId, type) => {
+        if (!attachment?.adminHooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
+        return attachment.adminHooks.dryRun(rules, userId, type);
+      },
     };
     const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
     const parts: ServerParts = { config, log, store, auth, metrics, http, adminKey: secrets.adminKey };

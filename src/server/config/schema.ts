@@ -158,6 +158,7 @@ export const configSchema = v.strictObject({
     {},
   ),
   staticDir: v.optional(nonEmpty),
+  adminDir: v.optional(nonEmpty),
   logLevel: v.optional(v.picklist(LOG_LEVELS), 'info'),
 });
 

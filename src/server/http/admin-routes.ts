@@ -7,6 +7,8 @@ import { parseConfig, type RolesConfig } from '../config/load.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';
 import { encodeValue } from '../../changeset/index.ts';
 import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
+import type { LiveSessionInfo } from '../sync/engine.ts';
+import { AdminSessions, ADMIN_COOKIE } from './admin-session.ts';
 import { parseBody } from './errors.ts';
 import type { HttpContext, OutpostHttpServer } from './server.ts';
 
@@ -31,6 +33,12 @@ export interface AdminHooks {
   compact?(): Promise<{ retired: number; removed: number; firstVersion: number }>;
   /** Retire client files (all, a user's, or one): their next session gets a client reset. */
   resetClients?(selector: { userId?: string; clientFile?: number }, reason: string): Promise<number>;
+  /** The live sync sessions on this node. */
+  sessions?(): LiveSessionInfo[];
+  /** Ends the live sessions of a client file on this node; returns how many. */
+  disconnect?(clientFile: number): number;
+  /** How many objects of `type` a user could read under `rules` (already validated). */
+  dryRun?(rules: RolesConfig, userId: string, type: string): Promise<{ readable: number; role: string }>;
 }
 
 export interface AdminOptions {
@@ -61,9 +69,10 @@ const resetBody = v.strictObject({
   all: v.optional(v.literal(true)),
   reason: v.optional(v.pipe(v.string(), v.maxLength(500))),
 });
-const rulesBody = v.strictObject({
-  rules: v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) }),
-});
+const rulesShape = v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) });
+const rulesBody = v.strictObject({ rules: rulesShape });
+const dryRunBody = v.strictObject({ rules: rulesShape, userId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), type: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
+const loginBody = v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) });
 
 function userJson(u: UserRow) {
   return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt };
@@ -84,6 +93,21 @@ function intParam(ctx: HttpContext, name: string, min: number, max: number, fall
   return n;
 }
 
+/** The same checks as the config file: filters parse and type-check against the schema. */
+async function checkRules(store: ServerStore, options: AdminOptions, rules: unknown): Promise<void> {
+  try {
+    parseConfig({
+      developmentMode: options.developmentMode,
+      auth: { tokens: { secret: 'x'.repeat(32) } }, // only the rules are being checked
+      schema: (await store.getSchema()) ?? options.schema,
+      queryableFields: options.queryableFields,
+      roles: rules,
+    });
+  } catch (err) {
+    throw new OutpostError('bad_query', `invalid rules: ${(err as Error).message}`);
+  }
+}
+
 /** The stored rules, or the configured ones. */
 export async function currentRules(store: ServerStore, configured: RolesConfig): Promise<RolesConfig> {
   const stored = await store.getSetting('rules');
@@ -92,14 +116,72 @@ export async function currentRules(store: ServerStore, configured: RolesConfig):
 
 export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, auth: AuthService, options: AdminOptions): void {
   const expected = options.adminKey === undefined ? undefined : digest(options.adminKey);
+  const sessions = new AdminSessions();
+  const keyMatches = (given: string | undefined) => given !== undefined && expected !== undefined && timingSafeEqual(digest(given), expected);
+  /**
+   * Who makes an admin request: the admin key as a bearer token (scripts), or the dashboard's
+   * session cookie with its CSRF token in a header (a cross-site form cannot set one, and the
+   * cookie is SameSite=Strict besides). Every request that changes something is logged with it.
+   */
   const admin = (handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => (ctx: HttpContext) => {
     if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
     const given = ctx.bearer();
+    let who: string;
     // Hashing first makes the comparison constant-time whatever the lengths.
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
+    if (given !== undefined) {
+      if (!keyMatches(given)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
+      who = 'admin-key';
+    } else {
+      const session = sessions.fromRequest(ctx.req);
+      if (!session) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>), or a dashboard login');
+      who = `dashboard-session:${session.id.slice(0, 8)}`;
+    }
+    if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') ctx.log.info({ admin: who, method: ctx.req.method, path: ctx.url.pathname }, 'admin action');
     return handler(ctx);
   };
   const route = (method: string, path: string, handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => http.route(method, path, admin(handler));
+
+  // The dashboard's login: the admin key buys a session cookie (HttpOnly, SameSite=Strict) and a
+  // CSRF token the page sends back in a header with every request.
+  http.route('POST', '/api/admin/session', async (ctx) => {
+    if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
+    const body = parseBody(loginBody, await ctx.json());
+    if (!keyMatches(body.key)) {
+      ctx.log.warn({ ip: ctx.ip }, 'dashboard login refused');
+      throw new OutpostError('unauthorized', 'that is not the admin key');
+    }
+    const session = sessions.create();
+    ctx.log.info({ admin: `dashboard-session:${session.id.slice(0, 8)}`, ip: ctx.ip }, 'dashboard login');
+    return { status: 201, body: { csrf: session.csrf, expiresAt: session.expiresAt }, headers: { 'Set-Cookie': sessions.cookie(session) } };
+  });
+  http.route('GET', '/api/admin/session', async (ctx) => {
+    const session = sessions.fromCookie(ctx.req);
+    if (!session) throw new OutpostError('unauthorized', 'no dashboard login');
+    return { status: 200, body: { csrf: session.csrf, expiresAt: session.expiresAt } };
+  });
+  route('DELETE', '/api/admin/session', async (ctx) => {
+    sessions.end(ctx.req);
+    return { status: 204, headers: { 'Set-Cookie': `${ADMIN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
+  });
+
+  route('GET', '/api/admin/sessions', async () => ({ status: 200, body: { sessions: options.hooks?.sessions?.() ?? [] } }));
+
+  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx) => {
+    if (!options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
+    const ident = Number(ctx.params.clientFile);
+    if (!Number.isSafeInteger(ident) || ident < 1) throw new OutpostError('bad_message', 'clientFile must be a positive integer');
+    const ended = options.hooks.disconnect(ident);
+    if (ended === 0) throw new OutpostError('not_found', 'no live session of that client file on this node');
+    return { status: 200, body: { ended } };
+  });
+
+  route('POST', '/api/admin/rules/dry-run', async (ctx) => {
+    if (!options.hooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
+    const body = parseBody(dryRunBody, await ctx.json());
+    await checkRules(store, options, body.rules);
+    const rules: RolesConfig = { byType: body.rules.byType, default: body.rules.default };
+    return { status: 200, body: await options.hooks.dryRun(rules, body.userId, body.type) };
+  });
 
   route('GET', '/api/admin/schema', async () => ({ status: 200, body: { schema: (await store.getSchema()) ?? options.schema } }));
 
@@ -147,18 +229,7 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
 
   route('PUT', '/api/admin/rules', async (ctx) => {
     const body = parseBody(rulesBody, await ctx.json());
-    // The same checks as the config file: filters parse and type-check against the schema.
-    try {
-      parseConfig({
-        developmentMode: options.developmentMode,
-        auth: { tokens: { secret: 'x'.repeat(32) } }, // only the rules are being checked
-        schema: (await store.getSchema()) ?? options.schema,
-        queryableFields: options.queryableFields,
-        roles: body.rules,
-      });
-    } catch (err) {
-      throw new OutpostError('bad_query', `invalid rules: ${(err as Error).message}`);
-    }
+    await checkRules(store, options, body.rules);
     const rules: RolesConfig = { byType: body.rules.byType, default: body.rules.default };
     if (options.hooks?.setRules) await options.hooks.setRules(rules);
     else await store.setSetting('rules', rules);

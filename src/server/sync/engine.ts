@@ -31,6 +31,24 @@ export interface EngineSession extends PlannerSession {
   conflictsRecorded?(rows: readonly ConflictRow[]): void;
   /** The user dismissed some of its conflicts on another device: send the list again. */
   conflictsDismissed?(): void;
+  /** What the operator's dashboard shows of a live session. */
+  describe?(): LiveSessionInfo;
+  /** An administrator ends the session (the client reconnects after its backoff). */
+  endByAdmin?(): void;
+}
+
+export interface LiveSessionInfo {
+  readonly clientFile: number;
+  readonly userId: string;
+  readonly connectedAt: number;
+  readonly queryVersion: number;
+  readonly subscriptions: number;
+  /** The download cursor: server version and the last client version acknowledged. */
+  readonly serverVersion: number;
+  readonly clientVersion: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messagesIn: number;
 }
 
 export interface SyncMetricsSink {

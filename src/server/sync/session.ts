@@ -23,7 +23,7 @@ import { encodeValue } from '../../changeset/index.ts';
 import type { ClientFileRow, ConflictRow, StoredSubscription } from '../store/types.ts';
 import { conflictEntry, readableConflicts } from './conflict-feed.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import type { EngineSession, SyncEngine } from './engine.ts';
+import type { EngineSession, LiveSessionInfo, SyncEngine } from './engine.ts';
 import { encodeServerMessage } from './frames.ts';
 import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
@@ -150,6 +150,11 @@ export class SyncSession implements EngineSession {
   /** The user, once the session is active and its client speaks protocol version 2 (CONFLICTS). */
   conflictsFor: string | undefined;
   private protocolVersion = 0;
+  /** For the operator's dashboard. */
+  private readonly connectedAt = Date.now();
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private messagesIn = 0;
 
   private state: State = 'connected';
   private queue: Promise<void> = Promise.resolve();
@@ -198,7 +203,9 @@ export class SyncSession implements EngineSession {
 
   private send(m: ServerMessage): void {
     if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(encodeServerMessage(m));
+    const frame = encodeServerMessage(m);
+    this.bytesOut += frame.length;
+    this.ws.send(frame);
   }
 
   /** Sends a typed ERROR; unless its action is `none`, closes the connection after it. */
@@ -266,6 +273,8 @@ export class SyncSession implements EngineSession {
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
+    this.bytesIn += data.length;
+    this.messagesIn++;
     this.lastActivity = Date.now();
     if (isBinary) return this.fail(new OutpostError('bad_message', 'frames are JSON text'));
     if (data.length > this.limits.maxFrameBytes) {
@@ -328,6 +337,25 @@ export class SyncSession implements EngineSession {
         this.close(CLOSE_CODES.normal, 'unbound');
         return;
     }
+  }
+
+  describe(): LiveSessionInfo {
+    return {
+      clientFile: this.ident,
+      userId: this.user.userId,
+      connectedAt: this.connectedAt,
+      queryVersion: this.queryVersion,
+      subscriptions: this.view.types().reduce((n, t) => n + (this.view.filterFor(t)?.subscriptions.length ?? 0), 0),
+      serverVersion: this.cursor.serverVersion,
+      clientVersion: this.cursor.clientVersion,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      messagesIn: this.messagesIn,
+    };
+  }
+
+  endByAdmin(): void {
+    this.fail(new OutpostError('session_closed', 'an administrator ended this session'));
   }
 
   // ---- the conflict journal -----------------------------------------------------------------
