@@ -88,3 +88,44 @@ test('the dashboard refuses a request without the key and a cross-site form post
   const users = await fetch(`${demo.url}/api/admin/users?limit=1000`, { headers: { Authorization: `Bearer ${demo.adminKey()}` } });
   expect(JSON.stringify(await users.json())).not.toContain('evil@example.com');
 });
+
+test('a conflict between two technicians appears in the journal and as a restorable notice in the loser\'s app', async ({ browser, demo, people }) => {
+  // A job in the Central pool: Ana and Ben both cover Central, so both may edit it.
+  const [job] = await demo.workOrders("region == 'central' AND assigneeId == nil AND status == 'open' SORT(code ASC)");
+  const id = job!._id.$oid;
+  const ana = await people('Ana Lima');
+  const ben = await people('Ben Okafor');
+  for (const d of [ana, ben]) {
+    await d.screen.region('central');
+    await d.screen.openWorkOrder(id, job!.code);
+  }
+  const a = ana.screen;
+  const b = ben.screen;
+  // Ana edits offline first; Ben's later online edit of the same field wins.
+  await ana.offline();
+  await a.setText('title', 'Valve: Ana (offline)');
+  await b.setText('title', 'Valve: Ben (later)');
+  await b.synced();
+  await ana.online();
+  await expect(a.title).toHaveValue('Valve: Ben (later)');
+
+  // Her app says what she lost, to whom, and offers it back.
+  const notice = a.page.getByTestId('conflict-notice');
+  await expect(notice).toContainText(`Your title on ${job!.code} was replaced by Ben Okafor’s (“Valve: Ben (later)”)`);
+  await expect(notice).toContainText('Yours was: “Valve: Ana (offline)”');
+  await expect(b.page.getByTestId('conflict-notice')).toHaveCount(0);
+
+  // The operator sees it in the journal.
+  const page = await dashboard(browser, demo);
+  await page.getByRole('button', { name: 'Conflicts' }).click();
+  const row = page.getByTestId('conflict-row').filter({ hasText: 'Valve: Ana (offline)' });
+  await expect(row).toContainText('overwritten');
+  await expect(row).toContainText('"Valve: Ben (later)"');
+
+  // Restoring writes hers again: it is now the later write, on both screens.
+  await notice.getByRole('button', { name: 'Restore mine' }).click();
+  await expect(notice).toHaveCount(0);
+  for (const s of [a, b]) await expect(s.title).toHaveValue('Valve: Ana (offline)');
+  await page.reload();
+  await expect(page.getByTestId('conflict-row').filter({ hasText: 'Valve: Ana (offline)' }).locator('td').last()).not.toHaveText('no');
+});

@@ -282,7 +282,13 @@ export class Database implements ResultsHost {
   async restoreConflict(conflict: Conflict): Promise<void> {
     if (!isRestorable(conflict)) throw notRestorable(conflict);
     const lost = conflict.lost as { value: unknown };
-    await this.write((tx) => tx.assign(tx.ref(conflict.type, conflict.pk), conflict.path, lost.value));
+    const list = conflict.path.length === 1 && this.schema.get(conflict.type)?.properties.get(conflict.path[0]!)?.collection === 'list';
+    await this.write((tx) => {
+      const ref = tx.ref(conflict.type, conflict.pk);
+      // A list's lost value is the elements inserted (a note): they are added again, after what is there.
+      if (list && Array.isArray(lost.value)) tx.list(ref, conflict.path).push(...lost.value);
+      else tx.assign(ref, conflict.path, lost.value);
+    });
     await this.dismissConflicts([conflict.id]);
   }
 

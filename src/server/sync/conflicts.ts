@@ -88,13 +88,25 @@ function erases(c: Changeset, key: string): boolean {
   return c.instructions.some((i) => i.op === 'EraseObject' && keyOf(i.type, i.pk) === key);
 }
 
-/** Per top-level field, the last value a changeset Set there (undefined: written other than by a Set). */
+/**
+ * Per top-level field, what a changeset wrote there: the last value it Set, or the elements it
+ * inserted into a list (a note added to a log); undefined when it wrote otherwise.
+ */
 function fieldWrites(c: Changeset, key: string): Map<string, Value | undefined> {
   const out = new Map<string, Value | undefined>();
+  const inserted = new Map<string, Value[]>();
   for (const i of c.instructions) {
     if (i.op === 'AddType' || i.op === 'AddField' || i.op === 'CreateObject' || i.op === 'EraseObject') continue;
     if (keyOf(i.type, i.pk) !== key) continue;
     const field = i.path[0] as string;
+    if (i.op === 'ListInsert' && i.path.length === 2 && (!out.has(field) || inserted.has(field))) {
+      const list = inserted.get(field) ?? [];
+      list.push(i.value);
+      inserted.set(field, list);
+      out.set(field, list);
+      continue;
+    }
+    inserted.delete(field);
     out.set(field, i.op === 'Set' && i.path.length === 1 && !i.erase ? i.value : undefined);
   }
   return out;
