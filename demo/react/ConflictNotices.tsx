@@ -22,21 +22,23 @@ export function ConflictNotices(): ReactNode {
         const code = c.type === 'WorkOrder' ? (workOrders.find((w) => String(w._id) === String(c.pk))?.code ?? null) : null;
         const text = lostText(c);
         return (
-          <div key={c.id} className="notice notice-warning" data-testid="conflict-notice">
+          <div key={c.id} className="notice notice-warning notice-conflict" data-testid="conflict-notice">
             <p>{describeConflict(c, code, name)}</p>
-            {isRestorable(c) && (
-              <button type="button" className="small" onClick={() => void restore(c)}>
-                Restore mine
+            <div className="notice-actions">
+              {isRestorable(c) && (
+                <button type="button" onClick={() => void restore(c)}>
+                  Restore mine
+                </button>
+              )}
+              {text && navigator.clipboard && (
+                <button type="button" onClick={() => void navigator.clipboard.writeText(text)}>
+                  Copy mine
+                </button>
+              )}
+              <button type="button" onClick={() => void dismiss([c.id])}>
+                Dismiss
               </button>
-            )}
-            {text && navigator.clipboard && (
-              <button type="button" className="small" onClick={() => void navigator.clipboard.writeText(text)}>
-                Copy
-              </button>
-            )}
-            <button type="button" className="link" onClick={() => void dismiss([c.id])} aria-label="Dismiss">
-              ×
-            </button>
+            </div>
           </div>
         );
       })}
