@@ -100,7 +100,7 @@ function Shell(): ReactNode {
       <StatusBar />
       <Notices />
       <ConflictNotices />
-      {!me.technician && <p className="hint guest">You are trying the app as a guest: create your own jobs in any region. Other people’s jobs and customers’ contact details are not shown to guests.</p>}
+      {!me.technician && <p className="hint guest">You are trying the app as a guest: create your own jobs in any region. Other people’s jobs and customers’ contact details are not shown to guests. <strong>Your jobs go away when you log out</strong>: a guest has no account to come back to.</p>}
       <main className="content">
         <Screen route={route} />
       </main>
