@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, logIn, logOut, resume } from './api.ts';
 import { Conflicts } from './Conflicts.tsx';
+import { Metrics } from './Metrics.tsx';
 import { People } from './People.tsx';
 import { RulesPage } from './Rules.tsx';
 import { Sessions } from './Sessions.tsx';
@@ -10,10 +11,10 @@ import './styles.css';
 /*
  * The operator's dashboard: a login with the admin key (a session cookie and a CSRF token, see
  * src/server/http/admin-session.ts), then live sessions, the conflict journal, users and keys,
- * rules with a dry run, and compaction. Every page reads the admin API.
+ * rules with a dry run, compaction, and charts of the server's metrics over the last hour. Every page reads the admin API.
  */
 
-const PAGES = { sessions: 'Sessions', conflicts: 'Conflicts', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
+const PAGES = { sessions: 'Sessions', metrics: 'Metrics', conflicts: 'Conflicts', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
 type Page = keyof typeof PAGES;
 
 function pageFromPath(): Page {
@@ -95,6 +96,7 @@ function Dashboard() {
       </header>
       <main>
         {page === 'sessions' && <Sessions />}
+        {page === 'metrics' && <Metrics />}
         {page === 'conflicts' && <Conflicts />}
         {page === 'people' && <People />}
         {page === 'rules' && <RulesPage />}

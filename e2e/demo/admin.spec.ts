@@ -27,10 +27,13 @@ test('the dashboard shows a technician\'s live session appearing and leaving', a
   await expect(row).toHaveCount(1);
   // Disconnect ends it (the app reconnects by itself after its backoff).
   await row.getByRole('button', { name: 'Disconnect' }).click();
-  await expect(demo.log).toBeDefined();
   await ana.context.close();
   await expect(page.getByTestId('session-count')).toHaveText('0 connected');
   await expect(row).toHaveCount(0);
+  // The metrics of the last hour, as charts.
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await expect(page.getByTestId('chart')).toHaveCount(6);
+  await expect(page.getByRole('img', { name: 'Sessions' })).toBeVisible();
   expect(demo.log).toMatch(/"admin":"dashboard-session:[^"]+","method":"POST","path":"\/api\/admin\/sessions\/\d+\/disconnect","msg":"admin action"/);
 });
 

@@ -8,6 +8,7 @@ import { objectOf, roleSchema } from '../config/schema.ts';
 import { encodeValue } from '../../changeset/index.ts';
 import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
 import type { LiveSessionInfo } from '../sync/engine.ts';
+import type { MetricsSample } from '../metrics-history.ts';
 import { AdminSessions, ADMIN_COOKIE } from './admin-session.ts';
 import { parseBody } from './errors.ts';
 import type { HttpContext, OutpostHttpServer } from './server.ts';
@@ -37,6 +38,8 @@ export interface AdminHooks {
   sessions?(): LiveSessionInfo[];
   /** Ends the live sessions of a client file on this node; returns how many. */
   disconnect?(clientFile: number): number;
+  /** The last hour of the server's metrics (cumulative samples). */
+  metricsHistory?(): { intervalMs: number; samples: readonly MetricsSample[] };
   /** How many objects of `type` a user could read under `rules` (already validated). */
   dryRun?(rules: RolesConfig, userId: string, type: string): Promise<{ readable: number; role: string }>;
 }
@@ -163,6 +166,8 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     sessions.end(ctx.req);
     return { status: 204, headers: { 'Set-Cookie': `${ADMIN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
   });
+
+  route('GET', '/api/admin/metrics/history', async () => ({ status: 200, body: options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] } }));
 
   route('GET', '/api/admin/sessions', async () => ({ status: 200, body: { sessions: options.hooks?.sessions?.() ?? [] } }));
 
