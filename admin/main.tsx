@@ -2,6 +2,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, logIn, logOut, resume } from './api.ts';
 import { Conflicts } from './Conflicts.tsx';
+import { History } from './History.tsx';
 import { Metrics } from './Metrics.tsx';
 import { People } from './People.tsx';
 import { RulesPage } from './Rules.tsx';
@@ -14,7 +15,7 @@ import './styles.css';
  * rules with a dry run, compaction, and charts of the server's metrics over the last hour. Every page reads the admin API.
  */
 
-const PAGES = { sessions: 'Sessions', metrics: 'Metrics', conflicts: 'Conflicts', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
+const PAGES = { sessions: 'Sessions', metrics: 'Metrics', conflicts: 'Conflicts', history: 'History', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
 type Page = keyof typeof PAGES;
 
 function pageFromPath(): Page {
@@ -98,6 +99,7 @@ function Dashboard() {
         {page === 'sessions' && <Sessions />}
         {page === 'metrics' && <Metrics />}
         {page === 'conflicts' && <Conflicts />}
+        {page === 'history' && <History />}
         {page === 'people' && <People />}
         {page === 'rules' && <RulesPage />}
         {page === 'compaction' && <Compaction />}

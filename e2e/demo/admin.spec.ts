@@ -131,4 +131,16 @@ test('a conflict between two technicians appears in the journal and as a restora
   for (const s of [a, b]) await expect(s.title).toHaveValue('Valve: Ana (offline)');
   await page.reload();
   await expect(page.getByTestId('conflict-row').filter({ hasText: 'Valve: Ana (offline)' }).locator('td').last()).not.toHaveText('no');
+
+  // The history browser shows the title writes the history holds, newest first, decoded: Ben's
+  // and her restore (her lost write was transformed away; the journal is where it is recorded).
+  await page.getByRole('button', { name: 'History' }).click();
+  await page.getByLabel('type').fill('WorkOrder');
+  await page.getByLabel('primary key').fill(id);
+  await page.getByRole('button', { name: 'Show' }).click();
+  const titles = page.getByTestId('history-row').filter({ hasText: 'title = "Valve:' });
+  await expect(titles).toHaveCount(2);
+  await expect(titles.first()).toContainText('Set WorkOrder');
+  await expect(titles.first()).toContainText('title = "Valve: Ana (offline)"');
+  await expect(titles.last()).toContainText('title = "Valve: Ben (later)"');
 });

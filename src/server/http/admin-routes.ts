@@ -5,7 +5,8 @@ import { OutpostError } from '../../protocol/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import { parseConfig, type RolesConfig } from '../config/load.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';
-import { encodeValue } from '../../changeset/index.ts';
+import { encodeInstruction, encodeValue, hlcWall, type Instruction } from '../../changeset/index.ts';
+import { pkKey, type PrimaryKey } from '../../model/index.ts';
 import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
 import type { LiveSessionInfo } from '../sync/engine.ts';
 import type { MetricsSample } from '../metrics-history.ts';
@@ -165,6 +166,50 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
   route('DELETE', '/api/admin/session', async (ctx) => {
     sessions.end(ctx.req);
     return { status: 204, headers: { 'Set-Cookie': `${ADMIN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
+  });
+
+  // The history, newest first, decoded: a page of at most `limit` entries matching the filters,
+  // found within 5,000 versions below `before` (`next` goes on from where the scan stopped).
+  route('GET', '/api/admin/history', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 500, 50)!;
+    const latest = await store.latestVersion();
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER) ?? latest + 1;
+    const origin = intParam(ctx, 'origin', 1, Number.MAX_SAFE_INTEGER);
+    const type = ctx.url.searchParams.get('type') || undefined;
+    const pk = ctx.url.searchParams.get('pk') || undefined;
+    const first = await store.firstVersion();
+    const touches = (i: Instruction) => i.op !== 'AddType' && i.op !== 'AddField' && (type === undefined || i.type === type) && (pk === undefined || String(i.pk) === pk || pkKey(i.pk as PrimaryKey).slice(1) === pk);
+    const users = new Map<number, string | null>([[1, null]]);
+    const out: unknown[] = [];
+    let upTo = Math.min(before - 1, latest);
+    const floor = Math.max(first - 1, upTo - 5000, 0);
+    while (upTo > floor && out.length < limit) {
+      const from = Math.max(floor, upTo - 500);
+      const rows = await store.history(from, upTo);
+      for (const r of rows.reverse()) {
+        if (out.length >= limit) {
+          upTo = r.version;
+          break;
+        }
+        upTo = r.version - 1;
+        if (origin !== undefined && r.origin !== origin) continue;
+        const ops = type === undefined && pk === undefined ? r.changeset.instructions : r.changeset.instructions.filter(touches);
+        if (ops.length === 0) continue;
+        if (!users.has(r.origin)) users.set(r.origin, (await store.getClientFile(r.origin))?.userId ?? null);
+        out.push({
+          version: r.version,
+          origin: r.origin,
+          userId: users.get(r.origin),
+          originVersion: r.originVersion,
+          privateTo: r.privateTo,
+          at: hlcWall(r.changeset.timestamp),
+          instructions: ops.map(encodeInstruction),
+          ...(ops.length < r.changeset.instructions.length ? { more: r.changeset.instructions.length - ops.length } : {}),
+        });
+      }
+      if (rows.length === 0) upTo = from;
+    }
+    return { status: 200, body: { history: out, latest, first, ...(upTo > Math.max(first - 1, 0) ? { next: upTo + 1 } : {}) } };
   });
 
   route('GET', '/api/admin/metrics/history', async () => ({ status: 200, body: options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] } }));
