@@ -66,7 +66,8 @@ sw.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (url.origin !== sw.location.origin || url.pathname.startsWith('/api/') || url.pathname === '/metrics') return;
+  // The operator's dashboard (/admin) is its own app, never served from this cache.
+  if (url.origin !== sw.location.origin || url.pathname.startsWith('/api/') || url.pathname === '/metrics' || url.pathname === '/admin' || url.pathname.startsWith('/admin/')) return;
   if (request.mode === 'navigate') {
     event.respondWith(page(request, url.pathname));
     return;

@@ -12,7 +12,8 @@ import { build } from 'vite';
  *   2. Vite (library mode): the worker as one self-contained module, dist/worker.js, which a
  *      bundler bundles from `new Worker(new URL('../worker.js', import.meta.url))` in
  *      dist/client/connection.js, or an app serves as a file and passes as `worker: url`;
- *   3. dist/bin/outpost-server.js, the `outpost-server` command on the built server.
+ *   3. dist/bin/outpost-server.js, the `outpost-server` command on the built server;
+ *   4. Vite: the operator's dashboard, dist/admin, which the built server serves under /admin.
  */
 
 const root = resolve(import.meta.dirname, '..');
@@ -76,4 +77,7 @@ await main();
 `,
 );
 chmodSync(bin, 0o755);
+
+console.log('build: dist/admin');
+await build({ configFile: join(root, 'admin/vite.config.ts'), logLevel: 'warn' });
 console.log('build: done');

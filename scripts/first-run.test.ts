@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,14 +52,21 @@ function upgradeStatus(url: string, origin: string): Promise<number> {
 }
 
 describe('first run', () => {
-  it("npm start's server prints a plain 'Open http://localhost:<port> — log in as' block with the demo logins", async () => {
+  it("npm start's server prints where the demo and the dashboard are, with the demo logins and where the admin key is", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outpost-first-run-'));
     try {
       const r = await run(join(root, 'scripts/start-demo.ts'), ['--dev', '--port', '0', '--store', join(dir, 'data')], dir, (o) => o.includes('Try it without'));
       expect(r.code).toBeNull();
-      const m = /Open http:\/\/localhost:(\d+) — log in as\n {2}ana@example\.com \/ fieldwork/.exec(r.out);
+      const m = /Demo: {6}http:\/\/localhost:(\d+) — log in as\n {2}ana@example\.com \/ fieldwork/.exec(r.out);
       expect(m, r.out).not.toBeNull();
       expect(r.out).toContain('ben@example.com / fieldwork');
+      const keyFile = join(dir, 'data', 'admin-key');
+      expect(r.out).toContain(`Dashboard: http://localhost:${m![1]}/admin — log in with the admin key generated for development: cat ${keyFile}`);
+      // That file's key logs in to the dashboard (and is not itself printed).
+      const key = readFileSync(keyFile, 'utf8').trim();
+      expect(r.out).not.toContain(key);
+      const login = await fetch(`http://localhost:${m![1]}/api/admin/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ key }) });
+      expect(login.status).toBe(201);
       const health = await fetch(`http://localhost:${m![1]}/api/health`);
       expect(health.status).toBe(200);
       // The page the server serves may open the sync socket on whatever port it was started on

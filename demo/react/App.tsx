@@ -9,6 +9,7 @@ import { MyJobs, RegionBoard } from './Lists.tsx';
 import { Login } from './Login.tsx';
 import { NewWorkOrder } from './NewWorkOrder.tsx';
 import { Notices, NoticesProvider } from './Notices.tsx';
+import { ConflictNotices } from './ConflictNotices.tsx';
 import { hrefOf, useRoute, type Route } from './route.ts';
 import { RegionProvider, useMe, useRegion } from './session.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -98,7 +99,8 @@ function Shell(): ReactNode {
       </header>
       <StatusBar />
       <Notices />
-      {!me.technician && <p className="hint guest">You are trying the app as a guest: create your own jobs in any region. Other people’s jobs and customers’ contact details are not shown to guests.</p>}
+      <ConflictNotices />
+      {!me.technician && <p className="hint guest">You are trying the app as a guest: create your own jobs in any region. Other people’s jobs and customers’ contact details are not shown to guests. <strong>Your jobs go away when you log out</strong>: a guest has no account to come back to.</p>}
       <main className="content">
         <Screen route={route} />
       </main>

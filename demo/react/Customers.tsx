@@ -1,3 +1,4 @@
+import { LIMITS } from '../shared/limits.ts';
 import type { ReactNode } from 'react';
 import { useDatabase, useQuery } from 'outpost/react';
 import { regionName } from '../shared/catalog.ts';
@@ -43,6 +44,7 @@ export function Customers(): ReactNode {
                 label={`Access notes for ${c.name}`}
                 value={c.accessNotes}
                 disabled={!editable}
+                maxLength={LIMITS.note}
                 multiline
                 onSave={(accessNotes) =>
                   db.write((tx) => tx.update(c, { accessNotes })).catch((err: Error) => notify({ key: `write:${c.name}`, tone: 'error', text: `Could not save the notes for ${c.name}: ${err.message}` }))

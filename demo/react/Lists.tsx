@@ -10,6 +10,7 @@ import { WorkOrderList } from './WorkOrderList.tsx';
 
 export function MyJobs(): ReactNode {
   const me = useMe();
+  const { subscriptionState } = useRegion();
   const [showDone, setShowDone] = useState(false);
   const open = useQuery<WorkOrderDoc>('WorkOrder', (q) => q.filtered('assigneeId == $0 AND status != $1', me.id, 'done').sorted('dueAt'), [me.id]);
   const done = useQuery<WorkOrderDoc>('WorkOrder', (q) => q.filtered('assigneeId == $0 AND status == $1', me.id, 'done').sorted('completedAt', true), [me.id]);
@@ -18,7 +19,17 @@ export function MyJobs(): ReactNode {
       <h2>
         My jobs <span className="count">{open.length}</span>
       </h2>
-      <WorkOrderList items={open} empty={me.technician ? 'Nothing assigned to you. Claim a job from the region board.' : 'No jobs yet. Create one with “New job”.'} />
+      <WorkOrderList
+        items={open}
+        empty={
+          // Before the first download is complete, an empty list means "not here yet", not "none".
+          subscriptionState !== 'complete' && subscriptionState !== 'error'
+            ? 'Downloading your jobs…'
+            : me.technician
+              ? 'Nothing assigned to you. Claim a job from the region board.'
+              : 'No jobs yet. Create one with “New job”.'
+        }
+      />
       <button type="button" className="link" onClick={() => setShowDone(!showDone)}>
         {showDone ? 'Hide' : 'Show'} completed ({done.length})
       </button>

@@ -1,3 +1,4 @@
+import { LIMITS, limitMessage } from '../shared/limits.ts';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ObjectId } from 'outpost';
 import { useDatabase, useQuery } from 'outpost/react';
@@ -30,9 +31,17 @@ export function NewWorkOrder(): ReactNode {
   const [description, setDescription] = useState('');
   const customer = customers.find((c) => c._id.toHexString() === customerId) ?? customers[0];
 
+  const [problem, setProblem] = useState<string>();
+
   async function create(e: FormEvent) {
     e.preventDefault();
     if (!customer) return;
+    // `required` lets spaces through: a job needs a title a person can read.
+    if (title.trim() === '') {
+      setProblem('Give the job a title (spaces alone are not one).');
+      return;
+    }
+    setProblem(undefined);
     const _id = new ObjectId();
     const write = db.write((tx) =>
       tx.create<WorkOrderDoc>('WorkOrder', {
@@ -73,8 +82,13 @@ export function NewWorkOrder(): ReactNode {
         <form className="stack" onSubmit={create} data-testid="new-wo-form">
           <label>
             Title
-            <input name="title" required value={title} onChange={(e) => setTitle(e.target.value)} placeholder="What needs doing?" />
+            <input name="title" required maxLength={LIMITS.title} value={title} onChange={(e) => (setTitle(e.target.value), setProblem(undefined))} placeholder="What needs doing?" />
           </label>
+          {(problem ?? limitMessage(title, LIMITS.title)) && (
+            <small className="limit" role="status" data-testid="new-wo-problem">
+              {problem ?? limitMessage(title, LIMITS.title)}
+            </small>
+          )}
           <label>
             Customer
             <select name="customer" value={customer?._id.toHexString()} onChange={(e) => setCustomerId(e.target.value)}>
@@ -103,7 +117,7 @@ export function NewWorkOrder(): ReactNode {
           </div>
           <label>
             Description
-            <textarea name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />
+            <textarea name="description" rows={3} maxLength={LIMITS.description} value={description} onChange={(e) => setDescription(e.target.value)} />
           </label>
           <button type="submit" className="primary">
             Create job

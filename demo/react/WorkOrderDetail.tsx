@@ -1,3 +1,4 @@
+import { LIMITS } from '../shared/limits.ts';
 import { useMemo, type ReactNode } from 'react';
 import { ObjectId, type Snapshot, type WriteTransaction } from 'outpost';
 import { useDatabase, useObject } from 'outpost/react';
@@ -59,7 +60,7 @@ export function WorkOrderDetail({ id }: { id: string }): ReactNode {
           {STATUS_LABEL[wo.status]}
         </span>
       </header>
-      <EditableText className="title-input" label="Title" testId="wo-title" value={wo.title} disabled={!editable} onSave={(title) => edit((tx, w) => tx.update(w, { title }))} />
+      <EditableText className="title-input" label="Title" testId="wo-title" maxLength={LIMITS.title} value={wo.title} disabled={!editable} onSave={(title) => edit((tx, w) => tx.update(w, { title }))} />
 
       <div className="assignment" data-testid="wo-assignee">
         <span>{holder}</span>
@@ -113,7 +114,7 @@ export function WorkOrderDetail({ id }: { id: string }): ReactNode {
 
       <label className="block">
         Description
-        <EditableText multiline label="Description" testId="wo-description" value={wo.description} disabled={!editable} onSave={(description) => edit((tx, w) => tx.update(w, { description }))} />
+        <EditableText multiline label="Description" testId="wo-description" maxLength={LIMITS.description} value={wo.description} disabled={!editable} onSave={(description) => edit((tx, w) => tx.update(w, { description }))} />
       </label>
 
       <Checklist wo={wo} editable={editable} edit={edit} me={me} />

@@ -1,3 +1,4 @@
+import { LIMITS, limitMessage } from '../shared/limits.ts';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { Snapshot } from 'outpost';
 import { PARTS } from '../shared/catalog.ts';
@@ -154,9 +155,14 @@ export function NotesLog({ wo, editable, edit, me }: SectionProps & { me: Person
       {wo.notes.length === 0 && <p className="muted">No notes yet.</p>}
       {editable && (
         <form className="inline-form" onSubmit={add}>
-          <input aria-label="New note" placeholder="Add a note" value={text} onChange={(e) => setText(e.target.value)} />
+          <input aria-label="New note" placeholder="Add a note" maxLength={LIMITS.note} value={text} onChange={(e) => setText(e.target.value)} />
           <button type="submit">Add note</button>
         </form>
+      )}
+      {editable && limitMessage(text, LIMITS.note) && (
+        <small className="limit" role="status">
+          {limitMessage(text, LIMITS.note)}
+        </small>
       )}
     </div>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { limitMessage } from '../shared/limits.ts';
 
 /*
  * Text that is saved when the person is done with it (blur or Enter), not on every keystroke:
@@ -14,6 +15,8 @@ export function EditableText(props: {
   readonly disabled?: boolean;
   readonly className?: string;
   readonly testId?: string;
+  /** The most characters it takes (the input stops there and says so). */
+  readonly maxLength: number;
 }): ReactNode {
   const [draft, setDraft] = useState(props.value);
   const focused = useRef(false);
@@ -35,9 +38,19 @@ export function EditableText(props: {
     disabled: props.disabled,
     onFocus: () => (focused.current = true),
     onBlur: commit,
+    maxLength: props.maxLength,
   };
-  if (props.multiline) return <textarea {...common} rows={3} onChange={(e) => setDraft(e.target.value)} />;
+  const limit = limitMessage(draft, props.maxLength);
+  const hint = limit && <small className="limit" role="status">{limit}</small>;
+  if (props.multiline)
+    return (
+      <>
+        <textarea {...common} rows={3} onChange={(e) => setDraft(e.target.value)} />
+        {hint}
+      </>
+    );
   return (
+    <>
     <input
       {...common}
       type="text"
@@ -51,5 +64,7 @@ export function EditableText(props: {
         }
       }}
     />
+    {hint}
+    </>
   );
 }

@@ -80,6 +80,7 @@ export class DemoServer {
         OUTPOST_HOST: '127.0.0.1',
         OUTPOST_STORE: this.dir,
         OUTPOST_STATIC_DIR: process.env.OUTPOST_DEMO_STATIC,
+        OUTPOST_ADMIN_DIR: process.env.OUTPOST_DEMO_ADMIN,
         // The pages' origins. Only needed because the WebSocket upgrade does not yet accept the
         // server's own origin the way /api does (see the demo's notes on src/server/sync/websocket.ts).
         OUTPOST_ALLOWED_ORIGINS: [this.url, ...this.gateways.map((g) => g.url)].join(','),
@@ -128,7 +129,7 @@ export class DemoServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private adminKey(): string {
+  adminKey(): string {
     // Development mode generated it into the data directory when the template was seeded.
     return readFileSync(join(this.dir, 'admin-key'), 'utf8').trim();
   }

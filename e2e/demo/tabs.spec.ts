@@ -57,3 +57,16 @@ test('the Vue job board shows the same live data as the React app', async ({ dem
   await expect(card('done')).toHaveCount(1);
   expect(board.sockets).toHaveLength(0);
 });
+
+test('the Vue job board says offline within 2 s of the network going, and online when it is back', async ({ people }) => {
+  const ana = await people('Ana Lima');
+  const board = await ana.tab('/vue.html');
+  const status = board.page.getByTestId('status-bar');
+  await expect(status).toHaveAttribute('data-state', 'online');
+  await expect(status).toContainText('Online');
+  await ana.context.setOffline(true);
+  await expect(status).toHaveAttribute('data-state', 'offline', { timeout: 2_000 });
+  await expect(status).toContainText('Offline', { timeout: 2_000 });
+  await ana.context.setOffline(false);
+  await expect(status).toHaveAttribute('data-state', 'online');
+});

@@ -16,6 +16,7 @@ import { applyIndexChanges } from '../worker/diff.ts';
 import { specKey, type QuerySpec } from '../worker/query-spec.ts';
 import type { StoredRecord } from '../worker/codec.ts';
 import type { WorkerConnection } from './connection.ts';
+import { conflictFromInfo, isRestorable, notRestorable, type Conflict } from './conflicts.ts';
 import { fromWire, SyncError } from './errors.ts';
 import { normalizeResetMode, resetHandler, type ClientResetConfig, type ClientResetModeInput } from './reset.ts';
 import { SerializedTransaction } from './transact-tx.ts';
@@ -146,6 +147,7 @@ export class Database implements ResultsHost {
   readonly subscriptions: Subscriptions;
   /** @internal */ readonly conn: WorkerConnection;
   private readonly errors$$ = new Subject<SyncError>();
+  private readonly conflicts$$ = new BehaviorSubject<readonly Conflict[]>([]);
   private readonly unheard: SyncError[] = [];
   private readonly closed$$ = new BehaviorSubject<boolean>(false);
   private readonly handlers = new Map<number, QueryHandler>();
@@ -217,6 +219,9 @@ export class Database implements ResultsHost {
       case 'leader':
         this.sync.leader$$.next(e.isLeader);
         return;
+      case 'conflicts':
+        this.conflicts$$.next(e.entries.map(conflictFromInfo));
+        return;
       case 'closed':
         this.emitError(new SyncError(e.error.code, e.error.message, 'fatal'));
         void this.close();
@@ -249,6 +254,42 @@ export class Database implements ResultsHost {
       for (const e of pending) subscriber.next(e);
       return s;
     });
+  }
+
+  /**
+   * The conflicts this user lost and has not dismissed, oldest first (docs/client.md,
+   * "Conflicts"): values replaced by a concurrent write that won, writes a concurrent delete
+   * removed, writes the server reverted. Emits the current list at once, then on every change.
+   */
+  get conflicts$(): Observable<readonly Conflict[]> {
+    return this.conflicts$$.asObservable();
+  }
+
+  get conflicts(): readonly Conflict[] {
+    return this.conflicts$$.value;
+  }
+
+  /** Marks conflicts read: gone from `conflicts$` at once, and on the user's other devices once the server hears of it. */
+  async dismissConflicts(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.conn.api.dismissConflicts(ids);
+  }
+
+  /**
+   * Writes a lost value back (a new local write, synced like any other: it is a new decision,
+   * and may itself be refused), then dismisses the conflict. Throws `not_found` when there is
+   * nothing to write back (see `isRestorable`).
+   */
+  async restoreConflict(conflict: Conflict): Promise<void> {
+    if (!isRestorable(conflict)) throw notRestorable(conflict);
+    const lost = conflict.lost as { value: unknown };
+    const list = conflict.path.length === 1 && this.schema.get(conflict.type)?.properties.get(conflict.path[0]!)?.collection === 'list';
+    await this.write((tx) => {
+      const ref = tx.ref(conflict.type, conflict.pk);
+      // A list's lost value is the elements inserted (a note): they are added again, after what is there.
+      if (list && Array.isArray(lost.value)) tx.list(ref, conflict.path).push(...lost.value);
+      else tx.assign(ref, conflict.path, lost.value);
+    });
+    await this.dismissConflicts([conflict.id]);
   }
 
   /** Calls `handler` for every sync error; returns a function that stops it. */

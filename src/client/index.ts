@@ -13,6 +13,7 @@ export type { ClientResetConfig, ClientResetDetails, ClientResetModeInput, Reset
 export { ObjectRef, WriteTransaction, type DictionaryOps, type ListOps, type ObjectTarget, type PathLike, type SetOps } from './write-tx.ts';
 export { OBJECT_TYPE, typeOfSnapshot, type Snapshot } from './snapshot.ts';
 export { SyncError, type CompensatingWrite } from './errors.ts';
+export { isRestorable, type Conflict, type ConflictSide, type ConflictValue } from './conflicts.ts';
 export { MemoryStore, type KeyValueStore } from './kv.ts';
 export type { FetchLike } from './http.ts';
 export type { InProcessOptions } from './connection.ts';

@@ -9,7 +9,10 @@
  *     UNBOUND, PONG; history version salts in DOWNLOAD, STATE and IDENT.
  * 2 — the server compresses a message of `compressThresholdBytes` or more itself: one raw DEFLATE
  *     (RFC 1951) of its JSON text, in a binary frame; it no longer offers permessage-deflate. A
- *     version 1 client expects text frames only, so it is refused (`protocol_version`).
+ *     version 1 client expects text frames only, so it is refused (`protocol_version`). The
+ *     conflict journal: CONFLICTS (server → client) and CONFLICT_DISMISS (client → server). A
+ *     DOWNLOAD's `batch: "more"` carries the cursor after its items (a bootstrap can be resumed).
+ *     The `clock_skew` error (changesets stamped beyond the server's clock bound).
  */
 export const PROTOCOL_VERSION = 2;
 export const MIN_PROTOCOL_VERSION = 2;

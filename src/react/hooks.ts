@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState, type DependencyList } from 'react';
 import { combineLatest, map } from 'rxjs';
+import type { Conflict } from '../client/conflicts.ts';
 import type { Credentials } from '../client/credentials.ts';
 import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
 import type { Snapshot } from '../client/snapshot.ts';
@@ -53,6 +54,23 @@ export function useSyncState(): SyncState {
     [db],
     initial,
   );
+}
+
+export interface ConflictsState {
+  /** The conflicts this user lost and has not dismissed (`db.conflicts$`). */
+  readonly conflicts: readonly Conflict[];
+  readonly dismiss: (ids: readonly number[]) => Promise<void>;
+  /** Writes the lost value back, then dismisses it (`db.restoreConflict`). */
+  readonly restore: (conflict: Conflict) => Promise<void>;
+}
+
+/** The conflicts this user lost, so the app can say "your title was replaced by Ben's" and offer to restore it. */
+export function useConflicts(): ConflictsState {
+  const db = useDatabase();
+  const conflicts = useObservable(() => db.conflicts$, [db], db.conflicts);
+  const dismiss = useCallback((ids: readonly number[]) => db.dismissConflicts(ids), [db]);
+  const restore = useCallback((c: Conflict) => db.restoreConflict(c), [db]);
+  return useMemo(() => ({ conflicts, dismiss, restore }), [conflicts, dismiss, restore]);
 }
 
 export interface SubscriptionStatus<T> {

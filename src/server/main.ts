@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type OutpostConfig } from './config/load.ts';
 import { authOptionsFromConfig, resolveSecrets } from './config/secrets.ts';
 import { createHttpServer } from './http/app.ts';
 import type { AdminHooks } from './http/admin-routes.ts';
+import { MetricsHistory } from './metrics-history.ts';
 import type { OutpostHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MetricsRegistry, registerProcessMetrics } from './metrics.ts';
@@ -83,7 +84,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     const metrics = new MetricsRegistry();
     const stopProcessMetrics = registerProcessMetrics(metrics);
     let attachment: SyncAttachment | void = undefined;
+    // The last hour of the server's own metrics, for the dashboard's charts.
+    const history = new MetricsHistory(metrics);
+    history.start();
     const hooks: AdminHooks = {
+      metricsHistory: () => ({ intervalMs: history.intervalMs, samples: history.samples() }),
       setSchema: (schema, o) => (attachment?.adminHooks?.setSchema ? attachment.adminHooks.setSchema(schema, o) : store.transaction((tx) => tx.setSchema(schema))),
       setRules: (rules) => (attachment?.adminHooks?.setRules ? attachment.adminHooks.setRules(rules) : store.setSetting('rules', rules)),
       compact: () => {
@@ -93,6 +98,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       resetClients: (selector, reason) => {
         if (!attachment?.adminHooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
         return attachment.adminHooks.resetClients(selector, reason);
+      },
+      sessions: () => attachment?.adminHooks?.sessions?.() ?? [],
+      disconnect: (clientFile) => attachment?.adminHooks?.disconnect?.(clientFile) ?? 0,
+      dryRun: (rules, userId, type) => {
+        if (!attachment?.adminHooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
+        return attachment.adminHooks.dryRun(rules, userId, type);
       },
     };
     const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
@@ -113,6 +124,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       close() {
         closing ??= (async () => {
           clearInterval(prune);
+          history.stop();
           if (attachment) await attachment.close();
           await http.close();
           stopProcessMetrics();

@@ -1,5 +1,6 @@
 import { combineLatest, type Observable, type Subscription } from 'rxjs';
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue';
+import type { Conflict } from '../client/conflicts.ts';
 import type { Credentials } from '../client/credentials.ts';
 import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
 import type { Snapshot } from '../client/snapshot.ts';
@@ -79,6 +80,23 @@ export function useSyncState(): VueSyncState {
   });
   onScopeDispose(() => sub.unsubscribe());
   return { connectionState, progress, pendingUploads, isLeader };
+}
+
+export interface VueConflicts {
+  /** The conflicts this user lost and has not dismissed (`db.conflicts$`). */
+  readonly conflicts: ShallowRef<readonly Conflict[]>;
+  readonly dismiss: (ids: readonly number[]) => Promise<void>;
+  /** Writes the lost value back, then dismisses it (`db.restoreConflict`). */
+  readonly restore: (conflict: Conflict) => Promise<void>;
+}
+
+/** The conflicts this user lost, so the app can say "your title was replaced by Ben's" and offer to restore it. */
+export function useConflicts(): VueConflicts {
+  const db = useDatabase();
+  const conflicts = shallowRef<readonly Conflict[]>(db.conflicts);
+  const sub = follow(conflicts, db.conflicts$);
+  onScopeDispose(() => sub.unsubscribe());
+  return { conflicts, dismiss: (ids) => db.dismissConflicts(ids), restore: (c) => db.restoreConflict(c) };
 }
 
 export interface VueSubscription<T> {

@@ -4,4 +4,4 @@
  * scope (onScopeDispose).
  */
 export { createOutpost, provideDatabase, useApp, useDatabase, OutpostKey, DatabaseKey, type OutpostPluginOptions } from './plugin.ts';
-export { useAuth, useObject, useQuery, useSubscription, useSyncState, useUser, type VueAuth, type VueSubscription, type VueSyncState } from './composables.ts';
+export { useAuth, useConflicts, useObject, useQuery, useSubscription, useSyncState, useUser, type VueAuth, type VueConflicts, type VueSubscription, type VueSyncState } from './composables.ts';

@@ -91,6 +91,29 @@ export interface SyncErrorInfo extends WireError {
   readonly compensatingWrites?: readonly CompensatingWriteInfo[];
 }
 
+/** One side of a conflict the server decided (see ConflictInfo). */
+export interface ConflictSideInfo {
+  readonly origin: number;
+  readonly userId: string | null;
+  readonly version: number | null;
+  readonly clientVersion: number | null;
+}
+
+/** A conflict this user lost, from the server's conflict journal (docs/protocol.md, CONFLICTS); values in storable form. */
+export interface ConflictInfo {
+  readonly id: number;
+  readonly at: number;
+  readonly kind: 'overwritten' | 'erased' | 'reverted';
+  readonly type: string;
+  readonly pk: Storable;
+  readonly path: readonly string[];
+  readonly loser: ConflictSideInfo;
+  readonly winner: ConflictSideInfo;
+  readonly lost?: { readonly value?: Storable; readonly size?: number };
+  readonly won?: { readonly value?: Storable; readonly size?: number };
+  readonly reason?: string;
+}
+
 export type WorkerEvent =
   | {
       readonly kind: 'query';
@@ -107,6 +130,8 @@ export type WorkerEvent =
   | { readonly kind: 'error'; readonly error: SyncErrorInfo }
   | { readonly kind: 'identity'; readonly dbId: string; readonly fileIdent: number | null }
   | { readonly kind: 'leader'; readonly isLeader: boolean }
+  /** The conflicts this user lost that are not dismissed: the whole current list. */
+  | { readonly kind: 'conflicts'; readonly entries: readonly ConflictInfo[] }
   | { readonly kind: 'closed'; readonly error: WireError };
 
 export interface EventSink {
@@ -214,6 +239,8 @@ export interface WorkerApi {
   resume(): Promise<void>;
   /** Tells the session the network is back (resets the backoff). */
   online(): Promise<void>;
+  /** Marks conflicts read: gone from the list at once, and from the server's (every device) once sent. */
+  dismissConflicts(ids: readonly number[]): Promise<void>;
   /** Whether a serialized transaction could be sent now (an identified connection); `offline` otherwise. */
   transactReady(): Promise<Result<null>>;
   /** A serialized transaction's read: the object's current local record and the download cursor. */

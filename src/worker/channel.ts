@@ -1,4 +1,4 @@
-import type { ClientResetMode, ConnectionState, Result, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, TransactRequest } from './api.ts';
+import type { ClientResetMode, ConflictInfo, ConnectionState, Result, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, TransactRequest } from './api.ts';
 
 /*
  * What the workers of one database (one per tab) tell each other over a BroadcastChannel. Change
@@ -19,6 +19,9 @@ export type TabMessage =
   | { readonly kind: 'control'; readonly action: 'pause' | 'resume' | 'online' }
   | { readonly kind: 'syncError'; readonly error: SyncErrorInfo }
   | { readonly kind: 'identity'; readonly fileIdent: number }
+  /** The leader's list of the user's conflicts; and a follower's dismissal for the leader to send. */
+  | { readonly kind: 'conflicts'; readonly entries: readonly ConflictInfo[] }
+  | { readonly kind: 'dismissConflicts'; readonly ids: readonly number[] }
   /** A (new) leader took the socket: followers re-send their pending requests. */
   | { readonly kind: 'leader' }
   /** A tab opened: the leader answers with its state. */

@@ -2,6 +2,7 @@ import { LIMITS, OutpostError } from '../protocol/index.ts';
 import type {
   AuthBridge,
   ClientResetMode,
+  ConflictInfo,
   ConnectionState,
   EventSink,
   OpenRequest,
@@ -100,6 +101,10 @@ export class WorkerHost implements WorkerApi {
   private releaseLeader: (() => void) | undefined;
   private connection: ConnectionState = 'disconnected';
   private progress: SyncProgress | undefined;
+  /** The user's conflicts not dismissed, by id (the leader's from the server; a follower's from the leader). */
+  private conflicts = new Map<number, ConflictInfo>();
+  /** Dismissed here: kept out of lists that arrive before the server heard of it. */
+  private readonly dismissed = new Set<number>();
   private uploadWaiters: { target: number; resolve: () => void }[] = [];
   private fileIdent: number | null = null;
   private readonly markWaiters = new Map<string, () => void>();
@@ -252,6 +257,11 @@ export class WorkerHost implements WorkerApi {
           this.post({ kind: 'identity', fileIdent });
         },
         subscriptions: () => void this.publishSubscriptions(true),
+        conflicts: (replace, entries) => {
+          if (replace) this.conflicts = new Map();
+          for (const e of entries) if (!this.dismissed.has(e.id)) this.conflicts.set(e.id, e);
+          this.publishConflicts(true);
+        },
         error: (error) => {
           this.emit({ kind: 'error', error });
           this.post({ kind: 'syncError', error });
@@ -373,6 +383,15 @@ export class WorkerHost implements WorkerApi {
         case 'syncError':
           this.emit({ kind: 'error', error: m.error });
           return;
+        case 'conflicts':
+          if (this.isLeader) return;
+          this.conflicts = new Map(m.entries.filter((e) => !this.dismissed.has(e.id)).map((e) => [e.id, e]));
+          this.publishConflicts(false);
+          return;
+        case 'dismissConflicts':
+          if (!this.session) return;
+          this.dismissConflicts(m.ids);
+          return;
         case 'identity':
           void this.identityChanged(m.fileIdent);
           this.emit({ kind: 'identity', dbId: this.dbId, fileIdent: m.fileIdent });
@@ -387,6 +406,7 @@ export class WorkerHost implements WorkerApi {
         case 'hello':
           if (!this.isLeader) return;
           this.post({ kind: 'state', connection: this.connection, progress: this.progress ?? null });
+          if (this.conflicts.size > 0) this.post({ kind: 'conflicts', entries: [...this.conflicts.values()] });
           return;
         case 'transact':
           if (!this.session) return;
@@ -535,6 +555,23 @@ export class WorkerHost implements WorkerApi {
   async resume(): Promise<void> {
     if (this.session) this.session.resume();
     else this.post({ kind: 'control', action: 'resume' });
+  }
+
+  async dismissConflicts(ids: readonly number[]): Promise<void> {
+    for (const id of ids) {
+      this.dismissed.add(id);
+      this.conflicts.delete(id);
+    }
+    this.publishConflicts(this.session !== undefined);
+    if (this.session) this.session.dismissConflicts(ids);
+    else this.post({ kind: 'dismissConflicts', ids });
+  }
+
+  /** Tells this tab's page the current list, and (the leader) the other tabs. */
+  private publishConflicts(broadcast: boolean): void {
+    const entries = [...this.conflicts.values()].sort((a, b) => a.id - b.id);
+    this.emit({ kind: 'conflicts', entries });
+    if (broadcast) this.post({ kind: 'conflicts', entries });
   }
 
   async online(): Promise<void> {

@@ -7,10 +7,11 @@ import {
   parseServerMessage,
   PROTOCOL_VERSION,
   type ClientMessage,
+  type ConflictEntry,
   type Download,
   type ErrorMessage,
 } from '../protocol/index.ts';
-import type { AuthBridge, ClientResetMode, ConnectionState, ResetFallbackInfo, SyncErrorInfo, SyncProgress, SyncTimings, TransactRequest } from './api.ts';
+import type { AuthBridge, ClientResetMode, ConflictInfo, ConnectionState, ResetFallbackInfo, SyncErrorInfo, SyncProgress, SyncTimings, TransactRequest } from './api.ts';
 import { Backoff } from './backoff.ts';
 import { toStorable } from './codec.ts';
 import type { IntegrationResult, LocalDatabase } from './local-db.ts';
@@ -48,6 +49,8 @@ export interface SessionEvents {
   identity(fileIdent: number): void;
   subscriptions(): void;
   error(error: SyncErrorInfo): void;
+  /** CONFLICTS from the server: the whole list (`replace`) or entries to add. */
+  conflicts(replace: boolean, entries: readonly ConflictInfo[]): void;
   /** Client reset: the page's callbacks, the snapshot's source, and the fallback. */
   reset: Omit<ResetHooks, 'applied' | 'warn'>;
   resetFallback(info: ResetFallbackInfo): void;
@@ -104,6 +107,8 @@ export class SyncSession {
   private closed = false;
   private stopped = false;
   private identSent = false;
+  /** Conflict ids the page dismissed that the server has not been sent yet. */
+  private readonly dismissals = new Set<number>();
   private uploadedUpTo = 0;
   private sentSubVersion = 0;
   private markSeq = 0;
@@ -477,6 +482,9 @@ export class SyncSession {
         return;
       case 'UNBOUND':
         return this.drop('unbound');
+      case 'CONFLICTS':
+        this.options.events.conflicts(m.replace, m.entries.map(conflictInfo));
+        return;
     }
   }
 
@@ -509,10 +517,23 @@ export class SyncSession {
   private async identified(subVersion: number, mark: boolean): Promise<void> {
     this.identSent = true;
     this.sentSubVersion = subVersion;
+    this.sendDismissals();
     await this.uploadPending();
     const waiters = this.unsentWaiters;
     this.unsentWaiters = [];
     if (waiters.length > 0 || mark) this.sendMark(waiters);
+  }
+
+  /** Marks conflicts read on the server: now if identified, else after the next IDENT. */
+  dismissConflicts(ids: readonly number[]): void {
+    for (const id of ids) this.dismissals.add(id);
+    if (this.identSent) this.sendDismissals();
+  }
+
+  private sendDismissals(): void {
+    const ids = [...this.dismissals].slice(0, 1000);
+    if (ids.length === 0) return;
+    if (this.send({ t: 'CONFLICT_DISMISS', ids })) for (const id of ids) this.dismissals.delete(id);
   }
 
   private async sendNewSubscriptions(): Promise<void> {
@@ -729,4 +750,24 @@ export class SyncSession {
     for (const m of this.sentMarks.values()) out.push(...m.waiters);
     return out;
   }
+}
+
+/** A CONFLICTS entry as the page's side of the worker API carries it (storable values). */
+function conflictInfo(e: ConflictEntry): ConflictInfo {
+  const journaled = (j: ConflictEntry['lost']) => (j === undefined ? undefined : { ...(j.size !== undefined ? { size: j.size } : {}), ...('value' in j ? { value: toStorable(j.value) } : {}) });
+  const lost = journaled(e.lost);
+  const won = journaled(e.won);
+  return {
+    id: e.id,
+    at: e.at,
+    kind: e.kind,
+    type: e.type,
+    pk: toStorable(e.pk),
+    path: e.path,
+    loser: e.loser,
+    winner: e.winner,
+    ...(lost ? { lost } : {}),
+    ...(won ? { won } : {}),
+    ...(e.reason !== undefined ? { reason: e.reason } : {}),
+  };
 }

@@ -99,9 +99,9 @@ function documented(m: DocMessage): Map<string, { type: string; range: string; o
 describe('docs/protocol.md and the message schemas', () => {
   const all = protocolMessages();
 
-  it('covers all 22 message shapes (18 message types) of the protocol', () => {
-    expect(all.length).toBe(22);
-    expect(new Set(all.map((m) => m.t)).size).toBe(18);
+  it('covers all 24 message shapes (20 message types) of the protocol', () => {
+    expect(all.length).toBe(24);
+    expect(new Set(all.map((m) => m.t)).size).toBe(20);
   });
 
   it.each(all.map((m) => [heading(m).slice(5), m] as const))('%s: every field, none more, with whether it is optional', (_name, m) => {

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { OutpostError } from '../errors.ts';
 import { bindSchema } from './bind.ts';
+import { conflictDismissSchema, conflictsSchema } from './conflicts.ts';
 import { encodeChangeset, encodeSubscription, encodeValue } from './common.ts';
 import { downloadSchema } from './download.ts';
 import { errorSchema, queryErrorSchema } from './errors.ts';
@@ -29,6 +30,7 @@ export const clientMessageSchema = v.variant('t', [
   refreshSchema,
   unbindSchema,
   pingSchema,
+  conflictDismissSchema,
 ]);
 export type ClientMessage = v.InferOutput<typeof clientMessageSchema>;
 
@@ -44,11 +46,12 @@ export const serverMessageSchema = v.variant('t', [
   errorSchema,
   unboundSchema,
   pongSchema,
+  conflictsSchema,
 ]);
 export type ServerMessage = v.InferOutput<typeof serverMessageSchema>;
 
-const CLIENT_TYPES = new Set(['BIND', 'IDENT', 'QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND', 'PING']);
-const SERVER_TYPES = new Set(['IDENT', 'DOWNLOAD', 'MARK', 'TRANSACT', 'STATE', 'CLIENT_VERSION', 'QUERY_ERROR', 'ERROR', 'UNBOUND', 'PONG']);
+const CLIENT_TYPES = new Set(['BIND', 'IDENT', 'QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND', 'PING', 'CONFLICT_DISMISS']);
+const SERVER_TYPES = new Set(['IDENT', 'DOWNLOAD', 'MARK', 'TRANSACT', 'STATE', 'CLIENT_VERSION', 'QUERY_ERROR', 'ERROR', 'UNBOUND', 'PONG', 'CONFLICTS']);
 
 function parse<T>(text: string, schema: v.GenericSchema<unknown, T>, known: Set<string>): T {
   let raw: unknown;
@@ -98,11 +101,25 @@ function wire(m: ClientMessage | ServerMessage): unknown {
         ...m,
         items: m.items.map((item) => ({ ...item, changeset: encodeChangeset(item.changeset) })),
       };
+    case 'CONFLICTS':
+      return {
+        ...m,
+        entries: m.entries.map((e) => ({
+          ...e,
+          pk: encodeValue(e.pk),
+          ...(e.lost ? { lost: encodeJournaled(e.lost) } : {}),
+          ...(e.won ? { won: encodeJournaled(e.won) } : {}),
+        })),
+      };
     case 'ERROR':
       return m.compensatingWrites ? { ...m, compensatingWrites: m.compensatingWrites.map((w) => ({ ...w, pk: encodeValue(w.pk) })) } : m;
     default:
       return m;
   }
+}
+
+function encodeJournaled(j: { value?: unknown; size?: number }): unknown {
+  return 'value' in j ? { ...j, value: encodeValue(j.value as never) } : j;
 }
 
 /** Encodes a message as the JSON text of one WebSocket frame. */
@@ -111,6 +128,7 @@ export function encodeMessage(m: ClientMessage | ServerMessage): string {
 }
 
 export type { Bind } from './bind.ts';
+export { CONFLICT_KINDS, type ConflictDismiss, type ConflictEntry, type ConflictsMessage } from './conflicts.ts';
 export type { Subscription } from './common.ts';
 export type { Download, DownloadItem } from './download.ts';
 export { ERROR_ACTIONS, type ErrorAction, type ErrorMessage, type QueryErrorMessage } from './errors.ts';

@@ -61,6 +61,8 @@ export interface OutpostConfig {
   readonly limits: ParsedConfig['limits'];
   readonly history: ParsedConfig['history'];
   readonly staticDir: string | undefined;
+  /** The built operator's dashboard served under /admin (default: this package's dist/admin, when built). */
+  readonly adminDir: string | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -90,6 +92,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   OUTPOST_ALLOWED_ORIGINS: { path: ['allowedOrigins'], kind: 'origins' },
   OUTPOST_STATIC_DIR: { path: ['staticDir'], kind: 'string' },
+  OUTPOST_ADMIN_DIR: { path: ['adminDir'], kind: 'string' },
   OUTPOST_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
 };
 
@@ -171,14 +174,14 @@ export function loadConfig(options: LoadOptions = {}): OutpostConfig {
   }
   const baseDir = configFile ? dirname(configFile) : cwd;
   // Relative paths from the file are relative to the file; the ones set below, to the cwd.
-  for (const key of ['store', 'staticDir'] as const) {
+  for (const key of ['store', 'staticDir', 'adminDir'] as const) {
     if (typeof raw[key] === 'string' && !isUrl(raw[key] as string) && raw[key] !== 'memory:') raw[key] = resolve(baseDir, raw[key] as string);
   }
   for (const [name, spec] of Object.entries(ENV_VARS)) {
     const text = env[name];
     if (text === undefined || text === '') continue;
     let value = envValue(spec.kind, text);
-    if ((name === 'OUTPOST_STORE' || name === 'OUTPOST_STATIC_DIR') && typeof value === 'string' && !isUrl(value) && value !== 'memory:') value = resolve(cwd, value);
+    if ((name === 'OUTPOST_STORE' || name === 'OUTPOST_STATIC_DIR' || name === 'OUTPOST_ADMIN_DIR') && typeof value === 'string' && !isUrl(value) && value !== 'memory:') value = resolve(cwd, value);
     setPath(raw, spec.path, value);
     sources.set(spec.path.join('.'), name);
   }
@@ -272,6 +275,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     limits: c.limits,
     history: c.history,
     staticDir: c.staticDir,
+    adminDir: c.adminDir,
     logLevel: c.logLevel,
   };
 }

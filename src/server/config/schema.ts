@@ -162,6 +162,7 @@ export const configSchema = v.strictObject({
     {},
   ),
   staticDir: v.optional(nonEmpty),
+  adminDir: v.optional(nonEmpty),
   logLevel: v.optional(v.picklist(LOG_LEVELS), 'info'),
 });
 

@@ -5,7 +5,12 @@ import { OutpostError } from '../../protocol/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import { parseConfig, type RolesConfig } from '../config/load.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';
-import type { ServerStore, UserRow } from '../store/types.ts';
+import { encodeInstruction, encodeValue, hlcWall, type Instruction } from '../../changeset/index.ts';
+import { pkKey, type PrimaryKey } from '../../model/index.ts';
+import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
+import type { LiveSessionInfo } from '../sync/engine.ts';
+import type { MetricsSample } from '../metrics-history.ts';
+import { AdminSessions, ADMIN_COOKIE } from './admin-session.ts';
 import { parseBody } from './errors.ts';
 import type { HttpContext, OutpostHttpServer } from './server.ts';
 
@@ -30,6 +35,14 @@ export interface AdminHooks {
   compact?(): Promise<{ retired: number; removed: number; firstVersion: number }>;
   /** Retire client files (all, a user's, or one): their next session gets a client reset. */
   resetClients?(selector: { userId?: string; clientFile?: number }, reason: string): Promise<number>;
+  /** The live sync sessions on this node. */
+  sessions?(): LiveSessionInfo[];
+  /** Ends the live sessions of a client file on this node; returns how many. */
+  disconnect?(clientFile: number): number;
+  /** The last hour of the server's metrics (cumulative samples). */
+  metricsHistory?(): { intervalMs: number; samples: readonly MetricsSample[] };
+  /** How many objects of `type` a user could read under `rules` (already validated). */
+  dryRun?(rules: RolesConfig, userId: string, type: string): Promise<{ readable: number; role: string }>;
 }
 
 export interface AdminOptions {
@@ -60,12 +73,43 @@ const resetBody = v.strictObject({
   all: v.optional(v.literal(true)),
   reason: v.optional(v.pipe(v.string(), v.maxLength(500))),
 });
-const rulesBody = v.strictObject({
-  rules: v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) }),
-});
+const rulesShape = v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) });
+const rulesBody = v.strictObject({ rules: rulesShape });
+const dryRunBody = v.strictObject({ rules: rulesShape, userId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), type: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
+const loginBody = v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) });
 
 function userJson(u: UserRow) {
   return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt };
+}
+
+/** A journal entry for the admin API: the whole entry, pk and values in Extended JSON (the object state kept for permission checks stays out). */
+function conflictJson(c: ConflictRow) {
+  const { erasedObject: _kept, loserSaw: _saw, pk, ...rest } = c;
+  return { ...rest, pk: encodeValue(pk) };
+}
+
+/** An integer query parameter within bounds, or the default when absent. */
+function intParam(ctx: HttpContext, name: string, min: number, max: number, fallback?: number): number | undefined {
+  const text = ctx.url.searchParams.get(name);
+  if (text === null) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new OutpostError('bad_message', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** The same checks as the config file: filters parse and type-check against the schema. */
+async function checkRules(store: ServerStore, options: AdminOptions, rules: unknown): Promise<void> {
+  try {
+    parseConfig({
+      developmentMode: options.developmentMode,
+      auth: { tokens: { secret: 'x'.repeat(32) } }, // only the rules are being checked
+      schema: (await store.getSchema()) ?? options.schema,
+      queryableFields: options.queryableFields,
+      roles: rules,
+    });
+  } catch (err) {
+    throw new OutpostError('bad_query', `invalid rules: ${(err as Error).message}`);
+  }
 }
 
 /** The stored rules, or the configured ones. */
@@ -76,14 +120,118 @@ export async function currentRules(store: ServerStore, configured: RolesConfig):
 
 export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, auth: AuthService, options: AdminOptions): void {
   const expected = options.adminKey === undefined ? undefined : digest(options.adminKey);
+  const sessions = new AdminSessions();
+  const keyMatches = (given: string | undefined) => given !== undefined && expected !== undefined && timingSafeEqual(digest(given), expected);
+  /**
+   * Who makes an admin request: the admin key as a bearer token (scripts), or the dashboard's
+   * session cookie with its CSRF token in a header (a cross-site form cannot set one, and the
+   * cookie is SameSite=Strict besides). Every request that changes something is logged with it.
+   */
   const admin = (handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => (ctx: HttpContext) => {
     if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
     const given = ctx.bearer();
+    let who: string;
     // Hashing first makes the comparison constant-time whatever the lengths.
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
+    if (given !== undefined) {
+      if (!keyMatches(given)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
+      who = 'admin-key';
+    } else {
+      const session = sessions.fromRequest(ctx.req);
+      if (!session) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>), or a dashboard login');
+      who = `dashboard-session:${session.id.slice(0, 8)}`;
+    }
+    if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') ctx.log.info({ admin: who, method: ctx.req.method, path: ctx.url.pathname }, 'admin action');
     return handler(ctx);
   };
   const route = (method: string, path: string, handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => http.route(method, path, admin(handler));
+
+  // The dashboard's login: the admin key buys a session cookie (HttpOnly, SameSite=Strict) and a
+  // CSRF token the page sends back in a header with every request.
+  http.route('POST', '/api/admin/session', async (ctx) => {
+    if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
+    const body = parseBody(loginBody, await ctx.json());
+    if (!keyMatches(body.key)) {
+      ctx.log.warn({ ip: ctx.ip }, 'dashboard login refused');
+      throw new OutpostError('unauthorized', 'that is not the admin key');
+    }
+    const session = sessions.create();
+    ctx.log.info({ admin: `dashboard-session:${session.id.slice(0, 8)}`, ip: ctx.ip }, 'dashboard login');
+    return { status: 201, body: { csrf: session.csrf, expiresAt: session.expiresAt }, headers: { 'Set-Cookie': sessions.cookie(session) } };
+  });
+  http.route('GET', '/api/admin/session', async (ctx) => {
+    const session = sessions.fromCookie(ctx.req);
+    if (!session) throw new OutpostError('unauthorized', 'no dashboard login');
+    return { status: 200, body: { csrf: session.csrf, expiresAt: session.expiresAt } };
+  });
+  route('DELETE', '/api/admin/session', async (ctx) => {
+    sessions.end(ctx.req);
+    return { status: 204, headers: { 'Set-Cookie': `${ADMIN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
+  });
+
+  // The history, newest first, decoded: a page of at most `limit` entries matching the filters,
+  // found within 5,000 versions below `before` (`next` goes on from where the scan stopped).
+  route('GET', '/api/admin/history', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 500, 50)!;
+    const latest = await store.latestVersion();
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER) ?? latest + 1;
+    const origin = intParam(ctx, 'origin', 1, Number.MAX_SAFE_INTEGER);
+    const type = ctx.url.searchParams.get('type') || undefined;
+    const pk = ctx.url.searchParams.get('pk') || undefined;
+    const first = await store.firstVersion();
+    const touches = (i: Instruction) => i.op !== 'AddType' && i.op !== 'AddField' && (type === undefined || i.type === type) && (pk === undefined || String(i.pk) === pk || pkKey(i.pk as PrimaryKey).slice(1) === pk);
+    const users = new Map<number, string | null>([[1, null]]);
+    const out: unknown[] = [];
+    let upTo = Math.min(before - 1, latest);
+    const floor = Math.max(first - 1, upTo - 5000, 0);
+    while (upTo > floor && out.length < limit) {
+      const from = Math.max(floor, upTo - 500);
+      const rows = await store.history(from, upTo);
+      for (const r of rows.reverse()) {
+        if (out.length >= limit) {
+          upTo = r.version;
+          break;
+        }
+        upTo = r.version - 1;
+        if (origin !== undefined && r.origin !== origin) continue;
+        const ops = type === undefined && pk === undefined ? r.changeset.instructions : r.changeset.instructions.filter(touches);
+        if (ops.length === 0) continue;
+        if (!users.has(r.origin)) users.set(r.origin, (await store.getClientFile(r.origin))?.userId ?? null);
+        out.push({
+          version: r.version,
+          origin: r.origin,
+          userId: users.get(r.origin),
+          originVersion: r.originVersion,
+          privateTo: r.privateTo,
+          at: hlcWall(r.changeset.timestamp),
+          instructions: ops.map(encodeInstruction),
+          ...(ops.length < r.changeset.instructions.length ? { more: r.changeset.instructions.length - ops.length } : {}),
+        });
+      }
+      if (rows.length === 0) upTo = from;
+    }
+    return { status: 200, body: { history: out, latest, first, ...(upTo > Math.max(first - 1, 0) ? { next: upTo + 1 } : {}) } };
+  });
+
+  route('GET', '/api/admin/metrics/history', async () => ({ status: 200, body: options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] } }));
+
+  route('GET', '/api/admin/sessions', async () => ({ status: 200, body: { sessions: options.hooks?.sessions?.() ?? [] } }));
+
+  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx) => {
+    if (!options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
+    const ident = Number(ctx.params.clientFile);
+    if (!Number.isSafeInteger(ident) || ident < 1) throw new OutpostError('bad_message', 'clientFile must be a positive integer');
+    const ended = options.hooks.disconnect(ident);
+    if (ended === 0) throw new OutpostError('not_found', 'no live session of that client file on this node');
+    return { status: 200, body: { ended } };
+  });
+
+  route('POST', '/api/admin/rules/dry-run', async (ctx) => {
+    if (!options.hooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
+    const body = parseBody(dryRunBody, await ctx.json());
+    await checkRules(store, options, body.rules);
+    const rules: RolesConfig = { byType: body.rules.byType, default: body.rules.default };
+    return { status: 200, body: await options.hooks.dryRun(rules, body.userId, body.type) };
+  });
 
   route('GET', '/api/admin/schema', async () => ({ status: 200, body: { schema: (await store.getSchema()) ?? options.schema } }));
 
@@ -110,22 +258,28 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     return { status: 200, body: { retired } };
   });
 
+  // The conflict journal, newest first; `before` pages on (the `next` of the previous page).
+  route('GET', '/api/admin/conflicts', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 1000, 100)!;
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const loser = ctx.url.searchParams.get('loser') ?? undefined;
+    const type = ctx.url.searchParams.get('type') ?? undefined;
+    const rows = await store.listConflicts({
+      limit,
+      newestFirst: true,
+      includeDismissed: true,
+      ...(before !== undefined ? { beforeId: before } : {}),
+      ...(loser ? { loserUserId: loser } : {}),
+      ...(type ? { type } : {}),
+    });
+    return { status: 200, body: { conflicts: rows.map(conflictJson), ...(rows.length === limit ? { next: rows[rows.length - 1]!.id } : {}) } };
+  });
+
   route('GET', '/api/admin/rules', async () => ({ status: 200, body: { rules: await currentRules(store, options.roles) } }));
 
   route('PUT', '/api/admin/rules', async (ctx) => {
     const body = parseBody(rulesBody, await ctx.json());
-    // The same checks as the config file: filters parse and type-check against the schema.
-    try {
-      parseConfig({
-        developmentMode: options.developmentMode,
-        auth: { tokens: { secret: 'x'.repeat(32) } }, // only the rules are being checked
-        schema: (await store.getSchema()) ?? options.schema,
-        queryableFields: options.queryableFields,
-        roles: body.rules,
-      });
-    } catch (err) {
-      throw new OutpostError('bad_query', `invalid rules: ${(err as Error).message}`);
-    }
+    await checkRules(store, options, body.rules);
     const rules: RolesConfig = { byType: body.rules.byType, default: body.rules.default };
     if (options.hooks?.setRules) await options.hooks.setRules(rules);
     else await store.setSetting('rules', rules);

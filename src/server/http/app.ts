@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { OutpostError } from '../../protocol/errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { OutpostConfig } from '../config/load.ts';
@@ -12,6 +13,7 @@ import { createHttpCore, type OutpostHttpServer } from './server.ts';
 
 export interface HttpServerOptions {
   readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir' | 'schema' | 'roles' | 'developmentMode' | 'queryableFields'> & {
+    readonly adminDir?: string | undefined;
     /** `/metrics` answers only `Authorization: Bearer <metricsToken>`; without one it is refused. */
     readonly metricsToken?: string | undefined;
   };
@@ -25,6 +27,15 @@ export interface HttpServerOptions {
   readonly adminHooks?: AdminHooks;
   /** Reported by /api/health; default: package.json's version. */
   readonly version?: string;
+}
+
+/** dist/admin next to the sources (src/server/http) or inside the published build (dist/server/http). */
+function defaultAdminDir(): string | undefined {
+  for (const rel of ['../../../dist/admin/', '../../admin/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(dir + 'index.html')) return dir;
+  }
+  return undefined;
 }
 
 function packageVersion(): string {
@@ -44,7 +55,7 @@ const HEALTH_TIMEOUT_MS = 2000;
  */
 export function createHttpServer(options: HttpServerOptions): OutpostHttpServer {
   const { config, store, auth, metrics, log } = options;
-  const http = createHttpCore({ config, metrics, log });
+  const http = createHttpCore({ config, metrics, log, adminDir: config.adminDir ?? defaultAdminDir() });
   const version = options.version ?? packageVersion();
 
   http.route('GET', '/api/health', async () => {

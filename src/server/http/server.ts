@@ -58,6 +58,8 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 
 export interface HttpCoreOptions {
   readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir'>;
+  /** The built operator's dashboard (dist/admin), served under /admin; none: /admin is not served. */
+  readonly adminDir?: string | undefined;
   readonly metrics: MetricsRegistry;
   readonly log: Logger;
 }
@@ -164,7 +166,13 @@ export function createHttpCore(options: HttpCoreOptions): OutpostHttpServer {
           routeLabel = candidates[0]!.r.pattern;
           throw Object.assign(new OutpostError('not_found', `${method} is not allowed on ${url.pathname}`), { status: 405, allow: candidates.map((c) => c.r.method) });
         }
-        if (!isApi && (method === 'GET' || method === 'HEAD') && config.staticDir) {
+        const adminPath = url.pathname === '/admin' || url.pathname.startsWith('/admin/');
+        if (adminPath && (method === 'GET' || method === 'HEAD') && options.adminDir) {
+          routeLabel = 'admin';
+          await serveStatic(req, res, options.adminDir, url.pathname.slice('/admin'.length) || '/');
+          return;
+        }
+        if (!isApi && !adminPath && (method === 'GET' || method === 'HEAD') && config.staticDir) {
           routeLabel = 'static';
           await serveStatic(req, res, config.staticDir, url.pathname);
           return;

@@ -2,7 +2,7 @@ import { decodeChangeset, encodeChangeset, type Changeset } from '../../changese
 import { pkKey, type ObjectRecord, type PrimaryKey } from '../../model/index.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { decodeStorageValue, encodeStorageValue, fromStorageDocument, toStorageJson } from '../../query/index.ts';
-import { objectKeyString, type ClientFileRow, type ObjectKey, type StoredSubscription, type ViewChange } from './types.ts';
+import { objectKeyString, type ClientFileRow, type ConflictRow, type NewConflict, type ObjectKey, type StoredSubscription, type ViewChange } from './types.ts';
 
 /*
  * Row encodings shared by the SQL stores (and the memory store, which keeps the same encoded
@@ -114,4 +114,22 @@ export function netViewChanges(changes: readonly ViewChange[]): { add: ObjectKey
   const remove: ObjectKey[] = [];
   for (const c of last.values()) (c.kind === 'add' ? add : remove).push({ type: c.type, pk: c.pk });
   return { add, remove };
+}
+
+/** A conflict journal entry as stored (the indexed columns are kept beside it by the SQL stores). */
+export function conflictToJson(c: NewConflict): string {
+  const { pk, erasedObject, ...rest } = c;
+  return JSON.stringify({ ...rest, pk: encodeStorageValue(pk), ...(erasedObject ? { erasedObject: JSON.parse(docToJson(erasedObject)) as unknown } : {}) });
+}
+
+export function conflictFromJson(id: number, dismissedAt: number | null, raw: string | object): ConflictRow {
+  const o = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Record<string, unknown>;
+  const { pk, erasedObject, ...rest } = o;
+  return {
+    ...(rest as unknown as Omit<NewConflict, 'pk' | 'erasedObject'>),
+    pk: decodeStorageValue(pk) as PrimaryKey,
+    ...(erasedObject ? { erasedObject: docFromJson(erasedObject as object) } : {}),
+    id,
+    dismissedAt,
+  };
 }

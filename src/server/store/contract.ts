@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Decimal128, ObjectId, UUID, parseSchema, pkKey, validateObject, type ObjectRecord, type Value } from '../../model/index.ts';
 import { runAuthContractTests } from './contract-auth.ts';
 import { runClientFileContractTests } from './contract-files.ts';
+import { runConflictContractTests } from './contract-conflicts.ts';
 import { changeset, contractSchema, deferred, expectSameValue, keyOf, richChangeset, richTask, sleep, waitFor } from './contract-fixtures.ts';
 import { runQueryContractTests } from './contract-query.ts';
 import type { ServerStore, StoreWriter } from './types.ts';
@@ -387,6 +388,7 @@ export function runStoreContractTests(name: string, makeStore: MakeStore): void 
     });
 
     runClientFileContractTests(ctx);
+    runConflictContractTests(ctx);
     runQueryContractTests(ctx);
     runAuthContractTests(ctx);
   });

@@ -14,9 +14,10 @@
  *   view_sets(ident, type, pk)
  *   view_log(ident, seq, version, kind, type, pk, pk_value)
  *   users, identities, refresh_families, refresh_tokens, api_keys    (auth)
+ *   conflicts(id, at, loser_user, type, dismissed_at, entry)          the conflict journal (3)
  */
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -69,6 +70,18 @@ function migration2(d: Dialect, t: (name: string) => string): string[] {
   ];
 }
 
+/** Migration 3: the conflict journal (src/server/sync/conflicts.ts). */
+function migration3(d: Dialect, t: (name: string) => string): string[] {
+  const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  const id = d === 'sqlite' ? 'id INTEGER PRIMARY KEY AUTOINCREMENT' : 'id BIGSERIAL PRIMARY KEY';
+  const json = d === 'sqlite' ? 'TEXT' : 'JSON';
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t('conflicts')} (${id}, at ${int} NOT NULL, loser_user TEXT, type TEXT NOT NULL, dismissed_at ${int}, entry ${json} NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS conflicts_loser ON ${t('conflicts')} (loser_user, id)`,
+    `CREATE INDEX IF NOT EXISTS conflicts_at ON ${t('conflicts')} (at)`,
+  ];
+}
+
 export function metaTableDdl(t: (name: string) => string): string {
   return `CREATE TABLE IF NOT EXISTS ${t('meta')} (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
 }
@@ -78,6 +91,6 @@ export function migrationsFrom(from: number, d: Dialect, t: (name: string) => st
   if (from > SCHEMA_VERSION) {
     throw new Error(`the database has schema version ${from}, newer than this server's ${SCHEMA_VERSION}: upgrade the server`);
   }
-  const steps: Array<(d: Dialect, t: (name: string) => string) => string[]> = [migration1, migration2];
+  const steps: Array<(d: Dialect, t: (name: string) => string) => string[]> = [migration1, migration2, migration3];
   return steps.slice(from).flatMap((step) => step(d, t));
 }

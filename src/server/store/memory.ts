@@ -4,6 +4,8 @@ import { pkKey, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey } fro
 import type { ObjectResolver } from '../../query/index.ts';
 import {
   changesetFromJson,
+  conflictFromJson,
+  conflictToJson,
   changesetToJson,
   compareCodePoints,
   docFromJson,
@@ -23,7 +25,11 @@ import {
   type ClientFilePatch,
   type ClientFileRow,
   type ClientFileSelector,
+  type ConflictBound,
+  type ConflictQuery,
+  type ConflictRow,
   type HistoryRow,
+  type NewConflict,
   type ObjectKey,
   type ServerStore,
   type StoreReader,
@@ -60,6 +66,16 @@ interface Tables<M extends 'base' | 'tx'> {
   views: M extends 'base' ? Map<string, { ident: number; type: string; pk: string }> : TxMap<string, { ident: number; type: string; pk: string }>;
   meta: M extends 'base' ? Map<string, string> : TxMap<string, string>;
   viewLog: M extends 'base' ? Map<string, LoggedView> : TxMap<string, LoggedView>;
+  /** The conflict journal by id: the encoded entry, its loser and when it was dismissed. */
+  conflicts: M extends 'base' ? Map<number, StoredConflict> : TxMap<number, StoredConflict>;
+}
+
+interface StoredConflict {
+  readonly at: number;
+  readonly loserUser: string | null;
+  readonly type: string;
+  readonly dismissedAt: number | null;
+  readonly entry: string;
 }
 
 interface LoggedView {
@@ -80,6 +96,7 @@ function overlay(base: Tables<'base'>): Tables<'tx'> {
     views: new TxMap(base.views),
     meta: new TxMap(base.meta),
     viewLog: new TxMap(base.viewLog),
+    conflicts: new TxMap(base.conflicts),
   };
 }
 
@@ -95,6 +112,9 @@ class MemoryAccess implements StoreWriter {
     private readonly baseLatest: () => number,
     private readonly live: () => void,
     private readonly nextSeq: () => number = () => {
+      throw new Error('read-only');
+    },
+    private readonly nextConflictId: () => number = () => {
       throw new Error('read-only');
     },
   ) {}
@@ -355,6 +375,47 @@ class MemoryAccess implements StoreWriter {
     this.live();
     this.t.meta.set('schema', JSON.stringify(schema));
   }
+
+  async listConflicts(query: ConflictQuery): Promise<ConflictRow[]> {
+    this.live();
+    const ids = [...this.t.conflicts.keys()].sort((a, b) => (query.newestFirst ? b - a : a - b));
+    const out: ConflictRow[] = [];
+    for (const id of ids) {
+      if (out.length >= query.limit) break;
+      const c = this.t.conflicts.get(id)!;
+      if (query.loserUserId !== undefined && c.loserUser !== query.loserUserId) continue;
+      if (query.type !== undefined && c.type !== query.type) continue;
+      if (query.afterId !== undefined && !(id > query.afterId)) continue;
+      if (query.beforeId !== undefined && !(id < query.beforeId)) continue;
+      if (query.includeDismissed !== true && c.dismissedAt !== null) continue;
+      out.push(conflictFromJson(id, c.dismissedAt, c.entry));
+    }
+    return out;
+  }
+
+  async recordConflicts(entries: readonly NewConflict[], bound: ConflictBound): Promise<void> {
+    this.live();
+    for (const c of entries) {
+      this.t.conflicts.set(this.nextConflictId(), { at: c.at, loserUser: c.loser.userId, type: c.type, dismissedAt: null, entry: conflictToJson(c) });
+    }
+    const ids = [...this.t.conflicts.keys()].sort((a, b) => a - b);
+    const keepFrom = (ids[ids.length - 1] ?? 0) - bound.maxEntries;
+    for (const id of ids) {
+      if (id <= keepFrom || this.t.conflicts.get(id)!.at < bound.now - bound.maxAgeMs) this.t.conflicts.delete(id);
+    }
+  }
+
+  /** On the committed tables (see MemoryStore.dismissConflicts). */
+  dismiss(loserUserId: string, ids: readonly number[], at: number): number {
+    let n = 0;
+    for (const id of ids) {
+      const c = this.t.conflicts.get(id);
+      if (!c || c.loserUser !== loserUserId || c.dismissedAt !== null) continue;
+      this.t.conflicts.set(id, { ...c, dismissedAt: at });
+      n++;
+    }
+    return n;
+  }
 }
 
 export class MemoryStore implements ServerStore {
@@ -369,10 +430,12 @@ export class MemoryStore implements ServerStore {
     views: new Map(),
     meta: new Map(),
     viewLog: new Map(),
+    conflicts: new Map(),
   };
   private latest = 0;
   private nextIdent = 2;
   private viewSeq = 0;
+  private conflictSeq = 0;
   private closed = false;
   private readonly mutex = new Mutex();
   private readonly listeners = new Set<(latest: number) => void>();
@@ -422,6 +485,19 @@ export class MemoryStore implements ServerStore {
   firstVersion(): Promise<number> {
     return this.reader.firstVersion();
   }
+  listConflicts(query: ConflictQuery): Promise<ConflictRow[]> {
+    return this.reader.listConflicts(query);
+  }
+
+  async dismissConflicts(loserUserId: string, ids: readonly number[], at: number): Promise<number> {
+    this.checkOpen();
+    return this.mutex.run(async () => {
+      const t = overlay(this.tables);
+      const n = new MemoryAccess(t, () => this.latest, () => this.checkOpen()).dismiss(loserUserId, ids, at);
+      t.conflicts.commit();
+      return n;
+    });
+  }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
     this.checkOpen();
@@ -432,7 +508,7 @@ export class MemoryStore implements ServerStore {
       const access = new MemoryAccess(t, () => this.latest, () => {
         this.checkOpen();
         if (finished) throw new Error('this transaction has ended');
-      }, () => ++this.viewSeq);
+      }, () => ++this.viewSeq, () => ++this.conflictSeq);
       try {
         const result = await fn(access);
         this.checkOpen();

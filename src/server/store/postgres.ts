@@ -9,7 +9,7 @@ import { Doorbell } from './pg-doorbell.ts';
 import { SqlAccess } from './sql-access.ts';
 import { SqlAuthStore } from './sql-auth.ts';
 import type { Row, SqlDatabase, SqlRunner } from './sql-runner.ts';
-import type { ClientFileRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
+import type { ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
 
 /*
  * The PostgreSQL store, for one or several server nodes sharing a database. Every table lives in
@@ -273,6 +273,13 @@ export class PostgresStore implements ServerStore {
   }
   firstVersion(): Promise<number> {
     return this.read.firstVersion();
+  }
+  listConflicts(query: ConflictQuery): Promise<ConflictRow[]> {
+    return this.read.listConflicts(query);
+  }
+  dismissConflicts(loserUserId: string, ids: readonly number[], at: number): Promise<number> {
+    // The pool runs each statement in its own transaction: a mark is atomic on its own.
+    return this.read.dismissConflicts(loserUserId, ids, at);
   }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {

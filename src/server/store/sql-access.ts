@@ -4,6 +4,8 @@ import { toSqlForView } from '../../query/index.ts';
 import {
   CLIENT_FILE_COLUMNS,
   changesetFromJson,
+  conflictFromJson,
+  conflictToJson,
   changesetToJson,
   clientFileFromRow,
   docFromJson,
@@ -21,7 +23,11 @@ import {
   type ClientFilePatch,
   type ClientFileRow,
   type ClientFileSelector,
+  type ConflictBound,
+  type ConflictQuery,
+  type ConflictRow,
   type HistoryRow,
+  type NewConflict,
   type ObjectKey,
   type StoreWriter,
   type ViewChange,
@@ -424,6 +430,59 @@ export class SqlAccess implements StoreWriter {
     const deleted = await this.db.run(this.q(`DELETE FROM ${this.t('history')} WHERE version < ?`), [upTo]);
     await this.db.run(this.q(`DELETE FROM ${this.t('reciprocal')} WHERE version <= ?`), [upTo]);
     return deleted;
+  }
+
+  async listConflicts(query: ConflictQuery): Promise<ConflictRow[]> {
+    this.live();
+    const conds: string[] = [];
+    const params: unknown[] = [];
+    if (query.loserUserId !== undefined) {
+      conds.push('loser_user = ?');
+      params.push(query.loserUserId);
+    }
+    if (query.type !== undefined) {
+      conds.push('type = ?');
+      params.push(query.type);
+    }
+    if (query.afterId !== undefined) {
+      conds.push('id > ?');
+      params.push(query.afterId);
+    }
+    if (query.beforeId !== undefined) {
+      conds.push('id < ?');
+      params.push(query.beforeId);
+    }
+    if (query.includeDismissed !== true) conds.push('dismissed_at IS NULL');
+    params.push(Math.max(0, Math.floor(query.limit)));
+    const where = conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+    const rows = await this.db.all(
+      this.q(`SELECT id, dismissed_at, entry FROM ${this.t('conflicts')} ${where} ORDER BY id ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`),
+      params,
+    );
+    return rows.map((r) => conflictFromJson(num(r.id), numOrNull(r.dismissed_at), r.entry as string | object));
+  }
+
+  async recordConflicts(entries: readonly NewConflict[], bound: ConflictBound): Promise<void> {
+    this.live();
+    for (const c of entries) {
+      await this.db.run(this.q(`INSERT INTO ${this.t('conflicts')} (at, loser_user, type, entry) VALUES (?, ?, ?, ?)`), [c.at, c.loser.userId, c.type, conflictToJson(c)]);
+    }
+    await this.db.run(this.q(`DELETE FROM ${this.t('conflicts')} WHERE at < ?`), [bound.now - bound.maxAgeMs]);
+    // Ids only grow, so the newest maxEntries are the highest ids.
+    await this.db.run(
+      this.q(`DELETE FROM ${this.t('conflicts')} WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM ${this.t('conflicts')}) - ?`),
+      [Math.max(0, Math.floor(bound.maxEntries))],
+    );
+  }
+
+  /** Outside a transaction: the store's own write connection (see SyncStore.dismissConflicts). */
+  async dismissConflicts(loserUserId: string, ids: readonly number[], at: number): Promise<number> {
+    this.live();
+    let n = 0;
+    for (const id of ids) {
+      n += await this.db.run(this.q(`UPDATE ${this.t('conflicts')} SET dismissed_at = ? WHERE id = ? AND loser_user = ? AND dismissed_at IS NULL`), [at, id, loserUserId]);
+    }
+    return n;
   }
 
   async setSchema(schema: readonly ObjectSchemaInput[]): Promise<void> {

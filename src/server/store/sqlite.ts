@@ -11,7 +11,7 @@ import { Mutex } from './mutex.ts';
 import { SqlAccess } from './sql-access.ts';
 import { SqlAuthStore } from './sql-auth.ts';
 import type { Row, SqlDatabase, SqlRunner } from './sql-runner.ts';
-import type { ClientFileRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
+import type { ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
 
 /*
  * The embedded store: one SQLite file (`outpost.db`) in a data directory, WAL journal with
@@ -194,6 +194,14 @@ export class SqliteStore implements ServerStore {
   }
   firstVersion(): Promise<number> {
     return this.read.firstVersion();
+  }
+  listConflicts(query: ConflictQuery): Promise<ConflictRow[]> {
+    return this.read.listConflicts(query);
+  }
+  dismissConflicts(loserUserId: string, ids: readonly number[], at: number): Promise<number> {
+    this.checkOpen();
+    // On the writer connection (the reader is for reads only), as one short write transaction.
+    return this.db.write((w) => new SqlAccess(w, table, 'objects', () => this.checkOpen()).dismissConflicts(loserUserId, ids, at));
   }
 
   async transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {

@@ -141,6 +141,8 @@ export interface StoreReader {
   syncHorizon(): Promise<number | undefined>;
   /** The lowest version still in the history (0 when it is empty). */
   firstVersion(): Promise<number>;
+  /** Conflict journal entries (see `recordConflicts`), in id order (`newestFirst` reverses it). */
+  listConflicts(query: ConflictQuery): Promise<ConflictRow[]>;
 }
 
 export interface StoreWriter extends StoreReader {
@@ -184,6 +186,11 @@ export interface StoreWriter extends StoreReader {
    * Returns how many history entries it deleted.
    */
   compactHistory(below: number): Promise<number>;
+  /**
+   * Appends entries to the conflict journal (ids increase with every entry), then drops entries
+   * older than `bound.maxAgeMs` and the oldest ones beyond `bound.maxEntries`.
+   */
+  recordConflicts(entries: readonly NewConflict[], bound: ConflictBound): Promise<void>;
 }
 
 export interface SyncStore extends StoreReader {
@@ -201,7 +208,84 @@ export interface SyncStore extends StoreReader {
    * fetch the new entries with `history`. Calls may be coalesced.
    */
   onAppend(listener: (latestVersion: number) => void): () => void;
+  /** Marks the user's own losses with these ids read (others' entries are left alone). Returns how many it marked. */
+  dismissConflicts(loserUserId: string, ids: readonly number[], at: number): Promise<number>;
   close(): Promise<void>;
+}
+
+// ---- The conflict journal (src/server/sync/conflicts.ts decides what goes in it). ----
+
+/** One side of a decided conflict. */
+export interface ConflictSide {
+  /** The client file ident of the writer; 1 (SERVER_ORIGIN) is the server itself (its rules). */
+  readonly origin: number;
+  /** The writer's user; null for the server. */
+  readonly userId: string | null;
+  /** The history version that holds this side's write; null when it never entered the history. */
+  readonly version: number | null;
+  /** The writer's client version of the changeset, when it came from a client. */
+  readonly clientVersion: number | null;
+}
+
+/** A value in the journal: the value (Extended JSON, as on the wire) when small, else only its size in bytes. */
+export type ConflictValue = { readonly value: unknown } | { readonly size: number };
+
+export type ConflictKind = 'overwritten' | 'erased' | 'reverted';
+
+export interface NewConflict {
+  readonly at: number;
+  /**
+   * overwritten: a Set replaced by a concurrent Set that wins; erased: an update of an object a
+   * concurrent delete removed (or the delete removing it); reverted: a write the server undid
+   * (a compensating write).
+   */
+  readonly kind: ConflictKind;
+  readonly type: string;
+  readonly pk: PrimaryKey;
+  /** The location: a top-level field, then dictionary keys or embedded fields; empty for the whole object. */
+  readonly path: readonly string[];
+  readonly loser: ConflictSide;
+  readonly winner: ConflictSide;
+  /** The value the loser wrote (absent when its write was not a Set: an increment, a list change, an erase). */
+  readonly lost?: ConflictValue;
+  /** The value that prevails (absent when the object was erased). */
+  readonly won?: ConflictValue;
+  /** Why the server undid the write (`reverted`): `<code>: <why>`. */
+  readonly reason?: string;
+  /**
+   * The object as it was just before an erase removed it: read permission is judged on it once
+   * the object is gone. Never leaves the server.
+   */
+  readonly erasedObject?: ObjectRecord;
+  /**
+   * The loser had the object in its view (so its role could read it) when it wrote, and the
+   * object is gone since: its user may read the entry, whose object state was not kept.
+   */
+  readonly loserSaw?: true;
+}
+
+export interface ConflictRow extends NewConflict {
+  readonly id: number;
+  /** When the loser marked it read; null while it is not. */
+  readonly dismissedAt: number | null;
+}
+
+export interface ConflictQuery {
+  readonly loserUserId?: string;
+  readonly type?: string;
+  /** Entries with id > afterId. */
+  readonly afterId?: number;
+  /** Entries with id < beforeId (paging newest first). */
+  readonly beforeId?: number;
+  readonly includeDismissed?: boolean;
+  readonly newestFirst?: boolean;
+  readonly limit: number;
+}
+
+export interface ConflictBound {
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+  readonly now: number;
 }
 
 /** The map key for an object: type, NUL, the model's primary-key string. */

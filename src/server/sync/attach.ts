@@ -6,7 +6,7 @@ import type { ServerParts, SyncAttachment } from '../main.ts';
 import { createSyncMetrics } from '../metrics.ts';
 import { DataApi, type DataCaller, type DataRequest } from './data-api.ts';
 import { schemaAdditions, SyncEngine } from './engine.ts';
-import type { RulesSpec } from './roles.ts';
+import { SessionRoles, type RulesSpec } from './roles.ts';
 import { compactHistory, replaceSchema, retireClientFiles } from './reset.ts';
 import { createSyncEndpoint } from './websocket.ts';
 
@@ -102,6 +102,32 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
           { ...(selector.userId !== undefined ? { userId: selector.userId } : {}), ...(selector.clientFile !== undefined ? { idents: [selector.clientFile] } : {}) },
           reason,
         );
+      },
+      sessions: () => [...engine.sessions].flatMap((sess) => (sess.describe ? [sess.describe()] : [])),
+      disconnect(clientFile) {
+        const live = [...engine.sessions].filter((sess) => sess.ident === clientFile);
+        for (const sess of live) sess.endByAdmin?.();
+        return live.length;
+      },
+      async dryRun(rules, userId, type) {
+        const t = engine.schema.get(type);
+        if (!t || t.embedded) throw new OutpostError('not_found', `no object type ${type}`);
+        if (!(await store.auth.getUser(userId))) throw new OutpostError('not_found', 'no such user');
+        const roles = new SessionRoles(engine.schema, rulesFromConfig({ roles: rules }) as RulesSpec, await auth.loadUser(userId), engine.queryable);
+        const role = roles.get(type);
+        if (role.read.kind === 'none') return { readable: 0, role: role.name };
+        // Every object of the type, cut by the role's read rule, counted a page at a time.
+        const all = engine.compileSubscriptions([{ objectType: type, query: 'TRUEPREDICATE', args: [] }]);
+        const filter = { subscriptions: all, readFilter: role.read.kind === 'filter' ? role.read.query : null };
+        let readable = 0;
+        let afterPk: string | undefined;
+        for (;;) {
+          const page = await store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: 1000 });
+          readable += page.length;
+          if (page.length < 1000) break;
+          afterPk = page[page.length - 1]!.pk;
+        }
+        return { readable, role: role.name };
       },
       async setRules(rules) {
         await store.setSetting('rules', rules);

@@ -4,12 +4,12 @@ import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaIn
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
+import type { ConflictRow, StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
 import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
 import { GroupCommit } from './group-commit.ts';
 import { ObjectPeek } from './object-peek.ts';
-import { integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
+import { DEFAULT_CONFLICT_JOURNAL, integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
 import { sharedDownload, sharedRows, type SharedRows } from './fanout.ts';
 import { streamBootstrap, type BootstrapIO } from './bootstrap.ts';
@@ -32,6 +32,30 @@ export interface EngineSession extends PlannerSession {
   readonly readyForShared: boolean;
   /** Sends a download planned by the engine's fan-out (fanout.ts) and moves the cursor; wakes itself if still behind. */
   deliverShared(d: PlannedMessage, versionSalt: string): void;
+  /** The session's user, when it wants to hear of the conflicts its user loses. */
+  readonly conflictsFor?: string | undefined;
+  /** New conflict journal entries this session's user lost (not yet filtered by what it may read). */
+  conflictsRecorded?(rows: readonly ConflictRow[]): void;
+  /** The user dismissed some of its conflicts on another device: send the list again. */
+  conflictsDismissed?(): void;
+  /** What the operator's dashboard shows of a live session. */
+  describe?(): LiveSessionInfo;
+  /** An administrator ends the session (the client reconnects after its backoff). */
+  endByAdmin?(): void;
+}
+
+export interface LiveSessionInfo {
+  readonly clientFile: number;
+  readonly userId: string;
+  readonly connectedAt: number;
+  readonly queryVersion: number;
+  readonly subscriptions: number;
+  /** The download cursor: server version and the last client version acknowledged. */
+  readonly serverVersion: number;
+  readonly clientVersion: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messagesIn: number;
 }
 
 export interface SyncMetricsSink {
@@ -76,6 +100,8 @@ export interface EngineOptions {
   readonly maxOfflineMs?: number;
   /** The most uploads and TRANSACTs one store transaction takes (group commit); default 256. */
   readonly maxGroup?: number;
+  /** How many conflict journal entries to keep, and for how long (default DEFAULT_CONFLICT_JOURNAL). */
+  readonly conflictJournal?: { readonly maxEntries: number; readonly maxAgeMs: number };
 }
 
 
@@ -114,6 +140,11 @@ export class SyncEngine {
   private readonly sharing = new Set<EngineSession>();
   /** DOWNLOAD frames shared by the sessions that need the same bytes. */
   readonly frames = new SharedFrames();
+  readonly conflictJournal: { readonly maxEntries: number; readonly maxAgeMs: number };
+  /** The highest conflict journal id handed to sessions; new entries are read after it. */
+  private conflictHigh = 0;
+  private conflictPoll: Promise<void> | undefined;
+  private conflictPollAgain = false;
 
   private constructor(options: EngineOptions, schema: Schema) {
     this.store = options.store;
@@ -135,6 +166,7 @@ export class SyncEngine {
     this.maxOfflineMs = options.maxOfflineMs;
     this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
     this.groups = new GroupCommit(options.store, this.scope, options.maxGroup ?? 256, (n) => this.metrics.groupCommitted?.(n));
+    this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
   }
 
   static async open(options: EngineOptions): Promise<SyncEngine> {
@@ -143,6 +175,7 @@ export class SyncEngine {
     if (!stored && options.schema) await options.store.transaction((tx) => tx.setSchema(schema.toJSON()));
     const engine = new SyncEngine(options, schema);
     engine.latestKnown = await options.store.latestVersion();
+    engine.conflictHigh = (await options.store.listConflicts({ limit: 1, newestFirst: true, includeDismissed: true }))[0]?.id ?? 0;
     engine.unsubscribe = options.store.onAppend((v) => engine.advance(v));
     return engine;
   }
@@ -178,6 +211,8 @@ export class SyncEngine {
         for (const s of group) this.sharing.add(s);
         void this.fanOut(at, group);
       }
+      // Conflicts are journaled in the transactions that append, here or on another node.
+      this.pollConflicts();
     });
   }
 
@@ -215,6 +250,53 @@ export class SyncEngine {
         s.wake();
       }
     }
+  }
+
+  /** A user dismissed conflicts in one session: its other sessions on this node get the new list. */
+  conflictsDismissed(by: EngineSession, userId: string): void {
+    for (const s of this.sessions) if (s !== by && s.conflictsFor === userId) s.conflictsDismissed?.();
+  }
+
+  /**
+   * Hands new conflict journal entries to the sessions of their losers. One read at a time for
+   * the whole node, however many sessions and appends (a poll asked for while one runs runs once
+   * after it), and none while no session wants them.
+   */
+  private pollConflicts(): void {
+    if (![...this.sessions].some((s) => s.conflictsFor !== undefined)) return;
+    if (this.conflictPoll) {
+      this.conflictPollAgain = true;
+      return;
+    }
+    this.conflictPoll = (async () => {
+      do {
+        this.conflictPollAgain = false;
+        for (;;) {
+          const rows = await this.store.listConflicts({ afterId: this.conflictHigh, limit: 500 });
+          if (rows.length === 0) break;
+          this.conflictHigh = rows[rows.length - 1]!.id;
+          const byUser = new Map<string, ConflictRow[]>();
+          for (const r of rows) {
+            if (r.loser.userId === null) continue;
+            const list = byUser.get(r.loser.userId);
+            if (list) list.push(r);
+            else byUser.set(r.loser.userId, [r]);
+          }
+          for (const s of this.sessions) {
+            const mine = s.conflictsFor !== undefined ? byUser.get(s.conflictsFor) : undefined;
+            if (mine) s.conflictsRecorded?.(mine);
+          }
+          if (rows.length < 500) break;
+        }
+      } while (this.conflictPollAgain);
+    })()
+      .catch(() => {
+        // The next append polls again; the entries stay in the journal (and every session's list is read whole when it starts).
+      })
+      .finally(() => {
+        this.conflictPoll = undefined;
+        if (this.conflictPollAgain) this.pollConflicts();
+      });
   }
 
   attach(session: EngineSession): void {
@@ -349,6 +431,7 @@ export class SyncEngine {
       tick: () => this.clock.tick(),
       processedUpTo: session.cursor.serverVersion,
       inViewAt: (k: string, v: number) => inViewAt(session, k, v),
+      conflictJournal: this.conflictJournal,
     };
   }
 

@@ -10,7 +10,8 @@ import {
 import { rebase } from '../../merge/index.ts';
 import { cloneValue, pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { OutpostError } from '../../protocol/errors.ts';
-import type { ObjectKey, StoreWriter } from '../store/types.ts';
+import type { ConflictBound, NewConflict, ObjectKey, StoreWriter } from '../store/types.ts';
+import { detectConcurrentConflicts, detectReverts, type ConcurrentRow, type DetectedConflict, type RevertedWrite } from './conflicts.ts';
 import { keyOf } from './keys.ts';
 import { revertObject } from './revert.ts';
 import type { SessionRoles } from './roles.ts';
@@ -62,7 +63,11 @@ export interface IntegrationContext {
    * rows it was sent.
    */
   readonly inViewAt: (key: string, version: number) => boolean;
+  /** How many conflict journal entries to keep, and for how long (the journal is pruned as it is written). */
+  readonly conflictJournal?: { readonly maxEntries: number; readonly maxAgeMs: number };
 }
+
+export const DEFAULT_CONFLICT_JOURNAL = { maxEntries: 10_000, maxAgeMs: 30 * 24 * 3600_000 } as const;
 
 export interface IntegrationResult {
   readonly integrated: number;
@@ -75,10 +80,16 @@ export interface IntegrationResult {
   readonly schema: Schema;
   /** Microseconds spent transforming. */
   readonly mergeMicros: number;
+  /** Entries this upload added to the conflict journal. */
+  readonly conflicts: number;
 }
 
 interface WindowEntry {
   readonly version: number;
+  readonly origin: number;
+  readonly originVersion: number;
+  /** Private rows (reverts) are the server correcting this client, never a conflict. */
+  readonly private: boolean;
   changeset: Changeset;
   changed: boolean;
 }
@@ -326,7 +337,7 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
   let schema = ctx.schema;
   const pending = entries.filter((e) => e.clientVersion > lastIntegrated);
   const result = { integrated: 0, lastVersion: await tx.latestVersion(), compensating: [] as CompensatingWrite[], addedToView: [] as (ObjectKey & { version: number })[] };
-  if (pending.length === 0) return { ...result, schema, mergeMicros: 0 };
+  if (pending.length === 0) return { ...result, schema, mergeMicros: 0, conflicts: 0 };
 
   const firstBase = pending[0]!.base;
   if (firstBase < reciprocalBase || firstBase > result.lastVersion) {
@@ -346,7 +357,14 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     .map((r) => {
       const c = reciprocal.get(r.version) ?? r.changeset;
       // A row only this client gets is never cut, in downloads or here.
-      return { version: r.version, changeset: r.privateTo === null ? asReceived(c, r.version, ctx.inViewAt, createdHere) : c, changed: false };
+      return {
+        version: r.version,
+        origin: r.origin,
+        originVersion: r.originVersion,
+        private: r.privateTo !== null,
+        changeset: r.privateTo === null ? asReceived(c, r.version, ctx.inViewAt, createdHere) : c,
+        changed: false,
+      };
     });
 
   // Objects born (really created) in foreign rows of the window: a create of the same key by
@@ -356,6 +374,7 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     .map((r) => ({ version: r.version, keys: new Set(r.changeset.instructions.filter((i) => i.op === 'CreateObject').map((i) => keyOf(i.type, (i as { pk: PrimaryKey }).pk))) }))
     .filter((b) => b.keys.size > 0);
   let mergeMicros = 0;
+  const detected: DetectedConflict[] = [];
   let previousBase = firstBase;
   // Objects this upload created: in the client's view from now on (the caller adds them to
   // the session's view set once the transaction commits).
@@ -376,8 +395,9 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     const fresh = objectInstructions(e.changeset.instructions.filter((i) => i.op === 'CreateObject' && !inView(keyOf(i.type, i.pk))));
 
     const concurrent = window.filter((w) => w.version > e.base);
+    const concurrentBefore = concurrent.map((w) => w.changeset);
     const t0 = performance.now();
-    const r = rebase(checked, concurrent.map((w) => w.changeset));
+    const r = rebase(checked, concurrentBefore);
     mergeMicros += (performance.now() - t0) * 1000;
     concurrent.forEach((w, k) => {
       if (r.concurrent[k] !== w.changeset) {
@@ -392,6 +412,13 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     const bornConcurrently = (k: string) => births.some((b) => b.version > e.base && b.keys.has(k));
     const verdict = judge({ ...ctx, schema }, inView, bornConcurrently, state, r.changeset, e.clientVersion);
     const allowed: Changeset = { origin: ctx.ident, timestamp: r.changeset.timestamp, instructions: withoutRepeatedCreates(verdict.allowed, state) };
+    // Objects this upload erases, as they were: who may read a journal entry about them is judged on it.
+    const erasedObjects = new Map<string, ObjectRecord>();
+    for (const i of allowed.instructions) {
+      if (i.op !== 'EraseObject') continue;
+      const before = state.get(i.type, i.pk);
+      if (before) erasedObjects.set(keyOf(i.type, i.pk), cloneValue(before));
+    }
     const changes = applyChangeset(state, allowed);
     await persist(tx, state, changes);
     if (state.schema !== schema) {
@@ -438,13 +465,22 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
       if (missed) resync(g.type, g.pk, k, 'all', false);
     }
     for (const [k, g] of verdict.reverts) resync(g.type, g.pk, k, g.fields, g.absent === true, g.undo);
+    let revertVersion: number | null = null;
     if (corrections.length > 0) {
       const revert: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions: corrections };
       const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: version + 1, privateTo: ctx.ident, changeset: revert });
       result.lastVersion = v;
+      revertVersion = v;
       // The correction is foreign to this client and concurrent with its later changesets.
-      window.push({ version: v, changeset: revert, changed: false });
+      window.push({ version: v, origin: SERVER_ORIGIN, originVersion: version + 1, private: true, changeset: revert, changed: false });
     }
+    const rowsSeen: ConcurrentRow[] = [];
+    concurrent.forEach((w, n) => {
+      if (!w.private) rowsSeen.push({ version: w.version, origin: w.origin, originVersion: w.originVersion, before: concurrentBefore[n]!, after: r.concurrent[n]! });
+    });
+    const upload = { origin: ctx.ident, clientVersion: e.clientVersion, version, before: checked, after: r.changeset, applied: allowed };
+    detected.push(...detectConcurrentConflicts(upload, rowsSeen, erasedObjects, (k) => ctx.inViewAt(k, e.base)));
+    detected.push(...detectReverts(upload, revertedWrites(verdict), (type, pk) => state.get(type, pk), revertVersion));
     result.compensating.push(...verdict.compensating);
     lastIntegrated = e.clientVersion;
     reciprocalBase = e.base;
@@ -455,6 +491,7 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
   for (const w of window) {
     if (w.changed && w.version > reciprocalBase) await tx.putReciprocal(ctx.ident, w.version, w.changeset);
   }
+  if (detected.length > 0) await recordConflicts(tx, detected, ctx.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL);
   await tx.pruneReciprocal(ctx.ident, reciprocalBase);
   // The client had downloaded up to its last base: the view changes sent up to there are settled.
   await tx.settleViewLog(ctx.ident, reciprocalBase);
@@ -473,5 +510,31 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     // joined its view at the rows it appended: a reconnect replays all of that as it was.
     plannedVersion: Math.max(file.plannedVersion, result.lastVersion),
   });
-  return { ...result, schema, mergeMicros };
+  return { ...result, schema, mergeMicros, conflicts: detected.length };
+}
+
+/** The writes a verdict refused, one per object, with the fields its revert rewrites. */
+function revertedWrites(verdict: Verdict): RevertedWrite[] {
+  const out = new Map<string, RevertedWrite>();
+  for (const c of verdict.compensating) {
+    const k = keyOf(c.type, c.pk);
+    if (out.has(k)) continue;
+    out.set(k, { type: c.type, pk: c.pk, reason: `${c.code}: ${c.reason}`, fields: verdict.reverts.get(k)?.fields ?? 'all' });
+  }
+  return [...out.values()];
+}
+
+/** Journals the decisions with the users of both sides (looked up once per client file). */
+async function recordConflicts(tx: StoreWriter, detected: readonly DetectedConflict[], bound: Omit<ConflictBound, 'now'>): Promise<void> {
+  const users = new Map<number, string | null>([[SERVER_ORIGIN, null]]);
+  const userOf = async (origin: number): Promise<string | null> => {
+    if (!users.has(origin)) users.set(origin, (await tx.getClientFile(origin))?.userId ?? null);
+    return users.get(origin)!;
+  };
+  const at = Date.now();
+  const entries: NewConflict[] = [];
+  for (const d of detected) {
+    entries.push({ ...d, at, loser: { ...d.loser, userId: await userOf(d.loser.origin) }, winner: { ...d.winner, userId: await userOf(d.winner.origin) } });
+  }
+  await tx.recordConflicts(entries, { ...bound, now: at });
 }

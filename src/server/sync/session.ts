@@ -10,6 +10,7 @@ import {
   type ClientIdent,
   type ClientMessage,
   type ClientVersionRequest,
+  type ConflictDismiss,
   type ErrorAction,
   type Query,
   type ServerMessage,
@@ -19,9 +20,10 @@ import {
   type Upload,
 } from '../../protocol/index.ts';
 import { encodeValue } from '../../changeset/index.ts';
-import type { ClientFileRow, StoredSubscription } from '../store/types.ts';
+import type { ClientFileRow, ConflictRow, StoredSubscription } from '../store/types.ts';
+import { conflictEntry, readableConflicts } from './conflict-feed.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import type { EngineSession, SyncEngine } from './engine.ts';
+import type { EngineSession, LiveSessionInfo, SyncEngine } from './engine.ts';
 import { keyOf, pkFromText } from './keys.ts';
 import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
@@ -145,6 +147,14 @@ export class SyncSession implements EngineSession {
   /** The cursor of the last DOWNLOAD actually sent (downloads with nothing for the client are not). */
   private sentCursor = { serverVersion: 0, clientVersion: 0 };
   queryVersion = 0;
+  /** The user, once the session is active and its client speaks protocol version 2 (CONFLICTS). */
+  conflictsFor: string | undefined;
+  private protocolVersion = 0;
+  /** For the operator's dashboard. */
+  private readonly connectedAt = Date.now();
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private messagesIn = 0;
 
   private state: State = 'connected';
   private queue: Promise<void> = Promise.resolve();
@@ -196,7 +206,9 @@ export class SyncSession implements EngineSession {
   private send(m: ServerMessage): void {
     if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
     // DOWNLOADs other sessions need byte for byte too are encoded and compressed once (frames.ts).
-    this.ws.send(this.engine.frames.frame(m));
+    const frame = this.engine.frames.frame(m);
+    this.bytesOut += frame.length;
+    this.ws.send(frame);
   }
 
   /** Sends a typed ERROR; unless its action is `none`, closes the connection after it. */
@@ -267,6 +279,8 @@ export class SyncSession implements EngineSession {
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
+    this.bytesIn += data.length;
+    this.messagesIn++;
     this.lastActivity = Date.now();
     if (isBinary) return this.fail(new OutpostError('bad_message', 'frames are JSON text'));
     if (data.length > this.limits.maxFrameBytes) {
@@ -295,13 +309,13 @@ export class SyncSession implements EngineSession {
     const allowed: Record<State, readonly string[]> = {
       connected: ['BIND', 'UNBIND'],
       bound: ['IDENT', 'CLIENT_VERSION_REQUEST', 'REFRESH', 'UNBIND'],
-      active: ['QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND'],
+      active: ['QUERY', 'UPLOAD', 'TRANSACT', 'STATE_REQUEST', 'CLIENT_VERSION_REQUEST', 'MARK', 'REFRESH', 'UNBIND', 'CONFLICT_DISMISS'],
       closed: [],
     };
     if (!allowed[this.state].includes(msg.t)) {
       throw new OutpostError('bad_session_state', `${msg.t} is not allowed ${this.state === 'connected' ? 'before BIND' : this.state === 'bound' ? 'before IDENT' : 'now'}`);
     }
-    if (msg.t !== 'REFRESH' && msg.t !== 'CLIENT_VERSION_REQUEST' && msg.t !== 'UNBIND' && msg.t !== 'STATE_REQUEST') this.holdDownloads = false;
+    if (msg.t !== 'REFRESH' && msg.t !== 'CLIENT_VERSION_REQUEST' && msg.t !== 'UNBIND' && msg.t !== 'STATE_REQUEST' && msg.t !== 'CONFLICT_DISMISS') this.holdDownloads = false;
     switch (msg.t) {
       case 'BIND':
         return this.bind(msg);
@@ -322,6 +336,8 @@ export class SyncSession implements EngineSession {
         return this.pump();
       case 'REFRESH':
         return this.refresh(msg.token);
+      case 'CONFLICT_DISMISS':
+        return this.dismissConflicts(msg);
       case 'UNBIND':
         this.send({ t: 'UNBOUND' });
         this.close(CLOSE_CODES.normal, 'unbound');
@@ -329,10 +345,57 @@ export class SyncSession implements EngineSession {
     }
   }
 
+  describe(): LiveSessionInfo {
+    return {
+      clientFile: this.ident,
+      userId: this.user.userId,
+      connectedAt: this.connectedAt,
+      queryVersion: this.queryVersion,
+      subscriptions: this.view.types().reduce((n, t) => n + (this.view.filterFor(t)?.subscriptions.length ?? 0), 0),
+      serverVersion: this.cursor.serverVersion,
+      clientVersion: this.cursor.clientVersion,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      messagesIn: this.messagesIn,
+    };
+  }
+
+  endByAdmin(): void {
+    this.fail(new OutpostError('session_closed', 'an administrator ended this session'));
+  }
+
+  // ---- the conflict journal -----------------------------------------------------------------
+
+  /** New entries this user lost (from the engine): sent in order with the session's other messages. */
+  conflictsRecorded(rows: readonly ConflictRow[]): void {
+    this.run(() => this.sendConflicts(rows, false));
+  }
+
+  conflictsDismissed(): void {
+    this.run(() => this.sendConflictList());
+  }
+
+  /** The whole list: the user's newest undismissed entries it may read. */
+  private async sendConflictList(): Promise<void> {
+    const rows = await this.engine.store.listConflicts({ loserUserId: this.user.userId, limit: 100, newestFirst: true });
+    await this.sendConflicts(rows.reverse(), true);
+  }
+
+  private async sendConflicts(rows: readonly ConflictRow[], replace: boolean): Promise<void> {
+    const readable = await readableConflicts(rows, { userId: this.user.userId, roles: this.roles }, this.engine.store);
+    if (readable.length === 0 && !replace) return;
+    this.send({ t: 'CONFLICTS', replace, entries: readable.map(conflictEntry) });
+  }
+
+  private async dismissConflicts(msg: ConflictDismiss): Promise<void> {
+    if ((await this.engine.store.dismissConflicts(this.user.userId, msg.ids, Date.now())) > 0) this.engine.conflictsDismissed(this, this.user.userId);
+  }
+
   private async bind(msg: Bind): Promise<void> {
     if (msg.protocolVersion < MIN_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
       throw new OutpostError('protocol_version', `protocol version ${msg.protocolVersion} is not supported (${MIN_PROTOCOL_VERSION}..${PROTOCOL_VERSION})`);
     }
+    this.protocolVersion = msg.protocolVersion;
     this.clientFilter = await this.engine.checkClientSchema(msg.schema as never);
     let file: ClientFileRow | undefined;
     if (msg.fileIdent === null) {
@@ -431,6 +494,11 @@ export class SyncSession implements EngineSession {
     }
     this.state = 'active';
     this.engine.attach(this);
+    if (this.protocolVersion >= 2) {
+      // Entries recorded from here on reach the session as they are recorded (conflictsRecorded).
+      this.conflictsFor = this.user.userId;
+      await this.sendConflictList();
+    }
     this.touchTimer = setInterval(() => this.touch(), this.engine.touchIntervalMs);
     this.touchTimer.unref?.();
     const wanted = msg.subscriptions;

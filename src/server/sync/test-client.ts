@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   WS_SUBPROTOCOL,
   type ClientMessage,
+  type ConflictEntry,
   type ClientVersionMessage,
   type Download,
   type ErrorMessage,
@@ -46,6 +47,8 @@ export interface TestClientOptions {
   readonly origin?: string;
   /** The wall clock for this client's timestamps (tests inject skewed, deterministic ones). */
   readonly now?: () => number;
+  /** The protocol version BIND announces (default PROTOCOL_VERSION). */
+  readonly protocolVersion?: number;
 }
 
 interface LocalEntry {
@@ -80,6 +83,8 @@ export class TestClient {
   closedWith: { code: number; reason: string } | undefined;
   /** Every frame the server sent, as text (tests of what a client may learn). */
   readonly received: string[] = [];
+  /** The conflicts the server says this user lost, by entry id (CONFLICTS). */
+  readonly conflicts = new Map<number, ConflictEntry>();
 
   constructor(private readonly options: TestClientOptions) {
     this.state = new ObjectState(options.schema);
@@ -132,7 +137,7 @@ export class TestClient {
     });
     this.send({
       t: 'BIND',
-      protocolVersion: PROTOCOL_VERSION,
+      protocolVersion: this.options.protocolVersion ?? PROTOCOL_VERSION,
       fileIdent: this.fileIdent ?? null,
       salt: this.salt ?? null,
       ...(this.options.sendSchema === false ? {} : { schema: this.options.schema.toJSON() as ObjectSchemaInput[] as never }),
@@ -291,6 +296,10 @@ export class TestClient {
         break;
       case 'QUERY_ERROR':
         this.queryErrors.push(m);
+        break;
+      case 'CONFLICTS':
+        if (m.replace) this.conflicts.clear();
+        for (const e of m.entries) this.conflicts.set(e.id, e);
         break;
       default:
         break;
