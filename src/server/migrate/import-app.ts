@@ -66,6 +66,12 @@ function refTarget(ref: unknown): { service: string; db: string; name: string } 
   return m ? { service: m[1]!, db: m[2]!, name: m[3]! } : undefined;
 }
 
+/** Whether a collection schema becomes a synced type (one with an `_id`; see json-schema.ts). */
+function hasId(schema: Json | undefined): boolean {
+  const props = schema?.properties;
+  return props !== null && typeof props === 'object' && '_id' in props;
+}
+
 const OUTPOST_PROVIDERS: Readonly<Record<string, string>> = { 'anon-user': 'anonymous', 'local-userpass': 'email', 'api-key': 'apiKey' };
 
 function importAuth(root: string, notes: Notes): Json {
@@ -209,9 +215,9 @@ export function importApp(root: string): ImportAppResult {
     for (const [field, r] of Object.entries(c.relationships ?? {})) {
       const rel = r as Json;
       const target = refTarget(rel.ref);
-      const to = target && collections.find((x) => x.service === target.service && x.db === target.db && x.name === target.name && x.schema);
+      const to = target && collections.find((x) => x.service === target.service && x.db === target.db && x.name === target.name && hasId(x.schema));
       if (!to) {
-        notes.dropped(`${c.dir}/relationships.json`, `${field}: the relationship's target ${String(rel.ref)} is not a collection with a schema in this export; the field keeps its plain type`);
+        notes.dropped(`${c.dir}/relationships.json`, `${field}: the relationship's target ${String(rel.ref)} is not a collection with a schema (and an _id) in this export; the field keeps its plain type`);
         continue;
       }
       if (rel.foreign_key !== undefined && rel.foreign_key !== '_id') {

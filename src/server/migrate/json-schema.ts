@@ -107,9 +107,10 @@ function property(node: Json, name: string, owner: string, required: boolean, ct
   }
   const el = elementType(node, name, owner, path, ctx);
   if (!el) return undefined;
-  // Embedded objects and mixed are always nullable in Outpost, as in Realm.
-  const optional = el.embedded || el.type === 'mixed' ? el.embedded : nullable || !required;
-  return `${el.type}${optional ? '?' : ''}`;
+  // As in Realm: an embedded object is always optional, and mixed holds null without a "?".
+  if (el.embedded) return `${el.type}?`;
+  if (el.type === 'mixed') return 'mixed';
+  return `${el.type}${nullable || !required ? '?' : ''}`;
 }
 
 /** Converts one object node (a collection's schema, or an embedded object) and appends it to `ctx.out`. */
