@@ -152,6 +152,10 @@ function condition(key: string, value: unknown, ctx: ExpressionContext): Transla
       const op = k.slice(1);
       const arg = (value as Record<string, unknown>)[k];
       if (op in COMPARISONS) {
+        if (op !== 'eq' && op !== 'ne' && typeof arg === 'string' && arg.startsWith('%%user')) {
+          // The server refuses such a rule (a user without the value would order against null).
+          throw new Untranslatable(`${k} against ${arg} (on ${key}): Outpost rules do not order against user values, which a user may lack`);
+        }
         if (op === 'ne' && many) parts.push(`NONE ${l} == ${literal(arg)}`);
         else parts.push(`${l} ${COMPARISONS[op]} ${literal(arg)}`);
       } else if (op === 'in' || op === 'nin') {

@@ -125,12 +125,6 @@ export function translateRoles(roles: readonly unknown[], ctx: RoleContext): Rol
     if (role.search === true) ctx.notes.dropped(ctx.file, `${where}: search (Atlas Search) has no Outpost equivalent`);
     const readRule = andRules(docCondition, docRead, readGate);
     const writeRule = andRules(docCondition, docWrite, writeGate);
-    if ([readRule, writeRule].some((r) => typeof r === 'string' && /(<|>)=? %%user\.custom_data/.test(r))) {
-      ctx.notes.changed(
-        ctx.file,
-        `${where}: an ordering comparison (<, <=, >, >=) with a custom_data value: a user whose custom data lacks that value cannot start a session under this role (App Services matched nothing); give every user the value`,
-      );
-    }
     out.push({
       name,
       applyWhen,
