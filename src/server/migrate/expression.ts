@@ -23,6 +23,34 @@ export class Untranslatable extends Error {
 export interface ExpressionContext {
   /** Whether a document field (a list, set or dictionary) holds several values, for `$ne`/`$nin`/`$in`. */
   readonly isCollection?: (field: string) => boolean;
+  /** Whether the type has a field; a condition on one it lacks is decided here (the field is absent in every document). */
+  readonly hasField?: (field: string) => boolean;
+}
+
+/** How a condition matches a field every document lacks, as MongoDB matches a missing field. */
+function onMissing(value: unknown): boolean {
+  if (value === null) return true;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const ops = Object.entries(value as Record<string, unknown>);
+  if (ops.length === 0 || !ops.every(([k]) => k.startsWith('$') || k.startsWith('%'))) return false;
+  return ops.every(([k, arg]) => {
+    switch (k.slice(1)) {
+      case 'exists':
+        return arg === false;
+      case 'eq':
+        return arg === null;
+      case 'ne':
+        return arg !== null;
+      case 'in':
+        return Array.isArray(arg) && arg.includes(null);
+      case 'nin':
+        return !(Array.isArray(arg) && arg.includes(null));
+      case 'not':
+        return !onMissing(arg);
+      default:
+        return false;
+    }
+  });
 }
 
 /** A translated rule: a boolean, or a filter text. */
@@ -141,6 +169,7 @@ function condition(key: string, value: unknown, ctx: ExpressionContext): Transla
     if (value === '%%true' || value === '%%false') return left.constant === (value === '%%true');
     throw new Untranslatable(`${key}: ${JSON.stringify(value)} (functions and other computed values cannot be carried over)`);
   }
+  if (left.field !== undefined && ctx.hasField && !ctx.hasField(left.field)) return onMissing(value);
   const many = left.field !== undefined && (ctx.isCollection?.(left.field) ?? false);
   const l = left.text;
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).some((k) => k.startsWith('$') || k.startsWith('%'))) {

@@ -14,7 +14,7 @@ import { importApp } from './import-app.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'fixtures');
 
-describe.each(['todo-template', 'field-service'])('import-app on the %s export', (name) => {
+describe.each(['todo-template', 'field-service', 'partition-notes'])('import-app on the %s export', (name) => {
   const result = importApp(join(fixtures, name, 'export'));
 
   it('writes the expected configuration', () => {
@@ -59,6 +59,15 @@ describe('import-app details', () => {
     expect(todo.config.roles).toEqual({ byType: { Item: [{ name: 'readAll', applyWhen: true, read: true, write: 'owner_id == %%user.id' }] }, default: [] });
     expect(todo.config.queryableFields).toEqual({ global: ['owner_id'], byType: {} });
     expect(todo.config.auth).toEqual({ providers: { anonymous: true, email: true, apiKey: false } });
+  });
+
+  it('gives a type the default roles as its own when they name fields it lacks', () => {
+    const pn = importApp(join(fixtures, 'partition-notes', 'export'));
+    const roles = pn.config.roles as { byType: Record<string, { read: unknown }[]>; default: { read: unknown }[] };
+    expect(roles.byType.Note![0]!.read).toBe('_partition == %%user.id');
+    expect(roles.byType.Notebook).toBeUndefined();
+    expect(roles.default[0]!.read).toBe('(_partition == %%user.id) OR (sharedWith == %%user.email)');
+    expect(pn.notes.format()).toContain('partition-based sync');
   });
 
   it('refuses a directory that is not an export', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ObjectSchemaInput } from '../../model/index.ts';
+import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
+import { compilePermissionFilter, referencedFields } from '../../query/index.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import type { RoleConfig } from '../config/load.ts';
 import { parseConfig } from '../config/load.ts';
@@ -158,6 +159,40 @@ function importSync(root: string, collections: readonly Collection[], notes: Not
   }
 }
 
+/**
+ * Outpost's rules may only name queryable fields (as Device Sync's did); App Services rules
+ * outside Device Sync could name any. A field a translated rule names is made queryable on its
+ * type, and reported.
+ */
+function ensureQueryable(config: Json, types: readonly ObjectSchemaInput[], notes: Notes): void {
+  const q = (config.queryableFields ?? { global: [], byType: {} }) as { global: string[]; byType: Record<string, string[]> };
+  const parsed = parseSchema(types);
+  const roles = config.roles as { byType: Record<string, RoleConfig[]>; default: RoleConfig[] };
+  const user = { id: 'import-check', custom_data: {} };
+  for (const t of types) {
+    if (t.embedded) continue;
+    const own = roles.byType[t.name];
+    for (const role of own ?? roles.default) {
+      for (const rule of [role.read, role.write]) {
+        if (typeof rule !== 'string') continue;
+        let fields: { type: string; field: string }[];
+        try {
+          fields = referencedFields(compilePermissionFilter(parsed, t.name, rule, user, { missingAsNull: true }));
+        } catch {
+          // A default role naming a field this type does not have: the server's own check reports it.
+          continue;
+        }
+        for (const { type, field } of fields) {
+          if (q.global.includes(field) || q.byType[type]?.includes(field)) continue;
+          (q.byType[type] ??= []).push(field);
+          notes.changed('sync/config.json', `${type}.${field} became queryable: role "${role.name}" names it, and Outpost rules may only name queryable fields`);
+        }
+      }
+    }
+  }
+  config.queryableFields = q;
+}
+
 /** Directories of an export that Outpost has no counterpart for, and why. */
 const NOT_CARRIED: readonly [string, string][] = [
   ['functions', 'Atlas Functions: Outpost runs no server-side code; move the logic into your own service calling the data API'],
@@ -247,7 +282,19 @@ export function importApp(root: string): ImportAppResult {
   }
   const defaults: RoleConfig[] = [];
   for (const d of defaultRules) defaults.push(...translateRoles(d.roles, { notes, file: d.file, type: undefined }));
+  // Default roles translated for one type can differ (a field the type lacks, a list field,
+  // field-level grants): such a type gets its own copy, so that the rules it runs fit it.
+  for (const t of schema) {
+    if (t.embedded || rolesByType[t.name] || defaultRules.length === 0) continue;
+    const scratch = new Notes();
+    const own: RoleConfig[] = [];
+    for (const d of defaultRules) own.push(...translateRoles(d.roles, { notes: scratch, file: d.file, type: t }));
+    if (JSON.stringify(own) === JSON.stringify(defaults)) continue;
+    rolesByType[t.name] = own;
+    notes.changed(defaultRules[0]!.file, `${t.name} got the default roles as its own, translated for its fields (conditions on fields it lacks are decided as MongoDB decides them for a missing field)`);
+  }
   config.roles = { byType: rolesByType, default: defaults };
+  ensureQueryable(config, schema, notes);
   config.auth = { providers: importAuth(root, notes) };
 
   for (const [dir, why] of NOT_CARRIED) {

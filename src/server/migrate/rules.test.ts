@@ -105,6 +105,12 @@ const table: [string, unknown, PermissionUser, Record<string, unknown>, boolean]
   ['%%false', { '%%true': false }, ben, {}, false],
   ['true', true, ben, {}, true],
   ['false', false, ben, {}, false],
+  // A field the type does not have is absent in every document, as MongoDB sees it.
+  ['missing field equal', { colour: 'red' }, ben, {}, false],
+  ['missing field $exists false', { colour: { $exists: false } }, ben, {}, true],
+  ['missing field $ne', { colour: { $ne: 'red' } }, ben, {}, true],
+  ['missing field $nin', { colour: { $nin: ['red'] } }, ben, {}, true],
+  ['missing field in %or', { '%or': [{ colour: 'red' }, { status: 'open' }] }, ben, {}, true],
   // Untranslatable: denied, never granted.
   ['$regex denies', { status: { $regex: '^o' } }, ben, {}, false],
   ['%function denies', { '%%true': { '%function': { name: 'f', arguments: [] } } }, ben, {}, false],

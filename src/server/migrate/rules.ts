@@ -42,7 +42,7 @@ function grant(value: unknown): boolean {
 
 export function translateRoles(roles: readonly unknown[], ctx: RoleContext): RoleConfig[] {
   const out: RoleConfig[] = [];
-  const exprCtx = { isCollection: isCollection(ctx.type) };
+  const exprCtx = { isCollection: isCollection(ctx.type), ...(ctx.type ? { hasField: (f: string) => f in ctx.type!.properties } : {}) };
   roles.forEach((raw, i) => {
     const role = (raw ?? {}) as Json;
     const name = typeof role.name === 'string' && role.name !== '' ? role.name : `role${i}`;
