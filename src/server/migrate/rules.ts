@@ -47,13 +47,13 @@ export function translateRoles(roles: readonly unknown[], ctx: RoleContext): Rol
     const role = (raw ?? {}) as Json;
     const name = typeof role.name === 'string' && role.name !== '' ? role.name : `role${i}`;
     const where = `role "${name}"${ctx.type ? ` (${ctx.type.name})` : ''}`;
-    const tr = (what: string, expr: unknown, deny: Translated): Translated => {
-      if (expr === undefined) return deny;
+    // A rule that cannot be translated denies: never more than App Services allowed.
+    const tr = (what: string, expr: unknown): Translated => {
       try {
         return translateExpression(expr, exprCtx);
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err;
-        ctx.notes.dropped(ctx.file, `${where}: ${what} ${err.message}; ${deny === false ? 'it denies instead' : 'left out'}`);
+        ctx.notes.dropped(ctx.file, `${where}: ${what} ${err.message}; it denies instead`);
         return false;
       }
     };
@@ -62,7 +62,7 @@ export function translateRoles(roles: readonly unknown[], ctx: RoleContext): Rol
     let docCondition: Translated = true;
     const aw = role.apply_when ?? {};
     if (readsDocument(aw)) {
-      docCondition = tr('apply_when', aw, false);
+      docCondition = tr('apply_when', aw);
       applyWhen = true;
       ctx.notes.changed(
         ctx.file,
@@ -78,10 +78,10 @@ export function translateRoles(roles: readonly unknown[], ctx: RoleContext): Rol
       }
     }
     const filters = (role.document_filters ?? {}) as Json;
-    const docRead = 'read' in filters ? tr('document_filters.read', filters.read, false) : true;
-    const docWrite = 'write' in filters ? tr('document_filters.write', filters.write, false) : true;
-    const read = tr('read', role.read ?? false, false);
-    const write = tr('write', role.write ?? false, false);
+    const docRead = 'read' in filters ? tr('document_filters.read', filters.read) : true;
+    const docWrite = 'write' in filters ? tr('document_filters.write', filters.write) : true;
+    const read = tr('read', role.read ?? false);
+    const write = tr('write', role.write ?? false);
 
     const fields = (role.fields ?? {}) as Record<string, Json>;
     const extra = (role.additional_fields ?? {}) as Json;
