@@ -12,7 +12,8 @@ import { build } from 'vite';
  *   2. Vite (library mode): the worker as one self-contained module, dist/worker.js, which a
  *      bundler bundles from `new Worker(new URL('../worker.js', import.meta.url))` in
  *      dist/client/connection.js, or an app serves as a file and passes as `worker: url`;
- *   3. dist/bin/outpost-server.js, the `outpost-server` command on the built server;
+ *   3. dist/bin/outpost-server.js, the `outpost-server` command on the built server, and
+ *      dist/bin/outpost.js, the `outpost` command (import-app, import-data);
  *   4. Vite: the operator's dashboard, dist/admin, which the built server serves under /admin.
  */
 
@@ -77,6 +78,17 @@ await main();
 `,
 );
 chmodSync(bin, 0o755);
+const tool = join(dist, 'bin/outpost.js');
+writeFileSync(
+  tool,
+  `#!/usr/bin/env node
+// The outpost command: import-app, import-data (docs/migrating-from-realm.md).
+import { main } from '../server/migrate/cli.js';
+
+await main();
+`,
+);
+chmodSync(tool, 0o755);
 
 console.log('build: dist/admin');
 await build({ configFile: join(root, 'admin/vite.config.ts'), logLevel: 'warn' });

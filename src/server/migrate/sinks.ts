@@ -1,0 +1,79 @@
+import { ERROR_CODES, OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { parseSchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import type { OutpostConfig } from '../config/load.ts';
+import { openStore } from '../store/open.ts';
+import { DataApi } from '../sync/data-api.ts';
+import { SyncEngine } from '../sync/engine.ts';
+import type { InsertDocument } from './import-data.ts';
+
+/*
+ * Where `outpost import-data` sends documents. Both go through the data API's insert, so each
+ * document is a changeset in the history: a running server (over HTTP, with the admin key;
+ * connected clients receive the documents as they arrive), or the configured store opened
+ * directly while no server runs on it (clients receive the documents when they next connect).
+ */
+
+export interface Sink {
+  readonly schema: Schema;
+  readonly insert: InsertDocument;
+  close(): Promise<void>;
+}
+
+function errorFrom(status: number, body: unknown): OutpostError {
+  const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof e?.code === 'string' && (ERROR_CODES as readonly string[]).includes(e.code) ? (e.code as ErrorCode) : 'internal';
+  return new OutpostError(code, typeof e?.message === 'string' ? e.message : `the server answered HTTP ${status}`);
+}
+
+/** A running server's data API. The schema checked against is the server's own (GET /api/admin/schema). */
+export async function serverSink(url: string, adminKey: string): Promise<Sink> {
+  const base = url.replace(/\/+$/, '');
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
+  const res = await fetch(`${base}/api/admin/schema`, { headers });
+  const body = (await res.json().catch(() => undefined)) as { schema?: ObjectSchemaInput[] } | undefined;
+  if (res.status !== 200 || !body?.schema) throw errorFrom(res.status, body);
+  return {
+    schema: parseSchema(body.schema),
+    async insert(type, object) {
+      const r = await fetch(`${base}/api/data/${encodeURIComponent(type)}/insert`, { method: 'POST', headers, body: JSON.stringify({ object }) });
+      if (r.status === 201) {
+        await r.arrayBuffer();
+        return 'inserted';
+      }
+      const err = errorFrom(r.status, await r.json().catch(() => undefined));
+      if (err.code === 'object_exists') return 'exists';
+      throw err;
+    },
+    close: async () => {},
+  };
+}
+
+/** The configured store, opened directly (no server may be running on it). */
+export async function storeSink(config: OutpostConfig): Promise<Sink> {
+  const store = await openStore(config.storeSpec, {
+    ...(config.store.kind === 'postgres' ? { pgSchema: config.store.schema, pgPoolSize: config.store.poolSize, pgTimeouts: config.store.timeouts } : {}),
+  });
+  try {
+    const engine = await SyncEngine.open({ store, schema: config.schema, developmentMode: config.developmentMode, queryable: config.queryableFields });
+    const api = new DataApi(engine);
+    return {
+      schema: engine.schema,
+      async insert(type, object) {
+        try {
+          await api.handle({ kind: 'admin' }, { action: 'insert', type, body: { object: object as Record<string, unknown> } });
+          return 'inserted';
+        } catch (err) {
+          if (err instanceof OutpostError && err.code === 'object_exists') return 'exists';
+          throw err;
+        }
+      },
+      async close() {
+        engine.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
