@@ -189,6 +189,10 @@ export class PostgresStore implements ServerStore {
       application_name: 'outpost',
       connectionTimeoutMillis: timeouts.connectMs,
       query_timeout: timeouts.queryMs,
+      // The same bound on the database's side: a statement (or a wait for the history lock) the
+      // node gave up on is cancelled there too, instead of running on for a client that is gone
+      // and queueing every later transaction behind it.
+      statement_timeout: timeouts.queryMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
       keepAlive: true,
       ...base,
