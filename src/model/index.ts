@@ -6,6 +6,7 @@ export {
   parseShorthand,
   samePropertySchema,
   type CollectionKind,
+  type LinkingObjectsSchema,
   type ObjectSchema,
   type ObjectSchemaInput,
   type PrimaryKeyType,

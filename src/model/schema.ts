@@ -36,7 +36,21 @@ export interface PropertySchema {
   /** True when `objectType` names an embedded type. */
   readonly embedded: boolean;
   readonly indexed: boolean;
+  /** Indexed for full-text search (`indexed: 'full-text'`): TEXT queries need it, as in Realm. */
+  readonly fullText?: true;
   readonly default?: Value;
+}
+
+/**
+ * A `linkingObjects` property (Realm's inverse relationship): the objects of `objectType` whose
+ * link or list/set of links `property` points at this object. It is computed from those links
+ * when read or queried: never stored, never written, never part of a changeset. It is kept apart
+ * from `properties` so that everything that stores, validates or syncs fields never sees it.
+ */
+export interface LinkingObjectsSchema {
+  readonly name: string;
+  readonly objectType: string;
+  readonly property: string;
 }
 
 export interface ObjectSchema {
@@ -44,6 +58,8 @@ export interface ObjectSchema {
   readonly embedded: boolean;
   readonly primaryKey?: string;
   readonly properties: ReadonlyMap<string, PropertySchema>;
+  /** Computed inverse relationships by name (empty for most types). */
+  readonly linkingObjects: ReadonlyMap<string, LinkingObjectsSchema>;
 }
 
 /** A property as users write it: a shorthand string or the object form. */
@@ -55,6 +71,8 @@ export type PropertyInput =
       optional?: boolean;
       indexed?: boolean | 'full-text';
       default?: unknown;
+      /** For `type: 'linkingObjects'`: the link property of `objectType` that points here. */
+      property?: string;
     };
 
 export interface ObjectSchemaInput {
@@ -108,6 +126,7 @@ interface RawProperty {
   typeName: string;
   optional: boolean;
   indexed: boolean;
+  fullText?: true;
   default?: Value;
 }
 
@@ -143,6 +162,7 @@ function rawProperty(input: PropertyInput, where: Record<string, unknown>): RawP
     throw schemaError('a property must be a type string or an object with a "type"', where);
   }
   const indexed = input.indexed === true || input.indexed === 'full-text';
+  const fullText = input.indexed === 'full-text' ? ({ fullText: true } as const) : {};
   const coll = COLLECTION_WORDS[input.type];
   let raw: RawProperty;
   if (coll) {
@@ -151,14 +171,13 @@ function rawProperty(input: PropertyInput, where: Record<string, unknown>): RawP
     }
     const inner = parseShorthand(input.objectType);
     if (inner.collection !== 'none') throw schemaError('nested collections are not supported', where);
-    raw = { collection: coll, typeName: inner.typeName, optional: inner.optional || input.optional === true, indexed };
-  } else if (input.type === 'object' || input.type === 'linkingObjects') {
-    if (input.type === 'linkingObjects') throw schemaError('linkingObjects properties are not supported', where);
+    raw = { collection: coll, typeName: inner.typeName, optional: inner.optional || input.optional === true, indexed, ...fullText };
+  } else if (input.type === 'object') {
     if (typeof input.objectType !== 'string') throw schemaError('an object property needs an "objectType"', where);
     raw = { collection: 'none', typeName: input.objectType, optional: true, indexed };
   } else {
     const parsed = parseShorthand(input.type);
-    raw = { ...parsed, optional: parsed.optional || input.optional === true, indexed };
+    raw = { ...parsed, optional: parsed.optional || input.optional === true, indexed, ...fullText };
   }
   if ('default' in input && input.default !== undefined) raw.default = input.default as Value;
   return raw;
@@ -185,11 +204,19 @@ export function parseSchema(input: readonly ObjectSchemaInput[] | Schema): Schem
       throw schemaError(`type "${name}" has no properties`, { type: name });
     }
     const props = new Map<string, PropertySchema>();
+    const linking = new Map<string, LinkingObjectsSchema>();
     for (const [propName, propInput] of Object.entries(t.properties)) {
       const where = { type: name, property: propName };
       checkName('property', propName, where);
+      if (propInput !== null && typeof propInput === 'object' && propInput.type === 'linkingObjects') {
+        linking.set(propName, linkingObjectsInput(propName, propInput, where));
+        continue;
+      }
       const raw = rawProperty(propInput, where);
       props.set(propName, resolveProperty(propName, raw, names, where));
+    }
+    if (embedded && linking.size > 0) {
+      throw schemaError(`embedded type "${name}" cannot have linkingObjects properties (Realm allows them only on top-level types)`, { type: name });
     }
     const primaryKey = t.primaryKey;
     if (embedded) {
@@ -207,8 +234,9 @@ export function parseSchema(input: readonly ObjectSchemaInput[] | Schema): Schem
         });
       }
     }
-    types.set(name, { name, embedded, ...(primaryKey !== undefined ? { primaryKey } : {}), properties: props });
+    types.set(name, { name, embedded, ...(primaryKey !== undefined ? { primaryKey } : {}), properties: props, linkingObjects: linking });
   }
+  checkLinkingObjects(types);
   const schema = new Schema(types);
   for (const t of types.values()) {
     for (const prop of t.properties.values()) {
@@ -224,6 +252,37 @@ export function parseSchema(input: readonly ObjectSchemaInput[] | Schema): Schem
     }
   }
   return schema;
+}
+
+function linkingObjectsInput(name: string, input: Exclude<PropertyInput, string>, where: Record<string, unknown>): LinkingObjectsSchema {
+  if (typeof input.objectType !== 'string' || typeof input.property !== 'string') {
+    throw schemaError('a linkingObjects property needs an "objectType" and a "property" (the link that points back)', where);
+  }
+  if (input.optional === true || input.indexed || input.default !== undefined) {
+    throw schemaError('a linkingObjects property is computed: it cannot be optional, indexed or have a default', where);
+  }
+  return { name, objectType: input.objectType, property: input.property };
+}
+
+/** Every linkingObjects property names a top-level type whose link property points back at its owner. */
+function checkLinkingObjects(types: ReadonlyMap<string, ObjectSchema>): void {
+  for (const t of types.values()) {
+    for (const lo of t.linkingObjects.values()) {
+      const where = { type: t.name, property: lo.name };
+      if (t.properties.has(lo.name)) throw schemaError(`property "${lo.name}" of "${t.name}" is defined twice`, where);
+      const source = types.get(lo.objectType);
+      if (!source) throw schemaError(`linkingObjects "${t.name}.${lo.name}" names unknown type "${lo.objectType}"`, where);
+      if (source.embedded) throw schemaError(`linkingObjects "${t.name}.${lo.name}" names embedded type "${lo.objectType}"; links from embedded objects are not followed back`, where);
+      const link = source.properties.get(lo.property);
+      if (!link) throw schemaError(`linkingObjects "${t.name}.${lo.name}": "${lo.objectType}" has no property "${lo.property}"`, where);
+      if (link.type !== 'object' || link.embedded || link.objectType !== t.name || link.collection === 'dictionary') {
+        throw schemaError(
+          `linkingObjects "${t.name}.${lo.name}": "${lo.objectType}.${lo.property}" must be a link, list or set of links to "${t.name}"`,
+          where,
+        );
+      }
+    }
+  }
 }
 
 function resolveProperty(
@@ -263,6 +322,7 @@ function propertyToInput(p: PropertySchema): PropertyInput {
         : { type: element, optional: p.optional }
       : { type: p.collection, objectType: element + (p.optional && p.type !== 'object' ? '?' : '') };
   if (p.indexed) out.indexed = true;
+  if (p.fullText) (out as { indexed?: boolean | 'full-text' }).indexed = 'full-text';
   if (p.default !== undefined) out.default = p.default;
   return out;
 }
@@ -270,6 +330,7 @@ function propertyToInput(p: PropertySchema): PropertyInput {
 function objectSchemaToInput(t: ObjectSchema): ObjectSchemaInput {
   const properties: Record<string, PropertyInput> = {};
   for (const [name, p] of t.properties) properties[name] = propertyToInput(p);
+  for (const [name, lo] of t.linkingObjects) properties[name] = { type: 'linkingObjects', objectType: lo.objectType, property: lo.property };
   return {
     name: t.name,
     ...(t.primaryKey !== undefined ? { primaryKey: t.primaryKey } : {}),

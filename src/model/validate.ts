@@ -223,7 +223,13 @@ export function checkRecord(
   if (!isRecord(input)) throw violation(rootType, path, `expected an object, got ${describe(input)}`);
   const out = newRecord();
   for (const key of Object.keys(input)) {
-    if (!t.properties.has(key)) throw violation(rootType, [...path, key], `${t.name} has no property "${key}"`);
+    if (!t.properties.has(key)) {
+      const lo = t.linkingObjects.get(key);
+      if (lo) {
+        throw violation(rootType, [...path, key], `${t.name}.${key} is computed from ${lo.objectType}.${lo.property} (linkingObjects) and cannot be written; set ${lo.objectType}.${lo.property} instead`);
+      }
+      throw violation(rootType, [...path, key], `${t.name} has no property "${key}"`);
+    }
   }
   for (const [name, prop] of t.properties) {
     const has = Object.prototype.hasOwnProperty.call(input, name) && input[name] !== undefined;

@@ -25,8 +25,12 @@ export type Literal =
 
 export type Quantifier = 'ANY' | 'ALL' | 'NONE';
 
-export type AtOperator = '@count' | '@size' | '@sum' | '@avg' | '@min' | '@max' | '@keys' | '@values';
-export const AT_OPERATORS: readonly AtOperator[] = ['@count', '@size', '@sum', '@avg', '@min', '@max', '@keys', '@values'];
+/**
+ * `@links` starts a backlink path (`@links.Type.property`, or `@links.@count` for every link to the
+ * object); `@type` is the type name of a mixed value.
+ */
+export type AtOperator = '@count' | '@size' | '@sum' | '@avg' | '@min' | '@max' | '@keys' | '@values' | '@links' | '@type';
+export const AT_OPERATORS: readonly AtOperator[] = ['@count', '@size', '@sum', '@avg', '@min', '@max', '@keys', '@values', '@links', '@type'];
 
 export type PathSegment =
   /** `.name`: a property, a dictionary key written as a name, or `length`. */
@@ -115,7 +119,19 @@ export interface SubqueryExpr {
   readonly pos: number;
 }
 
-export type Expr = LiteralExpr | ArgExpr | ExpansionExpr | ListExpr | PathExpr | SubqueryExpr | ObjectRefExpr | ArithExpr;
+/** A longitude/latitude pair as written in a geo literal: `[lng, lat]` (numbers as written). */
+export type GeoPointText = readonly [string, string];
+
+/**
+ * `geoCircle([lng, lat], radians)`, `geoBox([lng, lat], [lng, lat])` (bottom-left, top-right),
+ * `geoPolygon({[lng, lat], …}, {…hole…})` (closed rings: the first point repeated last).
+ */
+export type GeoExpr =
+  | { readonly kind: 'geo'; readonly shape: 'circle'; readonly center: GeoPointText; readonly radius: string; readonly pos: number }
+  | { readonly kind: 'geo'; readonly shape: 'box'; readonly bottomLeft: GeoPointText; readonly topRight: GeoPointText; readonly pos: number }
+  | { readonly kind: 'geo'; readonly shape: 'polygon'; readonly rings: readonly (readonly GeoPointText[])[]; readonly pos: number };
+
+export type Expr = LiteralExpr | ArgExpr | ExpansionExpr | ListExpr | PathExpr | SubqueryExpr | ObjectRefExpr | ArithExpr | GeoExpr;
 
 export type CompareOp =
   | '=='
@@ -129,7 +145,11 @@ export type CompareOp =
   | 'CONTAINS'
   | 'LIKE'
   | 'IN'
-  | 'BETWEEN';
+  | 'BETWEEN'
+  /** Full-text search on a property indexed 'full-text': `description TEXT 'word -other pre*'`. */
+  | 'TEXT'
+  /** `location GEOWITHIN geoCircle(…)` / `$0` (written geoWithin, any case). */
+  | 'GEOWITHIN';
 
 export interface ComparePredicate {
   readonly kind: 'compare';

@@ -26,7 +26,9 @@ export type ValueBase =
   /** The constant null. */
   | 'null'
   /** An object given as an argument, to compare with a link. */
-  | 'record';
+  | 'record'
+  /** A geo shape (the right side of geoWithin). */
+  | 'geo';
 
 export interface ValueType {
   readonly base: ValueBase;
@@ -56,7 +58,23 @@ export type Step =
   /** @count / @size of a to-one link (as in Realm): 1 when it points at an object, else 0. */
   | { readonly kind: 'linkCount' }
   /** `anyKind`: over mixed values, where @min/@max compare every kind (Realm's mixed order). */
-  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly anyKind?: true };
+  | { readonly kind: 'agg'; readonly fn: 'sum' | 'avg' | 'min' | 'max'; readonly anyKind?: true }
+  /**
+   * Backlinks: from each record (whose primary key is `pkName`), the records of each source type
+   * whose link, list or set of links `property` points at it (`@links.Type.property`, a
+   * linkingObjects property, or every source for `@links.@count`). Found through the resolver's
+   * `linking`.
+   */
+  | { readonly kind: 'backlinks'; readonly pkName: string; readonly sources: readonly BacklinkSource[] }
+  /** The primary key of each record (a backlink path compared as links). */
+  | { readonly kind: 'pk'; readonly name: string }
+  /** The type name of each value (`@type`, for mixed values). */
+  | { readonly kind: 'typeOf' };
+
+export interface BacklinkSource {
+  readonly type: string;
+  readonly property: string;
+}
 
 export interface BoundPath {
   readonly kind: 'path';
@@ -71,6 +89,8 @@ export interface BoundPath {
   readonly aggregate: boolean;
   /** Set inside SUBQUERY when the path was written from the variable ($x.name). */
   readonly variable: string | null;
+  /** Whether the path follows links backwards (`@links`, linkingObjects properties). */
+  readonly backlinks?: true;
   readonly pos: number;
 }
 
@@ -115,7 +135,22 @@ export interface BoundSubquery {
 export type BoundOperand = BoundPath | BoundConst | BoundConstList | BoundSubquery | BoundArith;
 
 /** IN is `==` against a multi-valued right side; BETWEEN has a two-value constant list on the right. */
-export type BoundOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'BEGINSWITH' | 'ENDSWITH' | 'CONTAINS' | 'LIKE' | 'BETWEEN';
+export type BoundOp =
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'BEGINSWITH'
+  | 'ENDSWITH'
+  | 'CONTAINS'
+  | 'LIKE'
+  | 'BETWEEN'
+  /** Full-text search: the right side is the search text (a string constant). */
+  | 'TEXT'
+  /** The left side is a GeoPoint object; the right side a constant GeoShape (type `geo`). */
+  | 'GEOWITHIN';
 
 export interface BoundCompare {
   readonly kind: 'compare';
@@ -131,6 +166,8 @@ export interface BoundCompare {
    * order (same length, every pair satisfies the operator; `!=` is the negation of that `==`).
    */
   readonly ordered: boolean;
+  /** One side is `@type`: values are type names, compared by Realm's type-name rules. */
+  readonly typeOf?: true;
   readonly pos: number;
   readonly source: ComparePredicate;
 }

@@ -27,6 +27,10 @@ export class CompiledQuery {
   readonly descriptors: readonly BoundDescriptor[];
   /** Whether the query follows links, so `matches` and `run` need an ObjectResolver. */
   readonly needsResolver: boolean;
+  /** Whether the query follows links backwards, so the resolver must implement `linking`. */
+  readonly needsBacklinks: boolean;
+  /** The types other than `typeName` the resolver must hold (reached through links or backlinks). */
+  readonly readsTypes: ReadonlySet<string>;
   readonly limits: QueryLimits;
   private readonly fn: PredicateFn;
 
@@ -39,6 +43,8 @@ export class CompiledQuery {
     predicate: BoundPredicate;
     descriptors: readonly BoundDescriptor[];
     needsResolver: boolean;
+    needsBacklinks: boolean;
+    readsTypes: ReadonlySet<string>;
     limits: QueryLimits;
   }) {
     this.schema = init.schema;
@@ -50,6 +56,8 @@ export class CompiledQuery {
     this.predicate = init.predicate;
     this.descriptors = init.descriptors;
     this.needsResolver = init.needsResolver;
+    this.needsBacklinks = init.needsBacklinks;
+    this.readsTypes = init.readsTypes;
     this.limits = init.limits;
     this.fn = compilePredicate(init.predicate);
   }
@@ -57,6 +65,9 @@ export class CompiledQuery {
   private env(resolver: ObjectResolver | undefined): EvalEnv {
     if (this.needsResolver && resolver === undefined) {
       throw new QueryError('this query follows links: pass an ObjectResolver', 0, this.text);
+    }
+    if (this.needsBacklinks && resolver?.linking === undefined) {
+      throw new QueryError('this query follows links backwards (@links or a linkingObjects property): pass an ObjectResolver with linking()', 0, this.text);
     }
     return { resolver };
   }
@@ -112,12 +123,16 @@ export function createResolver(schema: Schema, objects: Iterable<{ type: string;
   add(type: string, record: ObjectRecord): void;
 } {
   const byType = new Map<string, Map<string, ObjectRecord>>();
+  // Reverse indexes for backlinks, built on first use per (type, property) and dropped when an
+  // object of that type is added: one pass over the type, then a lookup per object.
+  const reverse = new Map<string, Map<string, ObjectRecord[]>>();
   const add = (type: string, record: ObjectRecord): void => {
     const t = schema.require(type);
     if (t.primaryKey === undefined) return;
     let m = byType.get(type);
     if (!m) byType.set(type, (m = new Map()));
     m.set(pkKey(record[t.primaryKey] as PrimaryKey), record);
+    for (const k of reverse.keys()) if (k.startsWith(type + '.')) reverse.delete(k);
   };
   for (const o of objects) add(o.type, o.record);
   return {
@@ -125,5 +140,36 @@ export function createResolver(schema: Schema, objects: Iterable<{ type: string;
     get(type, pk) {
       return byType.get(type)?.get(pkKey(pk));
     },
+    linking(type, property, pk) {
+      const key = `${type}.${property}`;
+      let index = reverse.get(key);
+      if (!index) {
+        index = buildReverseIndex(byType.get(type)?.values() ?? [], property);
+        reverse.set(key, index);
+      }
+      return index.get(pkKey(pk)) ?? [];
+    },
   };
+}
+
+/**
+ * For one link property of one type: target primary key → the objects linking to it, once per link
+ * (as Realm keeps backlinks: a list holding the same target twice links to it twice). A link holds
+ * the target's key; a list or set of links holds keys.
+ */
+export function buildReverseIndex(records: Iterable<ObjectRecord>, property: string): Map<string, ObjectRecord[]> {
+  const index = new Map<string, ObjectRecord[]>();
+  const push = (pk: unknown, rec: ObjectRecord): void => {
+    if (pk === null || pk === undefined) return;
+    const k = pkKey(pk as PrimaryKey);
+    const list = index.get(k);
+    if (!list) index.set(k, [rec]);
+    else list.push(rec);
+  };
+  for (const rec of records) {
+    const v = rec[property];
+    if (Array.isArray(v)) for (const x of v) push(x, rec);
+    else push(v, rec);
+  }
+  return index;
 }

@@ -15,10 +15,20 @@ import {
 } from './compare.ts';
 import { aggregate } from './aggregate.ts';
 import { codePoints, compileLike, likeMatch, type LikePattern } from './like.ts';
+import { parseTextSearch, textMatches, type TextSearch } from './fulltext.ts';
+import { geoContains, storedGeoPoint, type GeoShape } from './geo.ts';
+import { typeNameMatches, typeNameOf } from './type-names.ts';
 
 /** Looks up linked objects: a link field holds the target's primary key. */
 export interface ObjectResolver {
   get(type: string, pk: PrimaryKey): ObjectRecord | undefined;
+  /**
+   * Backlinks: the objects of `type` whose link, list or set of links `property` holds `pk`, once per
+   * link (as Realm counts backlinks). Needed by queries with `@links` or linkingObjects
+   * properties; an implementation keeps a reverse index (or builds one per query), never a scan
+   * per object.
+   */
+  linking?(type: string, property: string, pk: PrimaryKey): readonly ObjectRecord[];
 }
 
 export interface EvalEnv {
@@ -123,6 +133,24 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         break;
       case 'linkCount':
         for (const it of items) out.push(isRecord(it) ? 1 : 0);
+        break;
+      case 'backlinks': {
+        multi = true;
+        const linking = env.resolver?.linking;
+        if (!linking) break;
+        for (const it of items) {
+          if (!isRecord(it)) continue;
+          const pk = it[step.pkName];
+          if (pk === null || pk === undefined) continue;
+          for (const src of step.sources) for (const r of linking.call(env.resolver, src.type, src.property, pk as PrimaryKey)) out.push(r);
+        }
+        break;
+      }
+      case 'pk':
+        for (const it of items) out.push(readField(it, step.name));
+        break;
+      case 'typeOf':
+        for (const it of items) out.push(typeNameOf(it));
         break;
     }
     items = out;
@@ -319,7 +347,28 @@ function makeTest(c: BoundCompare): Test {
   // Realm's quirk: CONTAINS[c] on binary data does not match a null value against a null needle.
   const binaryType = (o: BoundOperand): boolean => (o.kind === 'path' || o.kind === 'const') && o.type.base === 'data';
   const nullMatches = !(ci && c.op === 'CONTAINS' && (binaryType(c.left) || binaryType(c.right)));
+  if (c.typeOf) {
+    // One side yields type names of values, the other the names queried (either order).
+    const same = (l: unknown, r: unknown): boolean => typeNameMatches(l, r) || typeNameMatches(r, l);
+    return c.op === '!=' ? (l, r) => !same(l, r) : same;
+  }
   switch (c.op) {
+    case 'TEXT': {
+      let lastText: unknown = undefined;
+      let search: TextSearch | undefined;
+      return (l, r) => {
+        if (r !== lastText) {
+          lastText = r;
+          search = typeof r === 'string' ? parseTextSearch(r) : undefined;
+        }
+        return search !== undefined && textMatches(l, search);
+      };
+    }
+    case 'GEOWITHIN':
+      return (l, r) => {
+        const p = storedGeoPoint(l);
+        return p !== undefined && geoContains(r as GeoShape, p);
+      };
     case '==':
       return folding ? eq : queryEquals;
     case '!=':
@@ -377,6 +426,35 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
     const inRange = (l: unknown): boolean => queryOrder(l, lo) >= 0 && queryOrder(l, hi) <= 0;
     if (!left.multi) return (rec, env) => inRange(left.single(rec, env));
     return quantified(quantifier, left.values, inRange);
+  }
+
+  if (c.typeOf || c.op === 'TEXT' || c.op === 'GEOWITHIN') {
+    // Their own tests, never the equality fast paths below.
+    const t = makeTest(c);
+    if (!left.multi && !right.multi) return (rec, env) => t(left.single(rec, env), right.single(rec, env));
+    if (!right.multi) return quantifiedAgainst(quantifier, left.values, right.single, t);
+    const matchRight = (l: unknown, rs: unknown[]): boolean => {
+      switch (rightQuantifier) {
+        case 'ANY':
+          return rs.some((r) => t(l, r));
+        case 'ALL':
+          return rs.every((r) => t(l, r));
+        case 'NONE':
+          return !rs.some((r) => t(l, r));
+      }
+    };
+    return (rec, env) => {
+      const rs = right.values(rec, env);
+      const ls = left.multi ? left.values(rec, env) : [left.single(rec, env)];
+      switch (quantifier) {
+        case 'ANY':
+          return ls.some((l) => matchRight(l, rs));
+        case 'ALL':
+          return ls.every((l) => matchRight(l, rs));
+        case 'NONE':
+          return !ls.some((l) => matchRight(l, rs));
+      }
+    };
   }
 
   // As in Realm: a constant null with BEGINSWITH, ENDSWITH or CONTAINS on the left matches nothing.
@@ -481,6 +559,27 @@ function compileCompare(c: BoundCompare, compilePred: (p: BoundPredicate) => Pre
         return true;
     }
   };
+}
+
+/** A quantifier over the left side's values, each tested against the right side's one value. */
+function quantifiedAgainst(q: Quant, values: ValuesFn, right: ValueFn, test: Test): PredicateFn {
+  switch (q) {
+    case 'ANY':
+      return (rec, env) => {
+        const r = right(rec, env);
+        return values(rec, env).some((l) => test(l, r));
+      };
+    case 'ALL':
+      return (rec, env) => {
+        const r = right(rec, env);
+        return values(rec, env).every((l) => test(l, r));
+      };
+    case 'NONE':
+      return (rec, env) => {
+        const r = right(rec, env);
+        return !values(rec, env).some((l) => test(l, r));
+      };
+  }
 }
 
 function quantified(q: 'ANY' | 'ALL' | 'NONE', values: ValuesFn, test: (l: unknown) => boolean): PredicateFn {

@@ -78,8 +78,8 @@ function formatPath(p: PathExpr): string {
     if (s.type === 'field') {
       out += (first ? '' : '.') + formatName(s.name, first);
     } else if (s.type === 'op') {
-      if (first) throw new QueryError(`a key path cannot start with ${s.op}`, 0);
-      out += '.' + s.op;
+      if (first && s.op !== '@links') throw new QueryError(`a key path cannot start with ${s.op}`, 0);
+      out += (first ? '' : '.') + s.op;
     } else if (s.type === 'key') {
       if (first) throw new QueryError('a key path cannot start with a dictionary key', 0);
       out += `[${formatStringLiteral(s.key)}]`;
@@ -115,6 +115,17 @@ export function formatExpr(e: Expr): string {
       return formatPath(e);
     case 'subquery':
       return `SUBQUERY(${formatPath(e.collection)}, ${e.variable}, ${formatPredicate(e.predicate)}).${e.op}`;
+    case 'geo': {
+      const pt = (p: readonly [string, string]): string => `[${p[0]}, ${p[1]}]`;
+      switch (e.shape) {
+        case 'circle':
+          return `geoCircle(${pt(e.center)}, ${e.radius})`;
+        case 'box':
+          return `geoBox(${pt(e.bottomLeft)}, ${pt(e.topRight)})`;
+        case 'polygon':
+          return `geoPolygon(${e.rings.map((r) => `{${r.map(pt).join(', ')}}`).join(', ')})`;
+      }
+    }
   }
 }
 

@@ -19,6 +19,8 @@ import type {
   Quantifier,
   SortKey,
   SubqueryExpr,
+  GeoExpr,
+  GeoPointText,
 } from './ast.ts';
 import { AT_OPERATORS } from './ast.ts';
 import { encodeBase64 } from './base64.ts';
@@ -71,6 +73,8 @@ const STRING_OPS: Record<string, CompareOp> = {
   LIKE: 'LIKE',
   IN: 'IN',
   BETWEEN: 'BETWEEN',
+  TEXT: 'TEXT',
+  GEOWITHIN: 'GEOWITHIN',
 };
 const SYMBOL_OPS: Record<string, CompareOp> = {
   '==': '==',
@@ -285,6 +289,12 @@ class Parser {
       diacriticInsensitive = mod.diacriticInsensitive;
     }
     const right = this.parseOperand();
+    if (op === 'GEOWITHIN' && right.kind !== 'geo' && right.kind !== 'arg') {
+      throw this.error('geoWithin needs a shape: geoCircle(…), geoBox(…), geoPolygon(…) or an argument such as $0', right.pos);
+    }
+    if (op === 'TEXT' && right.kind !== 'literal' && right.kind !== 'arg') {
+      throw this.error("TEXT needs a string or an argument, as in description TEXT 'apple -banana'", right.pos);
+    }
     if (op === 'BETWEEN' && right.kind !== 'list' && right.kind !== 'arg' && right.kind !== 'expansion') {
       throw this.error('BETWEEN needs a list of two values: x BETWEEN {low, high}', right.pos);
     }
@@ -302,7 +312,7 @@ class Parser {
     this.next();
     const q: Quantifier = t.upper === 'SOME' ? 'ANY' : (t.upper as Quantifier);
     const after = this.peek();
-    if (after.kind !== 'ident' && after.kind !== 'variable' && after.kind !== 'arg' && !this.isPunct(after, '{') && !this.isPunct(after, '(')) {
+    if (after.kind !== 'ident' && after.kind !== 'variable' && after.kind !== 'arg' && after.kind !== 'at' && !this.isPunct(after, '{') && !this.isPunct(after, '(')) {
       throw this.error(`${t.upper} must be followed by a key path, a list or a list argument`, after.pos);
     }
     if (after.kind === 'ident' && RESERVED_WORDS.has(after.upper)) throw this.error(`${t.upper} must be followed by a key path, a list or a list argument`, after.pos);
@@ -386,6 +396,67 @@ class Parser {
     return { kind: 'objectRef', objectType: type.value, key, pos: kw.pos };
   }
 
+  /** A number in a geo shape, with an optional sign written apart (`- 73.9`). */
+  private geoNumber(what: string): string {
+    let sign = '';
+    if (this.isPunct(this.peek(), '-') || this.isPunct(this.peek(), '+')) sign = (this.next() as { text: string }).text === '-' ? '-' : '';
+    const n = this.next();
+    if (n.kind !== 'number' || !/^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$/.test(n.text)) {
+      throw this.error(`${what} needs a number here but found ${this.describe(n)}`, n.pos);
+    }
+    const text = sign + n.text.replace(/^\+/, '');
+    return text.startsWith('--') ? text.slice(2) : text;
+  }
+
+  /** `[lng, lat]` */
+  private geoPoint(what: string): GeoPointText {
+    this.expectPunct('[', `for a point [longitude, latitude] in ${what}`);
+    const lng = this.geoNumber(what);
+    this.expectPunct(',', `between longitude and latitude in ${what}`);
+    const lat = this.geoNumber(what);
+    this.expectPunct(']', `to close the point in ${what}`);
+    return [lng, lat];
+  }
+
+  /** geoCircle([lng, lat], radius) / geoBox([lng, lat], [lng, lat]) / geoPolygon({[lng, lat], …}, …) */
+  private parseGeo(): GeoExpr {
+    const kw = this.next() as Token & { upper: string; text: string };
+    const what = kw.text;
+    this.expectPunct('(', `after ${what}`);
+    let out: GeoExpr;
+    if (kw.upper === 'GEOCIRCLE') {
+      const center = this.geoPoint(what);
+      this.expectPunct(',', `after the centre in ${what}`);
+      const radius = this.geoNumber(what);
+      out = { kind: 'geo', shape: 'circle', center, radius, pos: kw.pos };
+    } else if (kw.upper === 'GEOBOX') {
+      const bottomLeft = this.geoPoint(what);
+      this.expectPunct(',', `after the bottom-left corner in ${what}`);
+      const topRight = this.geoPoint(what);
+      out = { kind: 'geo', shape: 'box', bottomLeft, topRight, pos: kw.pos };
+    } else {
+      const rings: GeoPointText[][] = [];
+      for (;;) {
+        this.expectPunct('{', `for a ring {[lng, lat], …} in ${what}`);
+        const ring: GeoPointText[] = [];
+        for (;;) {
+          ring.push(this.geoPoint(what));
+          if (ring.length > this.limits.maxListItems) throw this.error(`a ring has more than ${this.limits.maxListItems} points`, kw.pos);
+          if (!this.isPunct(this.peek(), ',')) break;
+          this.next();
+        }
+        this.expectPunct('}', `to close the ring in ${what}`);
+        rings.push(ring);
+        if (rings.length > this.limits.maxListItems) throw this.error(`more than ${this.limits.maxListItems} rings`, kw.pos);
+        if (!this.isPunct(this.peek(), ',')) break;
+        this.next();
+      }
+      out = { kind: 'geo', shape: 'polygon', rings, pos: kw.pos };
+    }
+    this.expectPunct(')', `to close ${what}`);
+    return out;
+  }
+
   private isCall(t: Token, ...names: string[]): boolean {
     return t.kind === 'ident' && names.includes(t.upper) && this.isPunct(this.peek(1), '(');
   }
@@ -408,6 +479,9 @@ class Parser {
         return this.parseExpansion();
       case 'variable':
         return this.parsePath(null, t.pos);
+      case 'at':
+        if (t.name.toLowerCase() === '@links') return this.parsePath(null, t.pos);
+        break;
       case 'punct':
         if (t.text === '{') return this.parseList();
         break;
@@ -419,6 +493,7 @@ class Parser {
         if (u === 'SUBQUERY') return this.parseSubquery();
         if (this.isCall(t, 'BIN', 'BINARY')) return this.parseBinaryCall();
         if (this.isCall(t, 'OBJ')) return this.parseObjectRef();
+        if (this.isCall(t, 'GEOCIRCLE', 'GEOBOX', 'GEOPOLYGON')) return this.parseGeo();
         // As in Realm, a property may be named like an operator (`in`, `between`, `contains`):
         // where a value is expected, such a word can only be a key path.
         if (STRING_OPS[u] !== undefined) return this.parsePath(null, t.pos, true);
@@ -529,6 +604,7 @@ class Parser {
     let variable: string | null = null;
     const segments: PathSegment[] = [];
     if (first.kind === 'variable') variable = first.name;
+    else if (first.kind === 'at' && first.name.toLowerCase() === '@links') segments.push({ type: 'op', op: '@links', pos: first.pos });
     else if (first.kind === 'ident') {
       if (RESERVED_WORDS.has(first.upper) && !operatorWord) throw this.error(`unexpected keyword ${first.text} where a key path was expected`, first.pos);
       segments.push({ type: 'field', name: this.checkName(first.text, first.pos), pos: first.pos });
@@ -540,10 +616,11 @@ class Parser {
         const s = this.next();
         if (s.kind === 'ident') segments.push({ type: 'field', name: this.checkName(s.text, s.pos), pos: s.pos });
         else if (s.kind === 'at') {
-          if (!(AT_OPERATORS as readonly string[]).includes(s.name)) {
+          const name = s.name === '@links' || s.name === '@type' ? s.name : s.name.toLowerCase() === '@links' || s.name.toLowerCase() === '@type' ? s.name.toLowerCase() : s.name;
+          if (!(AT_OPERATORS as readonly string[]).includes(name)) {
             throw this.error(`unknown operator ${s.name}; expected one of ${AT_OPERATORS.join(' ')}`, s.pos);
           }
-          segments.push({ type: 'op', op: s.name as AtOperator, pos: s.pos });
+          segments.push({ type: 'op', op: name as AtOperator, pos: s.pos });
         } else throw this.error(`expected a property name after '.' but found ${this.describe(s)}`, s.pos);
       } else if (this.isPunct(t, '[')) {
         this.next();

@@ -4,6 +4,7 @@ import {
   UUID,
   coerceScalar,
   isRecord,
+  type LinkingObjectsSchema,
   type ObjectSchema,
   type PropertySchema,
   type Schema,
@@ -11,6 +12,7 @@ import {
 import type { ArithExpr, ComparePredicate, Expr, ListIndex, Literal, PathExpr, Predicate, QueryAst, Quantifier, SubqueryExpr } from './ast.ts';
 import type {
   BoundArith,
+  BoundCompare,
   BoundConst,
   BoundConstList,
   BoundDescriptor,
@@ -30,6 +32,10 @@ import { checkComparable } from './comparable.ts';
 import { T, describeType, propertyValueType } from './value-types.ts';
 import { kindOf } from './compare.ts';
 import { QueryError } from './errors.ts';
+import { parseTextSearch } from './fulltext.ts';
+import { GeoShapeError, geoShapeFrom, type GeoShape } from './geo.ts';
+import { geoShapeFromLiteral } from './geo-literal.ts';
+import { TYPE_NAMES, isTypeName } from './type-names.ts';
 import type { QueryLimits } from './limits.ts';
 
 export interface BindOptions {
@@ -45,6 +51,10 @@ export interface BoundQuery {
   readonly descriptors: readonly BoundDescriptor[];
   /** Whether evaluation follows links (and so needs an ObjectResolver). */
   readonly needsResolver: boolean;
+  /** Whether evaluation follows links backwards (and so needs the resolver's `linking`). */
+  readonly needsBacklinks: boolean;
+  /** The object types other than the queried one that evaluation may read through the resolver. */
+  readonly readsTypes: ReadonlySet<string>;
 }
 
 interface Scope {
@@ -70,10 +80,14 @@ type Cur =
   | { readonly k: 'coll'; readonly prop: PropertySchema }
   | { readonly k: 'dict'; readonly prop: PropertySchema }
   | { readonly k: 'value'; readonly type: ValueType }
+  /** Records of `type` reached backwards (`@links.Type.prop`, a linkingObjects property). */
+  | { readonly k: 'blinks'; readonly type: ObjectSchema }
   | { readonly k: 'done'; readonly type: ValueType };
 
 class Binder {
   private needsResolver = false;
+  private needsBacklinks = false;
+  private readonly readsTypes = new Set<string>();
   private depth = 0;
 
   constructor(
@@ -107,7 +121,35 @@ class Binder {
           return { kind: 'distinct', keys: d.paths.map((p) => this.bindScalarPath(p, 'DISTINCT', d.pos)), paths: d.paths };
       }
     });
-    return { predicate, descriptors, needsResolver: this.needsResolver };
+    const addSteps = (steps: readonly Step[]): void => {
+      for (const st of steps) {
+        if (st.kind === 'follow') this.readsTypes.add(st.objectType);
+        else if (st.kind === 'backlinks') for (const src of st.sources) this.readsTypes.add(src.type);
+      }
+    };
+    const addOperand = (o: BoundOperand): void => {
+      if (o.kind === 'path') addSteps(o.steps);
+      else if (o.kind === 'arith') {
+        addOperand(o.left);
+        addOperand(o.right);
+      } else if (o.kind === 'subquery') {
+        addSteps(o.collection.steps);
+        addPredicate(o.predicate);
+      }
+    };
+    const addPredicate = (p: BoundPredicate): void => {
+      if (p.kind === 'compare') {
+        addOperand(p.left);
+        addOperand(p.right);
+      } else if (p.kind === 'not') addPredicate(p.operand);
+      else if (p.kind === 'and' || p.kind === 'or') p.operands.forEach(addPredicate);
+    };
+    addPredicate(predicate);
+    for (const d of descriptors) {
+      if (d.kind === 'sort') d.keys.forEach((k) => addSteps(k.steps));
+      else if (d.kind === 'distinct') d.keys.forEach(addSteps);
+    }
+    return { predicate, descriptors, needsResolver: this.needsResolver, needsBacklinks: this.needsBacklinks, readsTypes: this.readsTypes };
   }
 
   /** SORT and DISTINCT keys: properties through to-one links and embedded objects, ending at a scalar. */
@@ -197,6 +239,8 @@ class Binder {
         return this.bindPath(e, scope);
       case 'subquery':
         return this.bindSubquery(e, scope);
+      case 'geo':
+        throw this.err('a geo shape (geoCircle, geoBox, geoPolygon) can only follow geoWithin', e.pos);
     }
   }
 
@@ -367,6 +411,7 @@ class Binder {
     let multi = false;
     let throughLink = false;
     let aggregate = false;
+    let backlinks = false;
     const segs = e.segments;
     const shown = (upTo: number): string =>
       segs
@@ -400,6 +445,52 @@ class Binder {
           continue; // same segment, now on the record
         }
         case 'record': {
+          if (seg.type === 'op' && seg.op === '@links') {
+            // `@links.@count`: every link to the object; `@links.Type.property`: the objects of
+            // Type whose link `property` points at it.
+            if (cur.type.embedded || cur.type.primaryKey === undefined) throw this.err(`@links needs a top-level object; ${cur.type.name} is embedded`, seg.pos);
+            const next = segs[i + 1];
+            if (next && next.type === 'op' && (next.op === '@count' || next.op === '@size')) {
+              steps.push({ kind: 'backlinks', pkName: cur.type.primaryKey, sources: this.allBacklinkSources(cur.type) });
+              steps.push({ kind: 'size', over: 'items' });
+              this.needsResolver = true;
+              this.needsBacklinks = true;
+              backlinks = true;
+              throughLink = true;
+              aggregate = true;
+              multi = false;
+              cur = { k: 'done', type: T('int') };
+              i += 2;
+              continue;
+            }
+            const typeSeg = segs[i + 1];
+            const propSeg = segs[i + 2];
+            if (!typeSeg || typeSeg.type !== 'field' || !propSeg || propSeg.type !== 'field') {
+              throw this.err('@links must be followed by .@count or by an object type and its link property: @links.Type.property', seg.pos);
+            }
+            const source = this.backlinkSource(cur.type, typeSeg.name, propSeg.name, typeSeg.pos);
+            steps.push({ kind: 'backlinks', pkName: cur.type.primaryKey, sources: [{ type: source.name, property: propSeg.name }] });
+            this.needsResolver = true;
+            this.needsBacklinks = true;
+            backlinks = true;
+            throughLink = true;
+            multi = true;
+            cur = { k: 'blinks', type: source };
+            i += 3;
+            continue;
+          }
+          if (seg.type === 'field' && !cur.type.properties.has(seg.name) && cur.type.linkingObjects.has(seg.name)) {
+            const lo: LinkingObjectsSchema = cur.type.linkingObjects.get(seg.name)!;
+            steps.push({ kind: 'backlinks', pkName: cur.type.primaryKey!, sources: [{ type: lo.objectType, property: lo.property }] });
+            this.needsResolver = true;
+            this.needsBacklinks = true;
+            backlinks = true;
+            throughLink = true;
+            multi = true;
+            cur = { k: 'blinks', type: this.schema.require(lo.objectType) };
+            i++;
+            continue;
+          }
           if (seg.type !== 'field') {
             throw this.err(
               seg.type === 'op'
@@ -419,8 +510,46 @@ class Binder {
           i++;
           continue;
         }
+        case 'blinks': {
+          const source = cur.type;
+          if (seg.type === 'op' && (seg.op === '@count' || seg.op === '@size')) {
+            steps.push({ kind: 'size', over: 'items' });
+            aggregate = true;
+            multi = false;
+            cur = { k: 'done', type: T('int') };
+            i++;
+            continue;
+          }
+          if (seg.type === 'op' && (seg.op === '@sum' || seg.op === '@avg' || seg.op === '@min' || seg.op === '@max')) {
+            const next = segs[i + 1];
+            if (!next || next.type !== 'field') throw this.err(`${seg.op} over backlinks needs a property: ${shown(i)}.property`, seg.pos);
+            const prop = source.properties.get(next.name);
+            if (!prop) throw this.err(`${source.name} has no property '${next.name}'`, next.pos);
+            if (prop.collection !== 'none') throw this.err(`${seg.op} needs a single value per object; '${next.name}' is a ${prop.collection}`, next.pos);
+            const valueType = propertyValueType(prop, this.schema);
+            steps.push({ kind: 'field', name: next.name, prop, owner: source });
+            const aggType = this.aggregateType(seg.op, valueType, seg.pos);
+            steps.push(aggStep(seg.op, valueType));
+            aggregate = true;
+            multi = false;
+            cur = { k: 'done', type: aggType };
+            i += 2;
+            continue;
+          }
+          if (seg.type !== 'field') throw this.err(`'${shown(i - 1)}' are ${source.name} objects; '${shown(i)}' is not valid`, seg.pos);
+          cur = { k: 'record', type: source, isRoot: false };
+          continue; // same segment, now on each record
+        }
         case 'coll': {
           const elem = propertyValueType(cur.prop, this.schema);
+          if (seg.type === 'op' && seg.op === '@type') {
+            if (elem.base !== 'mixed') throw this.err(`@type applies to mixed values; '${shown(i - 1)}' holds ${describeType(elem)}`, seg.pos);
+            steps.push({ kind: 'expand' }, { kind: 'typeOf' });
+            multi = true;
+            cur = { k: 'done', type: T('string') };
+            i++;
+            continue;
+          }
           if (seg.type === 'op') {
             if (seg.op === '@count' || seg.op === '@size') {
               if (elem.base === 'link') {
@@ -514,6 +643,16 @@ class Binder {
             continue;
           }
           switch (seg.op) {
+            case '@type': {
+              const elem = propertyValueType(prop, this.schema);
+              if (elem.base !== 'mixed') throw this.err(`@type applies to mixed values; '${shown(i - 1)}' holds ${describeType(elem)}`, seg.pos);
+              steps.push({ kind: 'dictValues' }, { kind: 'typeOf' });
+              multi = true;
+              cur = { k: 'done', type: T('string') };
+              break;
+            }
+            case '@links':
+              throw this.err('@links applies to an object, not to a dictionary', seg.pos);
             case '@keys':
               steps.push({ kind: 'dictKeys' });
               multi = true;
@@ -546,6 +685,13 @@ class Binder {
         }
         case 'value': {
           const b = cur.type.base;
+          if (seg.type === 'op' && seg.op === '@type') {
+            if (b !== 'mixed') throw this.err(`@type applies to mixed values; '${shown(i - 1)}' is ${describeType(cur.type)}`, seg.pos);
+            steps.push({ kind: 'typeOf' });
+            cur = { k: 'done', type: T('string') };
+            i++;
+            continue;
+          }
           if (seg.type === 'field' && seg.name === 'length' && (b === 'string' || b === 'data' || b === 'mixed')) {
             steps.push({ kind: 'length' });
             aggregate = true;
@@ -597,6 +743,11 @@ class Binder {
       case 'link':
         type = T('link', cur.target.name);
         break;
+      case 'blinks':
+        // Compared as links: by the primary keys of the linking objects.
+        steps.push({ kind: 'pk', name: cur.type.primaryKey! });
+        type = T('link', cur.type.name);
+        break;
       case 'record':
         if (cur.isRoot) throw this.err('a key path must name a property', e.pos);
         type = T('embedded', cur.type.name);
@@ -607,7 +758,7 @@ class Binder {
     if (e.quantifier !== null && !multi) {
       throw this.err(`${e.quantifier} needs a key path through a list, set or dictionary; '${shown(segs.length - 1)}' has one value`, e.pos);
     }
-    return { kind: 'path', steps, multi, type, quantifier: e.quantifier, throughLink, aggregate, variable: e.variable, pos: e.pos };
+    return { kind: 'path', steps, multi, type, quantifier: e.quantifier, throughLink, aggregate, variable: e.variable, ...(backlinks ? { backlinks: true as const } : {}), pos: e.pos };
   }
 
   /** A list position from the query: a number, FIRST, LAST, * or an argument holding a whole number. */
@@ -617,6 +768,31 @@ class Binder {
     const v = this.args[ix.arg];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw this.err(`argument $${ix.arg} must be a whole number to be used as a list position`, pos);
     return v;
+  }
+
+  /** The type named in `@links.Type.property`, checked to link to `target` through that property. */
+  private backlinkSource(target: ObjectSchema, typeName: string, property: string, pos: number): ObjectSchema {
+    const source = this.schema.get(typeName);
+    if (!source) throw this.err(`@links: no object type '${typeName}'`, pos);
+    const prop = source.properties.get(property);
+    if (!prop) throw this.err(`@links: ${typeName} has no property '${property}'`, pos);
+    if (source.embedded) throw this.err(`@links: ${typeName} is embedded; links from embedded objects are not followed back`, pos);
+    if (prop.type !== 'object' || prop.embedded || prop.objectType !== target.name || prop.collection === 'dictionary') {
+      throw this.err(`@links: ${typeName}.${property} is not a link, list or set of links to ${target.name}`, pos);
+    }
+    return source;
+  }
+
+  /** Every link property of a top-level type that points at `target` (for `@links.@count`). */
+  private allBacklinkSources(target: ObjectSchema): { type: string; property: string }[] {
+    const out: { type: string; property: string }[] = [];
+    for (const t of this.schema.types.values()) {
+      if (t.embedded) continue;
+      for (const p of t.properties.values()) {
+        if (p.type === 'object' && !p.embedded && p.objectType === target.name && p.collection !== 'dictionary') out.push({ type: t.name, property: p.name });
+      }
+    }
+    return out;
   }
 
   private aggregateType(op: string, elem: ValueType, pos: number): ValueType {
@@ -640,7 +816,10 @@ class Binder {
       throw this.err('SUBQUERY needs a list or set of objects', e.collection.pos);
     }
     const steps = [...coll.steps];
-    if (coll.type.base === 'link') {
+    if (steps[steps.length - 1]?.kind === 'pk') {
+      // Backlinks already yield the records themselves.
+      steps.pop();
+    } else if (coll.type.base === 'link') {
       steps.push({ kind: 'follow', objectType: coll.type.objectType! });
       this.needsResolver = true;
     }
@@ -675,9 +854,13 @@ class Binder {
   }
 
   private bindCompare(p: ComparePredicate, scope: Scope): BoundPredicate {
+    if (p.op === 'GEOWITHIN') return this.bindGeoWithin(p, scope);
+    if (p.op === 'TEXT') return this.bindText(p, scope);
     const lp = this.prebind(p.left, scope);
     const rp = this.prebind(p.right, scope);
     const isPending = (x: { kind: string }): x is Pending => isPendingKind(x.kind);
+    const isTypeOf = (x: { kind: string }): boolean => x.kind === 'path' && (x as BoundPath).steps[(x as BoundPath).steps.length - 1]?.kind === 'typeOf';
+    if (isTypeOf(lp) || isTypeOf(rp)) return this.bindTypeOf(p, lp, rp);
     // Constants take their exact form from the other side (a number against a decimal field is
     // a Decimal128, a string against binary data is its UTF-8 bytes).
     let left: BoundOperand;
@@ -763,6 +946,73 @@ class Binder {
       pos: p.pos,
       source: p,
     };
+  }
+
+  private compareNode(p: ComparePredicate, op: BoundOp, left: BoundOperand, right: BoundOperand, extra: { typeOf?: true } = {}): BoundCompare {
+    return { kind: 'compare', op, left, right, caseInsensitive: p.caseInsensitive, diacriticInsensitive: p.diacriticInsensitive, isIn: p.op === 'IN', ordered: false, ...extra, pos: p.pos, source: p };
+  }
+
+  /** `location geoWithin geoCircle(…)` or `… geoWithin $0`: a GeoPoint object path against a shape. */
+  private bindGeoWithin(p: ComparePredicate, scope: Scope): BoundPredicate {
+    const left = this.prebind(p.left, scope);
+    if (left.kind !== 'path' || left.type.base !== 'embedded' || left.aggregate) {
+      throw this.err('geoWithin needs a key path to a GeoPoint object (an embedded object with type and coordinates) on the left', p.left.pos);
+    }
+    const pointType = this.schema.require(left.type.objectType!);
+    const coords = pointType.properties.get('coordinates');
+    const kind = pointType.properties.get('type');
+    if (!coords || coords.collection !== 'list' || (coords.type !== 'double' && coords.type !== 'float') || !kind || kind.type !== 'string' || kind.collection !== 'none') {
+      throw this.err(`geoWithin needs a GeoPoint object: ${pointType.name} must have 'type: string' and 'coordinates: double[]'`, p.left.pos);
+    }
+    let shape: GeoShape;
+    try {
+      if (p.right.kind === 'geo') shape = geoShapeFromLiteral(p.right);
+      else if (p.right.kind === 'arg') {
+        if (p.right.index >= this.args.length) throw this.err(`argument $${p.right.index} is not provided`, p.right.pos);
+        shape = geoShapeFrom(this.args[p.right.index]);
+      } else throw this.err('geoWithin needs geoCircle(…), geoBox(…), geoPolygon(…) or an argument', p.right.pos);
+    } catch (err) {
+      if (err instanceof GeoShapeError) throw this.err(err.message, p.right.pos);
+      throw err;
+    }
+    return this.compareNode(p, 'GEOWITHIN', left, { kind: 'const', value: shape, type: T('geo'), pos: p.right.pos });
+  }
+
+  /** `description TEXT 'word -other pre*'` on a string property indexed 'full-text'. */
+  private bindText(p: ComparePredicate, scope: Scope): BoundPredicate {
+    const left = this.prebind(p.left, scope);
+    const last = left.kind === 'path' ? left.steps[left.steps.length - 1] : undefined;
+    if (left.kind !== 'path' || left.multi || !last || last.kind !== 'field' || last.prop.type !== 'string' || last.prop.collection !== 'none') {
+      throw this.err('TEXT needs a string property on the left', p.left.pos);
+    }
+    if (!last.prop.fullText) throw this.err(`TEXT needs a full-text index: ${last.owner.name}.${last.name} is not indexed 'full-text'`, p.left.pos);
+    const rp = this.prebind(p.right, scope);
+    const right = isPendingKind(rp.kind) ? this.resolvePending(rp as Pending, T('string')) : undefined;
+    if (!right || right.kind !== 'const' || typeof right.value !== 'string') throw this.err('TEXT needs a string to search for', p.right.pos);
+    if (!parseTextSearch(right.value)) throw this.err('TEXT needs at least one word to search for', p.right.pos);
+    return this.compareNode(p, 'TEXT', left, right);
+  }
+
+  /** `mixed.@type == 'string'`, `values.@type IN {'int', 'double'}`: type names, as in Realm. */
+  private bindTypeOf(p: ComparePredicate, lp: BoundPath | BoundSubquery | BoundArith | Pending, rp: BoundPath | BoundSubquery | BoundArith | Pending): BoundPredicate {
+    const flip = !(lp.kind === 'path' && lp.steps[lp.steps.length - 1]?.kind === 'typeOf');
+    const path = (flip ? rp : lp) as BoundPath;
+    const other = flip ? lp : rp;
+    if (!isPendingKind(other.kind)) throw this.err('@type is compared with type names, as in mixed.@type == "string"', p.pos);
+    const names = this.resolvePending(other as Pending, T('string'));
+    const values = names.kind === 'constList' ? names.values : [names.value];
+    for (const v of values) {
+      if (typeof v !== 'string') throw this.err('@type is compared with type names (strings), as in mixed.@type == "string"', p.pos);
+      if (!isTypeName(v)) throw this.err(`unknown type name '${v}' for @type; use one of ${TYPE_NAMES.join(', ')}`, p.pos);
+    }
+    let op: BoundOp;
+    if (p.op === 'IN' || p.op === '==') op = '==';
+    else if (p.op === '!=') op = '!=';
+    else throw this.err(`@type supports ==, != and IN, not ${p.op}`, p.pos);
+    if (p.op === 'IN' && names.kind !== 'constList') throw this.err('the value after IN must be a list: {…}', p.right.pos);
+    const left: BoundOperand = flip ? names : path;
+    const right: BoundOperand = flip ? path : names;
+    return this.compareNode(p, op, left, right, { typeOf: true });
   }
 
   private typesOf(o: BoundOperand): readonly ValueType[] {
