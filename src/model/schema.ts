@@ -275,9 +275,9 @@ function checkLinkingObjects(types: ReadonlyMap<string, ObjectSchema>): void {
       if (source.embedded) throw schemaError(`linkingObjects "${t.name}.${lo.name}" names embedded type "${lo.objectType}"; links from embedded objects are not followed back`, where);
       const link = source.properties.get(lo.property);
       if (!link) throw schemaError(`linkingObjects "${t.name}.${lo.name}": "${lo.objectType}" has no property "${lo.property}"`, where);
-      if (link.type !== 'object' || link.embedded || link.objectType !== t.name || link.collection === 'dictionary') {
+      if (link.type !== 'object' || link.embedded || link.objectType !== t.name) {
         throw schemaError(
-          `linkingObjects "${t.name}.${lo.name}": "${lo.objectType}.${lo.property}" must be a link, list or set of links to "${t.name}"`,
+          `linkingObjects "${t.name}.${lo.name}": "${lo.objectType}.${lo.property}" must be a link (or a list, set or dictionary of links) to "${t.name}"`,
           where,
         );
       }

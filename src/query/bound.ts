@@ -68,8 +68,11 @@ export type Step =
   | { readonly kind: 'backlinks'; readonly pkName: string; readonly sources: readonly BacklinkSource[] }
   /** The primary key of each record (a backlink path compared as links). */
   | { readonly kind: 'pk'; readonly name: string }
-  /** The type name of each value (`@type`, for mixed values). */
-  | { readonly kind: 'typeOf' };
+  /**
+   * The type name of each value (`@type`). `fixed`: the path's values are not mixed, so their type
+   * is the property's (Realm allows that only against another `@type`).
+   */
+  | { readonly kind: 'typeOf'; readonly fixed?: string };
 
 export interface BacklinkSource {
   readonly type: string;

@@ -1,4 +1,4 @@
-import { pkKey, type ObjectRecord, type ObjectSchema, type PrimaryKey, type Schema } from '../model/index.ts';
+import { pkKey, type CollectionKind, type ObjectRecord, type ObjectSchema, type PrimaryKey, type Schema } from '../model/index.ts';
 import type { QueryAst } from './ast.ts';
 import type { BoundDescriptor, BoundPredicate } from './bound.ts';
 import { QueryError } from './errors.ts';
@@ -144,7 +144,7 @@ export function createResolver(schema: Schema, objects: Iterable<{ type: string;
       const key = `${type}.${property}`;
       let index = reverse.get(key);
       if (!index) {
-        index = buildReverseIndex(byType.get(type)?.values() ?? [], property);
+        index = buildReverseIndex(byType.get(type)?.values() ?? [], property, schema.get(type)?.properties.get(property)?.collection ?? 'none');
         reverse.set(key, index);
       }
       return index.get(pkKey(pk)) ?? [];
@@ -157,7 +157,7 @@ export function createResolver(schema: Schema, objects: Iterable<{ type: string;
  * (as Realm keeps backlinks: a list holding the same target twice links to it twice). A link holds
  * the target's key; a list or set of links holds keys.
  */
-export function buildReverseIndex(records: Iterable<ObjectRecord>, property: string): Map<string, ObjectRecord[]> {
+export function buildReverseIndex(records: Iterable<ObjectRecord>, property: string, collection: CollectionKind): Map<string, ObjectRecord[]> {
   const index = new Map<string, ObjectRecord[]>();
   const push = (pk: unknown, rec: ObjectRecord): void => {
     if (pk === null || pk === undefined) return;
@@ -168,8 +168,11 @@ export function buildReverseIndex(records: Iterable<ObjectRecord>, property: str
   };
   for (const rec of records) {
     const v = rec[property];
-    if (Array.isArray(v)) for (const x of v) push(x, rec);
-    else push(v, rec);
+    if (collection === 'dictionary') {
+      if (v !== null && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) push(x, rec);
+    } else if (collection !== 'none') {
+      if (Array.isArray(v)) for (const x of v) push(x, rec);
+    } else push(v, rec);
   }
   return index;
 }

@@ -150,7 +150,7 @@ function walk(steps: readonly Step[], rec: ObjectRecord, env: EvalEnv): unknown[
         for (const it of items) out.push(readField(it, step.name));
         break;
       case 'typeOf':
-        for (const it of items) out.push(typeNameOf(it));
+        for (const it of items) out.push(step.fixed ?? typeNameOf(it));
         break;
     }
     items = out;

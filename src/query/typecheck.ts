@@ -429,6 +429,12 @@ class Binder {
       const seg = segs[i]!;
       switch (cur.k) {
         case 'link': {
+          if (seg.type === 'op' && seg.op === '@type') {
+            steps.push({ kind: 'typeOf', fixed: 'object' });
+            cur = { k: 'done', type: T('string') };
+            i++;
+            continue;
+          }
           if (seg.type === 'op' && (seg.op === '@count' || seg.op === '@size')) {
             steps.push({ kind: 'follow', objectType: cur.target.name }, { kind: 'linkCount' });
             this.needsResolver = true;
@@ -536,15 +542,23 @@ class Binder {
             i += 2;
             continue;
           }
-          if (seg.type !== 'field') throw this.err(`'${shown(i - 1)}' are ${source.name} objects; '${shown(i)}' is not valid`, seg.pos);
+          if (seg.type !== 'field' && !(seg.type === 'op' && seg.op === '@links')) {
+            throw this.err(`'${shown(i - 1)}' are ${source.name} objects; '${shown(i)}' is not valid`, seg.pos);
+          }
           cur = { k: 'record', type: source, isRoot: false };
           continue; // same segment, now on each record
         }
         case 'coll': {
           const elem = propertyValueType(cur.prop, this.schema);
+          if (seg.type === 'op' && seg.op === '@links' && elem.base === 'link') {
+            // `items.@links.…`: from each linked object (the counts add up over the list, as in Realm).
+            steps.push({ kind: 'expand' });
+            multi = true;
+            cur = { k: 'link', target: this.schema.require(elem.objectType!) };
+            continue;
+          }
           if (seg.type === 'op' && seg.op === '@type') {
-            if (elem.base !== 'mixed') throw this.err(`@type applies to mixed values; '${shown(i - 1)}' holds ${describeType(elem)}`, seg.pos);
-            steps.push({ kind: 'expand' }, { kind: 'typeOf' });
+            steps.push({ kind: 'expand' }, elem.base === 'mixed' ? { kind: 'typeOf' } : { kind: 'typeOf', fixed: fixedTypeName(elem.base) });
             multi = true;
             cur = { k: 'done', type: T('string') };
             i++;
@@ -686,8 +700,7 @@ class Binder {
         case 'value': {
           const b = cur.type.base;
           if (seg.type === 'op' && seg.op === '@type') {
-            if (b !== 'mixed') throw this.err(`@type applies to mixed values; '${shown(i - 1)}' is ${describeType(cur.type)}`, seg.pos);
-            steps.push({ kind: 'typeOf' });
+            steps.push(b === 'mixed' ? { kind: 'typeOf' } : { kind: 'typeOf', fixed: fixedTypeName(b) });
             cur = { k: 'done', type: T('string') };
             i++;
             continue;
@@ -777,8 +790,8 @@ class Binder {
     const prop = source.properties.get(property);
     if (!prop) throw this.err(`@links: ${typeName} has no property '${property}'`, pos);
     if (source.embedded) throw this.err(`@links: ${typeName} is embedded; links from embedded objects are not followed back`, pos);
-    if (prop.type !== 'object' || prop.embedded || prop.objectType !== target.name || prop.collection === 'dictionary') {
-      throw this.err(`@links: ${typeName}.${property} is not a link, list or set of links to ${target.name}`, pos);
+    if (prop.type !== 'object' || prop.embedded || prop.objectType !== target.name) {
+      throw this.err(`@links: ${typeName}.${property} is not a link, list, set or dictionary of links to ${target.name}`, pos);
     }
     return source;
   }
@@ -789,7 +802,7 @@ class Binder {
     for (const t of this.schema.types.values()) {
       if (t.embedded) continue;
       for (const p of t.properties.values()) {
-        if (p.type === 'object' && !p.embedded && p.objectType === target.name && p.collection !== 'dictionary') out.push({ type: t.name, property: p.name });
+        if (p.type === 'object' && !p.embedded && p.objectType === target.name) out.push({ type: t.name, property: p.name });
       }
     }
     return out;
@@ -995,9 +1008,21 @@ class Binder {
 
   /** `mixed.@type == 'string'`, `values.@type IN {'int', 'double'}`: type names, as in Realm. */
   private bindTypeOf(p: ComparePredicate, lp: BoundPath | BoundSubquery | BoundArith | Pending, rp: BoundPath | BoundSubquery | BoundArith | Pending): BoundPredicate {
-    const flip = !(lp.kind === 'path' && lp.steps[lp.steps.length - 1]?.kind === 'typeOf');
+    const typeStep = (x: typeof lp): Step | undefined => (x.kind === 'path' ? x.steps[x.steps.length - 1] : undefined);
+    const lt = typeStep(lp);
+    const rt = typeStep(rp);
+    if (lt?.kind === 'typeOf' && rt?.kind === 'typeOf') {
+      // Two @type paths: their type names compared.
+      if (p.op !== '==' && p.op !== '!=') throw this.err(`@type supports ==, != and IN, not ${p.op}`, p.pos);
+      if (p.caseInsensitive || p.diacriticInsensitive) throw this.err('@type comparisons take no [c] or [d]', p.pos);
+      return this.compareNode(p, p.op, lp as BoundPath, rp as BoundPath, { typeOf: true });
+    }
+    const flip = !(lt?.kind === 'typeOf');
     const path = (flip ? rp : lp) as BoundPath;
     const other = flip ? lp : rp;
+    const step = (flip ? rt : lt) as Step & { kind: 'typeOf' };
+    if (step.fixed !== undefined) throw this.err(`'@type' of a property that is not mixed is always '${step.fixed}': comparing it with a constant compares two constants`, p.pos);
+    if (p.caseInsensitive || p.diacriticInsensitive) throw this.err('@type comparisons take no [c] or [d]', p.pos);
     if (!isPendingKind(other.kind)) throw this.err('@type is compared with type names, as in mixed.@type == "string"', p.pos);
     const names = this.resolvePending(other as Pending, T('string'));
     const values = names.kind === 'constList' ? names.values : [names.value];
@@ -1022,6 +1047,21 @@ class Binder {
 
 }
 
+
+/** The `@type` name of a property that is not mixed. */
+function fixedTypeName(b: ValueBase): string {
+  switch (b) {
+    case 'data':
+      return 'binary';
+    case 'objectId':
+      return 'objectid';
+    case 'link':
+    case 'embedded':
+      return 'object';
+    default:
+      return b;
+  }
+}
 
 function aggStep(op: string, elem: ValueType): Step {
   const fn = op.slice(1) as 'sum' | 'avg' | 'min' | 'max';

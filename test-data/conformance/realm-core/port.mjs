@@ -1112,6 +1112,123 @@ for (const [text, n] of [
   ['ALL set == ALL {300} && set.@size > 0', 1], ['set.length == 3', 1],
 ]) q('foo', text, n);
 
+// ==== Backlinks and @type: the cases of the TESTs above that use them, and the TESTs about them ====
+{
+  // Parser_AggregateShortcuts: backlinks in the prefix and the suffix.
+  cur = suites.AggregateShortcuts;
+  const I = 'Items';
+  q(I, 'ANY @links.Person.items.account_balance > 15', 3); q(I, 'SOME @links.Person.items.account_balance > 15', 3);
+  q(I, 'ALL @links.Person.items.account_balance > 15', 0); q(I, 'NONE @links.Person.items.account_balance > 15', 1);
+  q(I, "ANY @links.Person.items.fav_item.name CONTAINS 'milk'", 4); q(I, "SOME @links.Person.items.fav_item.name CONTAINS 'milk'", 4);
+  q(I, "ALL @links.Person.items.fav_item.name CONTAINS 'milk'", 1); q(I, "NONE @links.Person.items.fav_item.name CONTAINS 'milk'", 0);
+  // Parser_OperatorIN: a value IN a backlink path.
+  cur = suites.OperatorIN;
+  q(I, '20 IN @links.Person.items.account_balance', 1);
+  // Parser_Subquery: the same variable nested over a backlink collection is refused.
+  cur = suites.Subquery;
+  bad('Person', 'SUBQUERY(items, $x, SUBQUERY($x.discount.@links.Items.discount, $x, $x.price > 5).@count > 0).@count > 0');
+  // Parser_Mixed: a backlink compared with an object argument ("poor man's SELF").
+  cur = suites.Mixed;
+  q('Origin', 'link.@links.Origin.link == $2', 1, utf8('4'), { $obj: ['Foo', 0] }, { $obj: ['Origin', 0] }, null, null, '4');
+  // Parser_Dictionary: @type over dictionary values.
+  cur = suites.Dictionary;
+  const foos = cur.objects.foo;
+  q('foo', "dict['Value'].@type == 'int'", foos.filter((f) => typeof f.dict.Value === 'number').length);
+  q('foo', "dict.@type == 'int'", 100); q('foo', "ALL dict.@type == 'int'", 99); q('foo', "NONE dict.@type == 'int'", 0);
+  q('foo', "ANY dict.@type == 'string'", 0);
+}
+
+// ---- Parser_BacklinkCount ------------------------------------------------------------------------
+{
+  const ids = [5, 2, 12, 14, 20];
+  suite('BacklinkCount', [
+    { name: 'Items', properties: { item_id: 'int', self: 'Items', double_col: 'double' } },
+    { name: 'Person', properties: { customer_id: 'int', items: 'Items[]', fav_item: 'Items', float_col: 'float' } },
+  ], {
+    Items: ids.map((id, i) => ({ item_id: id, self: i === 4 ? null : i, double_col: i + 0.5 })),
+    Person: [[0, 1, 2], range(10).map(() => 0), [2, 2]].map((items, i) => ({ customer_id: i, items, fav_item: 2 - i, float_col: i + 0.5 })),
+  });
+  const I = 'Items';
+  const P = 'Person';
+  for (const [text, n] of [
+    ['@links.@count == 0', 1], ['@links.@count == 0 && item_id == 20', 1], ['@links.@count == 1', 1], ['@links.@count == 1 && item_id == 14', 1],
+    ['@links.@count == 5', 1], ['@links.@count == 5 && item_id == 12', 1], ['@links.@count == 3', 1], ['@links.@count == 3 && item_id == 2', 1],
+    ['@links.@count == 13', 1], ['@links.@count == 13 && item_id == 5', 1], ['@links.@size == 0', 1], ['@links.@size == 0 && item_id == 20', 1],
+    ['@links.Items.self.@links.@count == 1 && item_id == 14', 1], ['@links.Person.items.@links.@count == 0', 5],
+    ['@links.Person.fav_item.items.@links.@count == 130 && item_id == 2', 1], ['@links.Person.fav_item.fav_item.@links.@count == 3 && item_id == 2', 1],
+    ['@links.@count >= item_id', 2], ['@links.@count >= @links.Person.fav_item.customer_id', 3], ['@links.@count == 0.0', 1],
+    ['@links.@count >= double_col', 3], ['@links.@count >= @links.Person.fav_item.float_col', 3], ['@links.@count >= self.@count', 5],
+    ['@links.@count == @links.Person.fav_item.@count', 1], ['@links.@count == @links.Person.items.@count', 1], ['@links.@count == @links.Items.self.@count', 2],
+  ]) q(I, text, n);
+  for (const [text, n] of [
+    ['fav_item.@links.@count == 5 && fav_item.item_id == 12', 1], ['fav_item.@links.@count == 3 && fav_item.item_id == 2', 1],
+    ['fav_item.@links.@count == 13 && fav_item.item_id == 5', 1], ['items.@links.@count == 21 && customer_id == 0', 1],
+    ['items.@links.@count == 130 && customer_id == 1', 1], ['items.@links.@count == 10 && customer_id == 2', 1], ['items.@count >= fav_item.@links.@count', 1],
+  ]) q(P, text, n);
+  for (const text of ["@links.@count == 'string'", '@links.@count == 2018-04-09@14:21:0', '@links.@count.item_id == 0', '@links.@count.@avg.items_id == 0',
+    '@links.@avg == 1', '@links.@sum == 1', '@links.@min == 1', '@links.@max == 1', '@links.@avg.item_id == 1', '@links.@sum.item_id == 1',
+    '@links.@min.item_id == 1', '@links.@max.item_id == 1']) bad(I, text);
+}
+
+// ---- Parser_BacklinksIndex (backlinks from a list, a set and a dictionary) ---------------------------
+suite('BacklinksIndex', [
+  { name: 'items', properties: { item_id: 'int' } },
+  { name: 'person', properties: { age: 'int', owns: 'items[]', wish: 'items<>', borrowed: 'items{}' } },
+], {
+  items: [5, 2, 12, 14, 20].map((item_id) => ({ item_id })),
+  person: [{ age: 48, owns: [0, 1], wish: [2, 3] }, { age: 25, owns: [0, 4], borrowed: { Mary: 3, Paul: null } }],
+});
+q('items', '@links.person.owns.age == 48', 2); q('items', '@links.person.wish.age == 48', 2); q('items', '@links.person.borrowed.age == 25', 1);
+
+// ---- Parser_TypeOfValue (objects 17 and 19 held a dictionary and a link in their mixed field, which
+// Outpost's mixed cannot hold: they keep their ints, so there are 71 ints and no 'object'; doubles are
+// 75.5 and 3.5 because a JavaScript number with an integral value is an int in a mixed field) --------
+{
+  const foo = range(100).map((i) => ({ mixed: i % 4 ? i : `String${i}`, int: i, list: [] }));
+  foo[15].mixed = null;
+  foo[75].mixed = 75.5;
+  foo[28].mixed = utf8('String2Binary');
+  foo[25].mixed = 3.5;
+  foo[35].mixed = { $decimal: '3' };
+  foo[0].list = [1, { $decimal: '10' }, 100.5];
+  foo[1].list = ['hello', 1000];
+  suite('TypeOfValue', [
+    { name: 'Foo', properties: { mixed: 'mixed', int: 'int', list: 'mixed[]' } },
+    { name: 'Origin', properties: { link: 'Foo', links: 'Foo[]' } },
+  ], { Foo: foo, Origin: range(10).map((i) => ({ link: i * 10, links: range(10).map((j) => i * 10 + j) })) });
+  const F = 'Foo';
+  const O = 'Origin';
+  const strings = 24;
+  const ints = 71;
+  const over50 = foo.filter((f) => typeof f.mixed === 'number' && f.mixed > 50).length;
+  for (const [text, n] of [
+    ["mixed.@type == 'string'", strings], ["mixed.@type == 'double'", 2], ["mixed.@type == 'float'", 0], ["mixed.@type == 'Decimal'", 1],
+    ["mixed.@type == 'decimal128'", 1], ["mixed.@type == 'binary'", 1], ["mixed.@type == 'bytearray'", 1], ["mixed.@type == 'byte[]'", 1],
+    ["mixed.@type == 'uuid'", 0], ["mixed.@type == 'guid'", 0], ["mixed.@type == 'bool'", 0], ["mixed.@type == 'boolean'", 0],
+    ["mixed.@type == 'int'", ints], ["mixed.@type == 'integer'", ints], ["mixed.@type == 'int16'", ints], ["mixed.@type == 'int32'", ints],
+    ["mixed.@type == 'int64'", ints], ["mixed.@type == 'short'", ints], ["mixed.@type == 'long'", ints], ["mixed.@type == 'byte'", ints],
+    ["mixed.@type == 'char'", ints], ["mixed.@type == 'timestamp'", 0], ["mixed.@type == 'datetimeoffset'", 0],
+    ["mixed.@type == 'objectlink'", 0], ["mixed.@type == 'object'", 0],
+    ["mixed.@type == 'binary' || mixed.@type == 'DECIMAL' || mixed.@type == 'Double'", 4], ["mixed.@type == 'null'", 1],
+    ["mixed.@type == 'numeric'", ints + 3],
+    ["mixed.@type == 'numeric' || mixed.@type == 'string' || mixed.@type == 'objectlink' || mixed.@type == 'binary' || mixed.@type == 'object' || mixed.@type == 'null'", 100],
+    ['mixed.@type == mixed.@type', 100], ['mixed.@type == int.@type', ints], ['mixed > 50', over50],
+    ["mixed > 50 && mixed.@type == 'double'", 1], ["mixed > 50 && mixed.@type != 'double'", over50 - 1], ["mixed > 50 && mixed.@type == 'int'", over50 - 1],
+    ["list.@type == 'numeric'", 2], ["list.@type == 'numeric' AND list >= 10 ", 2], ['list.@type == mixed.@type', 1],
+    ['NONE list.@type == mixed.@type && list.@size > 0', 1], ['ALL list.@type == mixed.@type && list.@size > 0', 0],
+    ["ALL list.@type == 'numeric' && list.@size > 0", 1], ["NONE list.@type == 'binary' && list.@size > 0", 2], ["NONE list.@type == 'string' && list.@size > 0", 1],
+  ]) q(F, text, n);
+  q(F, 'mixed.@type == $0', 0, 'object');
+  for (const [text, n] of [
+    ["link.mixed.@type == 'numeric' || link.mixed.@type == 'string'", 10], ["links.mixed.@type == 'numeric' || links.mixed.@type == 'string'", 10],
+    ["ANY links.mixed.@type IN ANY {'numeric', 'string'}", 10], ['link.@type == link.mixed.@type', 0], ['links.@type == links.mixed.@type', 0],
+    ['links.mixed > 0', 10], ["links.mixed.@type == 'double'", 2], ["links.mixed > 0 && links.mixed.@type == 'double'", 2],
+  ]) q(O, text, n);
+  for (const text of ["mixed.@type == 'asdf'", "mixed.@type == ''", "mixed.@type == 'string|double|'", "mixed.@type == '|'", 'mixed.@type == 23',
+    'mixed.@type == 2.5', 'mixed.@type == int', "int.@type == 'int'", "mixed.@type =[c] 'string'"]) bad(F, text);
+  bad(O, "links.mixed.@type IN {'numeric', 'asdf'}"); bad(O, "link.@type == 'objectlink'");
+}
+
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
 writeFileSync(out, JSON.stringify(suites, null, 1) + '\n');
 let n = 0;
