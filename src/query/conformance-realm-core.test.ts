@@ -37,6 +37,8 @@ const SYNTHETIC_PK = '_outpost_id';
 interface RawType {
   name: string;
   primaryKey?: string;
+  /** Embedded types (GeoPoint objects) have no primary key and no table of their own. */
+  embedded?: boolean;
   properties: Record<string, PropertyInput>;
 }
 interface Suite {
@@ -69,15 +71,20 @@ function decode(v: unknown): unknown {
 }
 
 function buildWorld(suite: Suite): { schema: Schema; tables: Map<string, ObjectRecord[]>; resolver: ReturnType<typeof createResolver> } {
-  const inputs: ObjectSchemaInput[] = suite.schema.map((t) => ({
-    name: t.name,
-    primaryKey: t.primaryKey ?? SYNTHETIC_PK,
-    properties: t.primaryKey ? t.properties : { ...t.properties, [SYNTHETIC_PK]: 'int' },
-  }));
+  const inputs: ObjectSchemaInput[] = suite.schema.map((t) =>
+    t.embedded
+      ? { name: t.name, embedded: true, properties: t.properties }
+      : {
+          name: t.name,
+          primaryKey: t.primaryKey ?? SYNTHETIC_PK,
+          properties: t.primaryKey ? t.properties : { ...t.properties, [SYNTHETIC_PK]: 'int' },
+        },
+  );
   const schema = parseSchema(inputs);
   const resolver = createResolver(schema, []);
   const tables = new Map<string, ObjectRecord[]>();
   for (const t of suite.schema) {
+    if (t.embedded) continue;
     const table: ObjectRecord[] = [];
     (suite.objects[t.name] ?? []).forEach((values, i) => {
       const rec = newObjectRecord(schema.require(t.name));

@@ -2,12 +2,22 @@ import type { GeoExpr, GeoPointText } from './ast.ts';
 import { GeoShapeError, geoBox, geoCircle, geoPointFrom, geoPolygon, type GeoPoint, type GeoShape } from './geo.ts';
 import { numberFromText } from './literals.ts';
 
-/** The shape a geo literal (`geoCircle([lng, lat], r)`, `geoBox(…)`, `geoPolygon(…)`) describes. */
-export function geoShapeFromLiteral(e: GeoExpr): GeoShape {
-  const pt = (p: GeoPointText, what: string): GeoPoint => geoPointFrom([numberFromText(p[0]), numberFromText(p[1])], what);
+/**
+ * The shape a geo literal (`geoCircle([lng, lat], r)`, `geoBox(…)`, `geoPolygon(…)`) describes; a
+ * coordinate or radius written `$n` is that argument, which must be a number.
+ */
+export function geoShapeFromLiteral(e: GeoExpr, args: readonly unknown[]): GeoShape {
+  const num = (text: string): number => {
+    if (!text.startsWith('$')) return numberFromText(text);
+    const v = args[Number(text.slice(1))];
+    if (v === null || v === undefined) throw new GeoShapeError(`null cannot be used as a coordinate (argument ${text})`);
+    if (typeof v !== 'number') throw new GeoShapeError(`argument ${text} used as a coordinate must be a number`);
+    return v;
+  };
+  const pt = (p: GeoPointText, what: string): GeoPoint => geoPointFrom([num(p[0]), num(p[1])], what);
   switch (e.shape) {
     case 'circle': {
-      const r = numberFromText(e.radius);
+      const r = num(e.radius);
       if (!Number.isFinite(r)) throw new GeoShapeError('geoCircle: the radius must be a finite number of radians');
       return geoCircle(pt(e.center, 'geoCircle centre'), r);
     }

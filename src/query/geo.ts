@@ -65,7 +65,7 @@ export function geoPolygon(rings: readonly (readonly GeoPoint[])[]): GeoShape {
   const outer = ring(rings[0]!, 'geoPolygon outer ring');
   const holes = rings.slice(1).map((r, i) => ring(r, `geoPolygon hole ${i + 1}`));
   for (const [i, h] of holes.entries()) {
-    for (const p of h) if (!inRing(p, outer)) throw new GeoShapeError(`geoPolygon hole ${i + 1} is not inside the outer ring`);
+    for (const p of h) if (!inRing(p, outer) && !onRing(p, outer)) throw new GeoShapeError(`geoPolygon hole ${i + 1} is not inside the outer ring`);
   }
   return { shape: 'polygon', outer, holes };
 }
@@ -106,17 +106,13 @@ export function angularDistance(a: GeoPoint, b: GeoPoint): number {
   return 2 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-/** Even-odd rule in longitude/latitude; a point on an edge counts as inside. */
+/** Even-odd rule in longitude/latitude; a point on an edge is not inside (as Realm answers). */
 function inRing(p: GeoPoint, r: readonly GeoPoint[]): boolean {
+  if (onRing(p, r)) return false;
   let inside = false;
   for (let i = 0, j = r.length - 1; i < r.length; j = i++) {
     const a = r[i]!;
     const b = r[j]!;
-    // On the segment a–b: inside.
-    const cross = (b.lng - a.lng) * (p.lat - a.lat) - (b.lat - a.lat) * (p.lng - a.lng);
-    if (Math.abs(cross) < 1e-12 && p.lng >= Math.min(a.lng, b.lng) && p.lng <= Math.max(a.lng, b.lng) && p.lat >= Math.min(a.lat, b.lat) && p.lat <= Math.max(a.lat, b.lat)) {
-      return true;
-    }
     if (a.lat > p.lat !== b.lat > p.lat && p.lng < ((b.lng - a.lng) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lng) inside = !inside;
   }
   return inside;
@@ -140,11 +136,12 @@ export function geoContains(shape: GeoShape, p: GeoPoint): boolean {
       return angularDistance(shape.center, p) <= shape.radius;
     case 'box': {
       const { bottomLeft: bl, topRight: tr } = shape;
-      if (p.lat < bl.lat || p.lat > tr.lat) return false;
-      return bl.lng <= tr.lng ? p.lng >= bl.lng && p.lng <= tr.lng : p.lng >= bl.lng || p.lng <= tr.lng;
+      // Realm turns a box into a polygon: its edges are not inside.
+      if (p.lat <= bl.lat || p.lat >= tr.lat) return false;
+      return bl.lng <= tr.lng ? p.lng > bl.lng && p.lng < tr.lng : p.lng > bl.lng || p.lng < tr.lng;
     }
     case 'polygon':
-      return inRing(p, shape.outer) && !shape.holes.some((h) => inRing(p, h) && !onRing(p, h));
+      return inRing(p, shape.outer) && !shape.holes.some((h) => inRing(p, h) || onRing(p, h));
   }
 }
 

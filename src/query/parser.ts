@@ -398,6 +398,11 @@ class Parser {
 
   /** A number in a geo shape, with an optional sign written apart (`- 73.9`). */
   private geoNumber(what: string): string {
+    const a = this.peek();
+    if (a.kind === 'arg') {
+      this.next();
+      return `$${a.index}`;
+    }
     let sign = '';
     if (this.isPunct(this.peek(), '-') || this.isPunct(this.peek(), '+')) sign = (this.next() as { text: string }).text === '-' ? '-' : '';
     const n = this.next();
@@ -414,6 +419,11 @@ class Parser {
     const lng = this.geoNumber(what);
     this.expectPunct(',', `between longitude and latitude in ${what}`);
     const lat = this.geoNumber(what);
+    if (this.isPunct(this.peek(), ',')) {
+      // An altitude may be given, as in Realm; geoWithin ignores it.
+      this.next();
+      this.geoNumber(what);
+    }
     this.expectPunct(']', `to close the point in ${what}`);
     return [lng, lat];
   }
@@ -735,4 +745,14 @@ class Parser {
 export function parseQuery(text: string, options: ParseOptions = {}): QueryAst {
   const limits = resolveLimits(options.limits, DEFAULT_QUERY_LIMITS);
   return new Parser(text, limits, options.allowExpansions === true).parseQuery();
+}
+
+/** A geo shape written as text (`geoBox([0, 0], [1, 1])`), as Realm accepts one in a string argument. */
+export function parseGeoText(text: string, limits: QueryLimits): GeoExpr {
+  const ast = new Parser(`_ GEOWITHIN ${text}`, limits, false).parseQuery();
+  const p = ast.predicate;
+  if (ast.descriptors.length > 0 || p.kind !== 'compare' || p.right.kind !== 'geo') {
+    throw new QueryError(`not a geo shape: ${JSON.stringify(text)} (expected geoCircle(…), geoBox(…) or geoPolygon(…))`, 0, text);
+  }
+  return p.right;
 }

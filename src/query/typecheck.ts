@@ -35,6 +35,8 @@ import { QueryError } from './errors.ts';
 import { parseTextSearch } from './fulltext.ts';
 import { GeoShapeError, geoShapeFrom, type GeoShape } from './geo.ts';
 import { geoShapeFromLiteral } from './geo-literal.ts';
+import { formatExpr } from './format.ts';
+import { parseGeoText } from './parser.ts';
 import { TYPE_NAMES, isTypeName } from './type-names.ts';
 import type { QueryLimits } from './limits.ts';
 
@@ -979,10 +981,16 @@ class Binder {
     }
     let shape: GeoShape;
     try {
-      if (p.right.kind === 'geo') shape = geoShapeFromLiteral(p.right);
-      else if (p.right.kind === 'arg') {
+      if (p.right.kind === 'geo') {
+        for (const m of formatExpr(p.right).matchAll(/\$(\d+)/g)) {
+          if (Number(m[1]) >= this.args.length) throw this.err(`argument $${m[1]} is not provided`, p.right.pos);
+        }
+        shape = geoShapeFromLiteral(p.right, this.args);
+      } else if (p.right.kind === 'arg') {
         if (p.right.index >= this.args.length) throw this.err(`argument $${p.right.index} is not provided`, p.right.pos);
-        shape = geoShapeFrom(this.args[p.right.index]);
+        const arg = this.args[p.right.index];
+        // A shape may also be given as its text, as Realm prints it: 'geoCircle([1, 2], 0.5)'.
+        shape = typeof arg === 'string' ? geoShapeFromLiteral(parseGeoText(arg, this.opts.limits), []) : geoShapeFrom(arg);
       } else throw this.err('geoWithin needs geoCircle(…), geoBox(…), geoPolygon(…) or an argument', p.right.pos);
     } catch (err) {
       if (err instanceof GeoShapeError) throw this.err(err.message, p.right.pos);

@@ -3,6 +3,7 @@
 // Each suite mirrors one TEST of the C++ file: the same objects, the same queries, the counts the
 // C++ test expects. Objects are listed per type; a link holds the target's primary key (types
 // without one get `_outpost_id` = creation index, so a link is then the target's index).
+// Embedded objects (GeoPoints) are written inline in their owner; their types say `embedded: true`.
 // Values: {"$date": ms}, {"$oid": hex}, {"$uuid": text}, {"$decimal": text}, {"$utf8": text}
 // (binary data from text); arguments may also be {"$obj": [type, pk]} and arrays (list arguments).
 import { writeFileSync } from 'node:fs';
@@ -1227,6 +1228,49 @@ q('items', '@links.person.owns.age == 48', 2); q('items', '@links.person.wish.ag
   for (const text of ["mixed.@type == 'asdf'", "mixed.@type == ''", "mixed.@type == 'string|double|'", "mixed.@type == '|'", 'mixed.@type == 23',
     'mixed.@type == 2.5', 'mixed.@type == int', "int.@type == 'int'", "mixed.@type =[c] 'string'"]) bad(F, text);
   bad(O, "links.mixed.@type IN {'numeric', 'asdf'}"); bad(O, "link.@type == 'objectlink'");
+}
+
+// ---- Parser_Geospatial (restaurants with a GeoPoint each; object i's partners are the objects made before it) ----
+{
+  const places = [['one', 0, 0], ['two', 0.5, 0.5], ['three', 1, 1], ['four', 2, 2], ['Red Fish Blue Fish', -123.37039, 48.42437],
+    ['Foo', -123.36253, 48.42566], ['Superbaba', -123.3615, 48.4267], ['Sen Zushi', -123.3579, 48.42398]];
+  suite('Geospatial', [
+    { name: 'Position', embedded: true, properties: { type: 'string', coordinates: 'double[]' } },
+    { name: 'Restaurant', properties: { self_link: 'Restaurant', partners: 'Restaurant[]', name: 'string', location: 'Position' } },
+  ], {
+    Restaurant: [
+      ...places.map(([name, lng, lat], i) => ({ name, location: { type: 'Point', coordinates: [lng, lat] }, self_link: i, partners: range(i) })),
+      { name: 'empty' },
+    ],
+  });
+  const R = 'Restaurant';
+  for (const [text, n] of [
+    ['location geoWithin geoBox([0.2, 0.2], [0.7, 0.7])', 1], ['location geoWithin geoBox([0.2, 0.2, 0.2], [0.7, 0.7, 0.7])', 1],
+    ['location geoWithin geoCircle([0.3, 0.3], 1)', 4], ['location geoWithin geoCircle([0.3, 0.3, 0.3], 1)', 4],
+    ['location geoWithin geoPolygon({[0.0, 0.0], [1.0, 0.0], [1, 1], [0, 1], [0.0, 0.0]})', 1],
+    ['location geoWithin geoPolygon({[0.0, 0.0], [1.0, 0.0], [1, 1], [0, 1], [0.0, 0.0]}, {[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75], [0.25, 0.25]})', 0],
+    ['location == NULL', 1],
+    ['ANY partners.location GEOWITHIN GeoCircle([-123.36197, 48.42626], 0.000021950110534)', 2],
+    ['ALL partners.location GEOWITHIN GeoCircle([-123.36197, 48.42626], 0.000021950110534)', 0],
+    ['NONE partners.location GEOWITHIN GeoCircle([-123.36197, 48.42626], 0.000021950110534)', 7],
+  ]) q(R, text, n);
+  // Shapes as arguments: Realm JS's GeoBox / GeoCircle / GeoPolygon objects, and shapes as text.
+  const args = [
+    { bottomLeft: [0.2, 0.2], topRight: [0.7, 0.7] }, { center: [0.3, 0.3], distance: 1 },
+    { outerRing: [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]] }, {}, null, 1.2, 1000, 'string value',
+    'GeoBox([0.2, 0.2], [0.7, 0.7])', 'GeoCircle([0.3, 0.3], 1)', 'GeoPolygon({[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]})', 'GeoPoint([0, 0])',
+  ];
+  for (const [text, n] of [['location GEOWITHIN $0', 1], ['location GEOWITHIN $1', 4], ['location GEOWITHIN $2', 1], ['location GEOWITHIN $8', 1],
+    ['location GEOWITHIN $9', 4], ['location GEOWITHIN $10', 1]]) q(R, text, n, ...args);
+  q(R, 'location GEOWITHIN geoCircle([$0, $1], $2)', 4, 0.3, 0.3, 1);
+  q(R, 'location GEOWITHIN geoPolygon({[$0, $1], [$2, $3], [$4, $5], [$6, $7], [$8, $9]})', 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0);
+  q(R, 'location GEOWITHIN geoBox([$0, $1], [$2, $3])', 1, 0.2, 0.2, 0.7, 0.7);
+  for (const text of ['_id geoWithin geoBox([0.2, 0.2], [0.7, 0.7])', 'name geoWithin geoBox([0.2, 0.2], [0.7, 0.7])', 'location geoWithin _id',
+    'location geoWithin location', 'self_link geoWithin geoBox([0.2, 0.2], [0.7, 0.7])', 'location geoWithin NULL', 'location geoWithin 1.2',
+    "location geoWithin 'test string'"]) bad(R, text);
+  for (const text of ['location GEOWITHIN $4', 'location GEOWITHIN $5', 'location GEOWITHIN $6', 'location GEOWITHIN $7', 'location GEOWITHIN $11',
+    'location GEOWITHIN $3', 'location GEOWITHIN geoCircle([$1, $2], $3)', 'location GEOWITHIN geoCircle([$4, $4], $4)',
+    'location GEOWITHIN geoCircle([$7, $7], $7)']) bad(R, text, ...args);
 }
 
 const out = path.join(here, '..', 'realm-core-parser-tests.json');
