@@ -65,6 +65,7 @@ function usableValue(v: unknown): boolean {
 
 function usable(c: BoundCompare, isIndexed: (f: string) => boolean, types: readonly ValueBase[]): Usable | undefined {
   if (c.caseInsensitive || c.diacriticInsensitive) return undefined;
+  if (c.op === 'TEXT' || c.op === 'GEOWITHIN' || c.typeOf) return undefined;
   let path: BoundPath;
   let other: BoundConst | BoundConstList;
   let op = c.op as string;

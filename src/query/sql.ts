@@ -403,18 +403,22 @@ class Translator {
     // Element-by-element list comparison, quantified constant lists on the left and quantified
     // key paths on the right are evaluated in memory only (outside the subscription subset).
     if (c.ordered) return MAYBE;
+    // Shapes, full-text words and type names are decided in memory: the rows all stay candidates
+    // (the bounds are not exact), and the evaluator filters them.
+    const cop = c.op;
+    if (cop === 'GEOWITHIN' || cop === 'TEXT' || c.typeOf) return MAYBE;
     if (c.left.kind === 'constList' && c.left.quantifier !== null) return MAYBE;
     if (c.right.kind === 'path' && (c.right.quantifier === 'ALL' || c.right.quantifier === 'NONE')) return MAYBE;
     let path: BoundPath;
     let other: BoundConst | BoundConstList;
-    let op = c.op;
+    let op = cop;
     if (c.left.kind === 'path' && (c.right.kind === 'const' || c.right.kind === 'constList')) {
       path = c.left;
       other = c.right;
     } else if (c.right.kind === 'path' && (c.left.kind === 'const' || c.left.kind === 'constList') && MIRROR[op]) {
       path = c.right;
       other = c.left;
-      op = MIRROR[op]!;
+      op = MIRROR[op]! as typeof op;
     } else return MAYBE;
     if (path.variable !== null) return MAYBE;
     const quantifier = c.left.kind === 'path' ? (c.left.quantifier ?? 'ANY') : 'ANY';

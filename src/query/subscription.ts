@@ -32,6 +32,7 @@ function pathText(p: PathExpr): string {
   return p.segments.map((s) => (s.type === 'field' ? s.name : s.type === 'op' ? s.op : s.type === 'key' ? `['${s.key}']` : '[…]')).join('.');
 }
 
+
 /** The first operator or `length` in a path, for the message. */
 function aggregateName(p: PathExpr): string {
   for (const s of p.segments) {
@@ -44,7 +45,8 @@ function aggregateName(p: PathExpr): string {
 /**
  * Checks that a compiled query stays inside the flexible-sync subset (docs/query-language.md, flexible sync): no SORT,
  * DISTINCT or LIMIT; no @count/@size/@sum/@avg/@min/@max or length; no SUBQUERY; no key path
- * through a link; every comparison between one queryable field and constants. Embedded-object
+ * through a link, no backlinks (@links, linkingObjects), no TEXT, no @type; every comparison
+ * between one queryable field and constants (geoWithin a constant shape is one). Embedded-object
  * paths are fine when their top field is queryable; lists of scalars with ANY/ALL/NONE/IN are fine.
  * `what` names the thing in messages ("subscription", "permission filter").
  */
@@ -72,6 +74,9 @@ export function checkSubscriptionSubset(q: CompiledQuery, queryable: QueryableFi
         if (p.right.kind === 'path' && (p.right.quantifier === 'ALL' || p.right.quantifier === 'NONE')) {
           throw err(`ALL or NONE on the right-hand key path is not allowed in a ${what}; put the key path on the left`, p.pos);
         }
+        // As Realm's flexible sync: full-text search and @type are not part of the subset.
+        if (p.op === 'TEXT') throw err(`full-text search (TEXT) is not allowed in a ${what}`, p.pos);
+        if (p.typeOf) throw err(`@type is not allowed in a ${what}`, p.pos);
         const paths = [checkOperand(p.left, src.left), checkOperand(p.right, src.right)].filter((x): x is BoundPath => x !== null);
         if (paths.length === 0) throw err(`a comparison in a ${what} must name a field`, p.pos);
         if (paths.length === 2) throw err(`a ${what} compares a field with constants; comparing two fields is not allowed`, p.pos);
@@ -84,6 +89,7 @@ export function checkSubscriptionSubset(q: CompiledQuery, queryable: QueryableFi
     if (o.kind === 'arith') throw err(`arithmetic (+ - * /) is not allowed in a ${what}`, o.pos);
     if (o.kind !== 'path') return null;
     const sp = src as PathExpr;
+    if (o.backlinks) throw err(`the key path '${pathText(sp)}' follows links backwards (@links or a linkingObjects property); backlinks are not allowed in a ${what}`, o.pos);
     if (o.aggregate) throw err(`${aggregateName(sp)} is not allowed in a ${what}`, o.pos);
     if (o.throughLink) throw err(`the key path '${pathText(sp)}' goes through a link; paths through links are not allowed in a ${what}`, o.pos);
     if (o.steps.some((st) => st.kind === 'index')) throw err(`list positions ([FIRST], [LAST], [n]) are not allowed in a ${what}`, o.pos);
