@@ -460,7 +460,7 @@ export class WorkerHost implements WorkerApi {
     try {
       const db = this.requireDb();
       const q = this.compiled(spec);
-      const resolver = q.needsResolver ? await loadResolver(db.dexie, db.schema, q.typeName) : undefined;
+      const resolver = q.needsResolver ? await loadResolver(db.dexie, db.schema, q.typeName, q.readsTypes) : undefined;
       const m = await matchQuery(db.dexie, db.layout, q, resolver);
       // The stored rows are already in the form that crosses to the page: sent as read.
       if (q.descriptors.length === 0) return { ok: true, value: m.stored };

@@ -211,7 +211,7 @@ export class LiveQueries {
 
   private async run(live: LiveQuery, initial: boolean): Promise<void> {
     try {
-      const resolver = live.followsLinks ? await loadResolver(this.db(), this.schema, live.type) : undefined;
+      const resolver = live.followsLinks ? await loadResolver(this.db(), this.schema, live.type, live.q.readsTypes) : undefined;
       const m = await matchQuery(this.db(), this.layout, live.q, resolver);
       if (this.queries.get(live.id) !== live) return;
       const previous = new Map(live.matched);

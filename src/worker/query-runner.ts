@@ -76,10 +76,16 @@ function linkedTypes(schema: Schema, type: string, out = new Set<string>()): Set
   return out;
 }
 
-/** A resolver over every object a link-following query can reach (loaded from IndexedDB). */
-export async function loadResolver(db: OutpostDexie, schema: Schema, type: string): Promise<ObjectResolver> {
+/**
+ * A resolver over every object a link-following query can reach (loaded from IndexedDB): the types
+ * the compiled query reads (`reads`: through links and backlinks), or else every type reachable
+ * through links. Backlinks (`linking`) are answered from a reverse index the resolver builds once
+ * per (type, property) on first use, so a query over n objects does one pass over the linking type,
+ * not one per object.
+ */
+export async function loadResolver(db: OutpostDexie, schema: Schema, type: string, reads?: ReadonlySet<string>): Promise<ObjectResolver> {
   const objects: { type: string; record: ObjectRecord }[] = [];
-  for (const t of linkedTypes(schema, type)) {
+  for (const t of reads ?? linkedTypes(schema, type)) {
     const rows = await typeRange(db, t).toArray();
     for (const r of rows) objects.push({ type: t, record: recordFromStorable(r.r) });
   }
