@@ -291,7 +291,10 @@ function resolveProperty(
   types: Map<string, ObjectSchemaInput>,
   where: Record<string, unknown>,
 ): PropertySchema {
-  const base = { name, collection: raw.collection, indexed: raw.indexed };
+  if (raw.fullText && (raw.typeName !== 'string' || raw.collection !== 'none')) {
+    throw schemaError("only a string property can be indexed 'full-text'", where);
+  }
+  const base = { name, collection: raw.collection, indexed: raw.indexed, ...(raw.fullText ? { fullText: true as const } : {}) };
   const withDefault = raw.default !== undefined ? { default: raw.default } : {};
   if ((PRIMITIVE_TYPES as readonly string[]).includes(raw.typeName)) {
     const type = raw.typeName as PrimitiveType;

@@ -104,59 +104,72 @@ export function caseKey(suite: string, query: string, args: unknown[]): string {
   return `${suite} | ${query}${args.length ? ` | ${JSON.stringify(args)}` : ''}`;
 }
 
+/** Runs one table; returns the failures (not excluded) and the excluded cases that pass. */
+function runTable(file: string, exclusions: readonly Exclusion[]): { total: number; passed: number; failures: string[]; stale: string[] } {
+  const table = JSON.parse(readFileSync(path.join(DATA, file), 'utf8')) as Record<string, Suite>;
+  const excluded = new Map(exclusions.map((e) => [caseKey(e.suite, e.query, e.args ?? []), e]));
+  let total = 0;
+  let passed = 0;
+  const failures: string[] = [];
+  const stale: string[] = [];
+  for (const [suiteName, suite] of Object.entries(table)) {
+    const world = buildWorld(suite);
+    const arg = (a: unknown): unknown => {
+      if (a !== null && typeof a === 'object' && !Array.isArray(a) && '$obj' in a) {
+        const [type, pk] = (a as { $obj: [string, unknown] }).$obj;
+        return world.resolver.get(type, pk as string) ?? null;
+      }
+      return decode(a);
+    };
+    for (const test of suite.tests) {
+      total++;
+      const kind = test[0] as string;
+      const type = (kind === 'QueryCount' ? test[2] : test[1]) as string;
+      const text = (kind === 'QueryCount' ? test[3] : test[2]) as string;
+      const rawArgs = test.slice(kind === 'QueryCount' ? 4 : 3);
+      const key = caseKey(suiteName, text, rawArgs);
+      let failure: string | undefined;
+      try {
+        const args = rawArgs.map(arg);
+        if (kind === 'QueryCount') {
+          const got = compileQuery(world.schema, type, text, args).run(world.tables.get(type) ?? [], world.resolver).length;
+          if (got !== test[1]) failure = `expected ${String(test[1])}, got ${got}`;
+        } else {
+          try {
+            compileQuery(world.schema, type, text, args);
+            failure = 'expected an error, none thrown';
+          } catch (err) {
+            if (!(err instanceof QueryError)) failure = `threw a non-QueryError: ${String(err)}`;
+          }
+        }
+      } catch (err) {
+        failure = `threw ${err instanceof QueryError ? 'QueryError' : 'error'}: ${(err as Error).message}`;
+      }
+      if (failure === undefined) {
+        passed++;
+        if (excluded.has(key)) stale.push(key);
+      } else if (!excluded.has(key)) failures.push(`${key}\n    ${failure}`);
+    }
+  }
+  return { total, passed, failures, stale };
+}
+
 describe('realm-core parser conformance', () => {
   it('passes every ported case of test_parser.cpp that is not excluded with a reason', () => {
-    const table = JSON.parse(readFileSync(path.join(DATA, 'realm-core-parser-tests.json'), 'utf8')) as Record<string, Suite>;
     const exclusions = JSON.parse(readFileSync(path.join(DATA, 'realm-core-exclusions.json'), 'utf8')) as Exclusion[];
-    const excluded = new Map(exclusions.map((e) => [caseKey(e.suite, e.query, e.args ?? []), e]));
-    let total = 0;
-    let passed = 0;
-    const failures: string[] = [];
-    const stale: string[] = [];
-    for (const [suiteName, suite] of Object.entries(table)) {
-      const world = buildWorld(suite);
-      const arg = (a: unknown): unknown => {
-        if (a !== null && typeof a === 'object' && !Array.isArray(a) && '$obj' in a) {
-          const [type, pk] = (a as { $obj: [string, unknown] }).$obj;
-          return world.resolver.get(type, pk as string) ?? null;
-        }
-        return decode(a);
-      };
-      for (const test of suite.tests) {
-        total++;
-        const kind = test[0] as string;
-        const type = (kind === 'QueryCount' ? test[2] : test[1]) as string;
-        const text = (kind === 'QueryCount' ? test[3] : test[2]) as string;
-        const rawArgs = test.slice(kind === 'QueryCount' ? 4 : 3);
-        const key = caseKey(suiteName, text, rawArgs);
-        let failure: string | undefined;
-        try {
-          const args = rawArgs.map(arg);
-          if (kind === 'QueryCount') {
-            const got = compileQuery(world.schema, type, text, args).run(world.tables.get(type) ?? [], world.resolver).length;
-            if (got !== test[1]) failure = `expected ${String(test[1])}, got ${got}`;
-          } else {
-            try {
-              compileQuery(world.schema, type, text, args);
-              failure = 'expected an error, none thrown';
-            } catch (err) {
-              if (!(err instanceof QueryError)) failure = `threw a non-QueryError: ${String(err)}`;
-            }
-          }
-        } catch (err) {
-          failure = `threw ${err instanceof QueryError ? 'QueryError' : 'error'}: ${(err as Error).message}`;
-        }
-        if (failure === undefined) {
-          passed++;
-          if (excluded.has(key)) stale.push(key);
-        } else if (!excluded.has(key)) failures.push(`${key}\n    ${failure}`);
-      }
-    }
+    const { total, passed, failures, stale } = runTable('realm-core-parser-tests.json', exclusions);
     console.log(`realm-core conformance: ${passed}/${total} passed (${exclusions.length} excluded with reasons)`);
     if (failures.length) console.log(failures.join('\n'));
     if (stale.length) console.log(`excluded but passing:\n${stale.join('\n')}`);
     for (const e of exclusions) expect(e.reason.trim().length).toBeGreaterThan(10);
     expect(failures).toEqual([]);
     expect(stale).toEqual([]);
+  });
+
+  it("passes Outpost's own cases (linkingObjects, TEXT, geoWithin), with no exclusions", () => {
+    const { total, passed, failures } = runTable('outpost-query-tests.json', []);
+    console.log(`outpost RQL cases: ${passed}/${total} passed`);
+    if (failures.length) console.log(failures.join('\n'));
+    expect(failures).toEqual([]);
   });
 });
