@@ -32,3 +32,21 @@ describe('referencedFields', () => {
     expect(fields('TRUEPREDICATE DISTINCT(owner.name)')).toEqual(['Note.owner', 'User.name']);
   });
 });
+
+describe('referencedFields: backlinks and arithmetic', () => {
+  const withBacklinks = parseSchema([
+    { name: 'User', primaryKey: '_id', properties: { _id: 'string', name: 'string', notes: { type: 'linkingObjects', objectType: 'Note', property: 'owner' } } },
+    { name: 'Note', primaryKey: '_id', properties: { _id: 'string', owner: 'User?', secret: 'int' } },
+  ]);
+  const f = (text: string) =>
+    referencedFields(compileQuery(withBacklinks, 'User', text))
+      .map((r) => `${r.type}.${r.field}`)
+      .sort();
+
+  it('a backlink reads the linking link field, and arithmetic its operands', () => {
+    expect(f('notes.@count > 0')).toEqual(['Note.owner']);
+    expect(f('@links.Note.owner.secret > 1')).toEqual(['Note.owner', 'Note.secret']);
+    expect(f('@links.@count > 0')).toEqual(['Note.owner']);
+    expect(f('notes.@sum.secret * 2 > 1')).toEqual(['Note.owner', 'Note.secret']);
+  });
+});

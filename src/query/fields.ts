@@ -9,15 +9,22 @@ import type { CompiledQuery } from './compile.ts';
 export function referencedFields(q: CompiledQuery): { type: string; field: string }[] {
   const seen = new Map<string, { type: string; field: string }>();
   const steps = (list: readonly Step[]) => {
+    const add = (type: string, field: string) => {
+      const key = `${type}\u0000${field}`;
+      if (!seen.has(key)) seen.set(key, { type, field });
+    };
     for (const s of list) {
-      if (s.kind !== 'field') continue;
-      const key = `${s.owner.name}\u0000${s.name}`;
-      if (!seen.has(key)) seen.set(key, { type: s.owner.name, field: s.name });
+      if (s.kind === 'field') add(s.owner.name, s.name);
+      // A backlink reads the linking type's link field (who points here is as telling as the link).
+      else if (s.kind === 'backlinks') for (const src of s.sources) add(src.type, src.property);
     }
   };
   const operand = (o: BoundOperand) => {
     if (o.kind === 'path') steps(o.steps);
-    else if (o.kind === 'subquery') {
+    else if (o.kind === 'arith') {
+      operand(o.left);
+      operand(o.right);
+    } else if (o.kind === 'subquery') {
       steps(o.collection.steps);
       predicate(o.predicate);
     }
