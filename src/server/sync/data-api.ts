@@ -8,7 +8,7 @@ import {
   type PrimaryKey,
 } from '../../model/index.ts';
 import { OutpostError } from '../../protocol/errors.ts';
-import { compileQuery, type PermissionUser } from '../../query/index.ts';
+import { compileQuery, createResolver, type CompiledQuery, type PermissionUser } from '../../query/index.ts';
 import type { SyncEngine } from './engine.ts';
 import { keyOf } from './keys.ts';
 import { revertObject } from './revert.ts';
@@ -73,6 +73,38 @@ export class DataApi {
     return found.get(keyOf(type, pk));
   }
 
+  /** The objects of a type the caller may read (its role's read filter applied by the store). */
+  private async readable(type: string, roles: SessionRoles | undefined): Promise<ObjectRecord[]> {
+    const role = roles?.get(type);
+    if (role?.read.kind === 'none') return [];
+    const filter = { subscriptions: [compileQuery(this.engine.schema, type, 'TRUEPREDICATE')], readFilter: role?.read.kind === 'filter' ? role.read.query : null };
+    const out: ObjectRecord[] = [];
+    let afterPk: string | undefined;
+    for (;;) {
+      const page = await this.engine.store.queryObjects(type, filter, { ...(afterPk ? { afterPk } : {}), limit: 1000 });
+      out.push(...page.map((p) => p.record));
+      if (page.length < 1000) return out;
+      afterPk = page[page.length - 1]!.pk;
+    }
+  }
+
+  /**
+   * A query that follows backlinks: evaluated here over what the caller may read of every type it
+   * reaches (so a hidden object never counts as a link), with one reverse index per linking
+   * property, built once for the query.
+   */
+  private async queryWithBacklinks(q: CompiledQuery, type: string, roles: SessionRoles | undefined): Promise<ObjectRecord[]> {
+    const schema = this.engine.schema;
+    const resolver = createResolver(schema, []);
+    let candidates: ObjectRecord[] = [];
+    for (const t of new Set([type, ...q.readsTypes])) {
+      const objects = await this.readable(t, roles);
+      for (const rec of objects) resolver.add(t, rec);
+      if (t === type) candidates = objects;
+    }
+    return q.run(candidates, resolver);
+  }
+
   async handle(caller: DataCaller, req: DataRequest): Promise<DataResponse> {
     const schema = this.engine.schema;
     const t = schema.get(req.type);
@@ -89,11 +121,15 @@ export class DataApi {
         // Filtering or sorting on a hidden field would reveal it: refused as in subscriptions.
         roles?.checkQuery(q);
         const limit = Math.min(Number(req.body.limit ?? 1000) || 1000, MAX_RESULTS);
+        if (role?.read.kind === 'none') return { status: 200, body: { objects: [] } };
+        if (q.needsBacklinks) {
+          const result = await this.queryWithBacklinks(q, req.type, roles);
+          return { status: 200, body: { objects: result.slice(0, limit).map((r) => encodeValue(this.visible(role, r))) } };
+        }
         const out: ObjectRecord[] = [];
         let afterPk: string | undefined;
         // Push the predicate down; SORT/DISTINCT/LIMIT of the query apply to the matches.
         const filter = { subscriptions: [q], readFilter: role?.read.kind === 'filter' ? role.read.query : null };
-        if (role?.read.kind === 'none') return { status: 200, body: { objects: [] } };
         for (;;) {
           const page = await this.engine.store.queryObjects(req.type, filter, { ...(afterPk ? { afterPk } : {}), limit: 1000 });
           out.push(...page.map((p) => p.record));
