@@ -52,6 +52,26 @@ describe('backlinks in local queries', () => {
     await db.close();
   });
 
+  it('shows linkingObjects properties on results as the linking objects\' keys, kept current', async () => {
+    const { db } = await openLocal({ schema });
+    await db.write((tx) => {
+      tx.create('Person', { _id: 'ann', name: 'ANN' });
+      tx.create('Task', { _id: 't1', title: 'paint', done: false, assignee: 'ann' });
+      tx.create('Task', { _id: 't2', title: 'sand', done: false, assignee: 'ann' });
+    });
+    const [ann] = await db.objects('Person').toArray();
+    expect([...(ann!.tasks as string[])].sort()).toEqual(['t1', 't2']);
+    const people = db.objects('Person');
+    const held = people.observe().subscribe();
+    await firstValueFrom(people.observe());
+    const next = nextMatching(people.observe(), (items) => (items[0]?.tasks as string[] | undefined)?.length === 1);
+    // Only a Task changes; the Person's computed property follows.
+    await db.write((tx) => tx.update('Task', 't2', { assignee: null }));
+    expect((await next)[0]!.tasks).toEqual(['t1']);
+    held.unsubscribe();
+    await db.close();
+  });
+
   it('refuses to write a linkingObjects property with a typed error', async () => {
     const { db } = await openLocal({ schema });
     await expect(db.write((tx) => tx.create('Person', { _id: 'x', name: 'X', tasks: [] }))).rejects.toMatchObject({ code: 'schema_violation' });

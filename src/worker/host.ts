@@ -29,7 +29,7 @@ import { LiveQueries, orderByDescriptors, type ObjectChange } from './live.ts';
 import { LocalDatabase, type IntegrationResult } from './local-db.ts';
 import { defaultLocks, type LockManagerLike } from './locks.ts';
 import { compileSpec, specKey } from './query-spec.ts';
-import { loadResolver, matchQuery } from './query-runner.ts';
+import { linkingSourceTypes, loadResolver, matchQuery, withLinkingObjects } from './query-runner.ts';
 import { readSnapshot } from './reset-db.ts';
 import { SyncSession } from './session.ts';
 import type { IndexedDbEnv, SyncMeta } from './store.ts';
@@ -460,8 +460,17 @@ export class WorkerHost implements WorkerApi {
     try {
       const db = this.requireDb();
       const q = this.compiled(spec);
-      const resolver = q.needsResolver ? await loadResolver(db.dexie, db.schema, q.typeName, q.readsTypes) : undefined;
+      const computed = q.objectSchema.linkingObjects.size > 0;
+      const reads = new Set([...q.readsTypes, ...linkingSourceTypes(db.schema, q.typeName)]);
+      const resolver = q.needsResolver || computed ? await loadResolver(db.dexie, db.schema, q.typeName, reads) : undefined;
       const m = await matchQuery(db.dexie, db.layout, q, resolver);
+      if (computed) {
+        // linkingObjects properties are computed here, from the links the linking objects hold.
+        const records = withLinkingObjects(db.schema, q.typeName, m.records, resolver);
+        const byKey = new Map(m.keys.map((k, i) => [k, recordToStorable(records[i]!)]));
+        const keys = q.descriptors.length === 0 ? m.keys : orderByDescriptors(q, m.keys, m.records, resolver);
+        return { ok: true, value: keys.map((k) => byKey.get(k)!) };
+      }
       // The stored rows are already in the form that crosses to the page: sent as read.
       if (q.descriptors.length === 0) return { ok: true, value: m.stored };
       const byKey = new Map(m.keys.map((k, i) => [k, m.stored[i]!]));

@@ -8,7 +8,7 @@ import { recordToStorable } from './codec.ts';
 import { diffKeys } from './diff.ts';
 import type { IndexLayout } from './index-keys.ts';
 import { compileSpec, type QuerySpec } from './query-spec.ts';
-import { loadResolver, matchQuery } from './query-runner.ts';
+import { linkingSourceTypes, loadResolver, matchQuery, withLinkingObjects } from './query-runner.ts';
 import type { OutpostDexie } from './store.ts';
 
 /*
@@ -80,7 +80,8 @@ class LiveQuery {
   }
 
   get followsLinks(): boolean {
-    return this.q.needsResolver;
+    // A type with linkingObjects properties shows computed backlinks: any change may alter them.
+    return this.q.needsResolver || this.q.objectSchema.linkingObjects.size > 0;
   }
 
   reset(keys: readonly string[], records: readonly ObjectRecord[]): void {
@@ -211,11 +212,12 @@ export class LiveQueries {
 
   private async run(live: LiveQuery, initial: boolean): Promise<void> {
     try {
-      const resolver = live.followsLinks ? await loadResolver(this.db(), this.schema, live.type, live.q.readsTypes) : undefined;
+      const reads = new Set([...live.q.readsTypes, ...linkingSourceTypes(this.schema, live.type)]);
+      const resolver = live.followsLinks ? await loadResolver(this.db(), this.schema, live.type, reads) : undefined;
       const m = await matchQuery(this.db(), this.layout, live.q, resolver);
       if (this.queries.get(live.id) !== live) return;
       const previous = new Map(live.matched);
-      live.reset(m.keys, m.records);
+      live.reset(m.keys, withLinkingObjects(this.schema, live.type, m.records, resolver));
       if (initial) {
         const buffered = live.buffered ?? [];
         live.buffered = null;

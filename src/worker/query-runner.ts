@@ -92,6 +92,31 @@ export async function loadResolver(db: OutpostDexie, schema: Schema, type: strin
   return createResolver(schema, objects);
 }
 
+/** The types whose links the linkingObjects properties of `type` read (the resolver must hold them). */
+export function linkingSourceTypes(schema: Schema, type: string): string[] {
+  return [...(schema.get(type)?.linkingObjects.values() ?? [])].map((lo) => lo.objectType);
+}
+
+/**
+ * The records with their linkingObjects properties filled in, as Realm exposes them: for each, the
+ * primary keys of the objects linking to it (once per link), the way a list of links reads. The
+ * stored records are not changed.
+ */
+export function withLinkingObjects(schema: Schema, type: string, records: readonly ObjectRecord[], resolver: ObjectResolver | undefined): ObjectRecord[] {
+  const t = schema.get(type);
+  if (!t || t.linkingObjects.size === 0 || !resolver?.linking || t.primaryKey === undefined) return [...records];
+  const pkName = t.primaryKey;
+  return records.map((rec) => {
+    const out = { ...rec } as Record<string, unknown>;
+    for (const lo of t.linkingObjects.values()) {
+      const sourcePk = schema.get(lo.objectType)?.primaryKey;
+      const linking = resolver.linking!(lo.objectType, lo.property, rec[pkName] as PrimaryKey);
+      out[lo.name] = sourcePk === undefined ? [] : linking.map((r) => r[sourcePk]);
+    }
+    return out as ObjectRecord;
+  });
+}
+
 export interface Matched {
   readonly keys: string[];
   readonly records: ObjectRecord[];
