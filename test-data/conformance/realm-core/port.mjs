@@ -650,6 +650,8 @@ for (const text of [
   'sort(a ASC b, DESC) a == b', 'a=bDISTINCT(p)', 'a=b sort p.q desc', 'a=b sort(p.qDESC)', 'a=b DISTINCT p', 'a=b SORT(p ASC', 'a=b DISTINCT(p',
   'a=b sort(p.q DESC a ASC)', 'a=b DISTINCT(p q)', 'LIMIT(1)', 'a=b LIMIT', 'a=b LIMIT()', 'a=b LIMIT(2', 'a=b LIMIT2)', 'a=b LIMIT(-1)', 'a=b LIMIT(2.7)',
   'a=b LIMIT(0xFFEE)', 'a=b LIMIT(word)', 'a=b LIMIT(11asdf)', 'a=b LIMIT(1, 1)', '@prop > 2', 'prop@links > 2',
+  '@backlinks.@count > 2', 'link geoWithin 5.0', 'INCLUDE(a)', 'a=b INCLUDE', 'a=b INCLUDE()', 'a=b INCLUDE(a', 'a=b INCLUDEb)', 'a=b INCLUDE(1)',
+  'a=b INCLUDE(a,)', 'a=b INCLUDE(,a)', 'a=b INCLUDE(a.)', 'a=b INCLUDE(a b)', 'a=b INCLUDE(a < b)',
 ]) bad('table', text);
 
 // ---- Parser_7642 (int column against arguments of other numeric types) --------------------------
