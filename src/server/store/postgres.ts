@@ -76,6 +76,43 @@ class PgRunner implements SqlRunner {
   }
 }
 
+/**
+ * A transaction's runner. The connection is pipelined (pg's `pipeline` mode): writes whose
+ * answer nothing waits for are sent at once and answered later, so a run of them costs one round
+ * trip, not one each, while the append lock is held. PostgreSQL runs them in the order sent, so
+ * every later read on the connection sees them.
+ */
+class PgTxRunner extends PgRunner {
+  private sent: Promise<Error | undefined>[] = [];
+
+  constructor(client: pg.PoolClient) {
+    super(client, true);
+  }
+
+  send(text: string, params: readonly unknown[] = [], check?: (changed: number) => void): void {
+    this.sent.push(
+      this.run(text, params).then(
+        (n) => {
+          try {
+            check?.(n);
+            return undefined;
+          } catch (err) {
+            return err as Error;
+          }
+        },
+        (err: Error) => err,
+      ),
+    );
+  }
+
+  async settle(): Promise<void> {
+    const sent = this.sent;
+    this.sent = [];
+    const failures = (await Promise.all(sent)).filter((e) => e !== undefined);
+    if (failures.length > 0) throw failures[0];
+  }
+}
+
 class PgDatabase extends PgRunner implements SqlDatabase {
   constructor(readonly pool: pg.Pool) {
     super(pool);
@@ -97,8 +134,20 @@ class PgDatabase extends PgRunner implements SqlDatabase {
       await client.query(begin);
       try {
         if (prelude) await prelude(client);
-        const result = await fn(new PgRunner(client, true));
-        await client.query('COMMIT');
+        const runner = new PgTxRunner(client);
+        let result: T;
+        try {
+          result = await fn(runner);
+        } catch (err) {
+          // Nothing may still be in flight when the transaction is rolled back.
+          await runner.settle().catch(() => {});
+          throw err;
+        }
+        await runner.settle();
+        // A write that failed (and was not undone by a savepoint) failed the transaction: then
+        // PostgreSQL answers COMMIT with a ROLLBACK, which must not pass for a commit.
+        const done = await client.query('COMMIT');
+        if (done.command !== 'COMMIT') throw new Error(`the transaction was rolled back at commit (${done.command})`);
         return result;
       } catch (err) {
         // A statement that timed out is still running on a connection we can no longer trust (a
@@ -195,6 +244,8 @@ export class PostgresStore implements ServerStore {
       statement_timeout: timeouts.queryMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
       keepAlive: true,
+      // Sync transactions send their writes without waiting for each answer (PgTxRunner).
+      pipeline: true,
       ...base,
       max: options.poolSize ?? 10,
     };
@@ -206,7 +257,7 @@ export class PostgresStore implements ServerStore {
     try {
       await store.migrate();
       const channel = `outpost_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
-      store.doorbell = new Doorbell({ ...config, max: undefined } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'), timeouts.heartbeatMs);
+      store.doorbell = new Doorbell({ ...config, max: undefined, pipeline: false } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'), timeouts.heartbeatMs);
       await store.doorbell.start();
     } catch (err) {
       await pool.end().catch(() => {});
@@ -293,7 +344,7 @@ export class PostgresStore implements ServerStore {
       this.checkOpen();
       let finished = false;
       return this.db.write(
-        async (runner) => {
+        async (runner: SqlRunner) => {
           access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
             this.checkOpen();
             if (finished) throw new Error('this transaction has ended');
@@ -301,7 +352,7 @@ export class PostgresStore implements ServerStore {
           try {
             const r = await fn(access);
             // Queued with the transaction: delivered to every listener when (and only if) it commits.
-            if (access.appended > 0) await runner.run('SELECT pg_notify($1, $2)', [this.doorbell!.channel, '']);
+            if (access.appended > 0) runner.send!('SELECT pg_notify($1, $2)', [this.doorbell!.channel, '']);
             return r;
           } finally {
             finished = true;

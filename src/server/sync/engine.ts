@@ -4,10 +4,11 @@ import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaIn
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { ConflictRow, StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
+import type { ConflictRow, StoredSubscription, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
+import { assertContiguous, HistoryCache, type CachedRow } from './history-cache.ts';
 import { GroupCommit } from './group-commit.ts';
+import { GroupWriter } from './group-writer.ts';
 import { ObjectPeek } from './object-peek.ts';
 import { DEFAULT_CONFLICT_JOURNAL, integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
@@ -135,7 +136,7 @@ export class SyncEngine {
   private readonly downloadBytes: number;
   private readonly bootstrapBatch: number;
   private readonly scope = new AsyncResource('outpost-sync-engine');
-  private readonly groups: GroupCommit;
+  private readonly groups: GroupCommit<GroupWriter>;
   /** Sessions whose downloads a fan-out is preparing (see `advance`). */
   private readonly sharing = new Set<EngineSession>();
   /** DOWNLOAD frames shared by the sessions that need the same bytes. */
@@ -165,7 +166,13 @@ export class SyncEngine {
     this.bootstrapBatch = options.bootstrapBatch ?? 1000;
     this.maxOfflineMs = options.maxOfflineMs;
     this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
-    this.groups = new GroupCommit(options.store, this.scope, options.maxGroup ?? 256, (n) => this.metrics.groupCommitted?.(n));
+    this.groups = new GroupCommit(
+      options.store,
+      this.scope,
+      options.maxGroup ?? 256,
+      (n) => this.metrics.groupCommitted?.(n),
+      (tx) => new GroupWriter(tx, this.cache),
+    );
     this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
   }
 
@@ -440,11 +447,11 @@ export class SyncEngine {
    * append lock, so that every row an upload or a transaction is checked against has been cut
    * for this client with exact knowledge of its view.
    */
-  private async catchUp(session: EngineSession, tx: StoreWriter, downloads: PlannedMessage[]): Promise<void> {
+  private async catchUp(session: EngineSession, tx: GroupWriter, downloads: PlannedMessage[]): Promise<void> {
     for (;;) {
       const latest = await tx.latestVersion();
       if (session.cursor.serverVersion >= latest) return;
-      const rows = (await tx.history(session.cursor.serverVersion, latest, this.downloadRows)).map(prepareRow);
+      const rows = await tx.cachedHistory(session.cursor.serverVersion, latest, this.downloadRows);
       assertContiguous(rows, session.cursor.serverVersion);
       const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes, tx);
       if (!planned) return;
