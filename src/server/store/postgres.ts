@@ -84,12 +84,15 @@ class PgRunner implements SqlRunner {
  */
 class PgTxRunner extends PgRunner {
   private sent: Promise<Error | undefined>[] = [];
+  /** Writes in flight whose success is also judged here (`check`), not only by the database. */
+  checking = 0;
 
   constructor(client: pg.PoolClient) {
     super(client, true);
   }
 
   send(text: string, params: readonly unknown[] = [], check?: (changed: number) => void): void {
+    if (check) this.checking++;
     this.sent.push(
       this.run(text, params).then(
         (n) => {
@@ -108,6 +111,7 @@ class PgTxRunner extends PgRunner {
   async settle(): Promise<void> {
     const sent = this.sent;
     this.sent = [];
+    this.checking = 0;
     const failures = (await Promise.all(sent)).filter((e) => e !== undefined);
     if (failures.length > 0) throw failures[0];
   }
@@ -143,10 +147,14 @@ class PgDatabase extends PgRunner implements SqlDatabase {
           await runner.settle().catch(() => {});
           throw err;
         }
-        await runner.settle();
-        // A write that failed (and was not undone by a savepoint) failed the transaction: then
-        // PostgreSQL answers COMMIT with a ROLLBACK, which must not pass for a commit.
-        const done = await client.query('COMMIT');
+        // COMMIT goes out behind the writes still in flight (one round trip for all of them). A
+        // write that failed (and was not undone by a savepoint) failed the transaction: then
+        // PostgreSQL answers COMMIT with a ROLLBACK, which must not pass for a commit. A write
+        // judged here after its answer (a row that must exist) is judged before COMMIT is sent.
+        if (runner.checking > 0) await runner.settle();
+        const commit = client.query('COMMIT');
+        const [done, failed] = await Promise.all([commit, runner.settle().then(() => undefined, (e: unknown) => e)]);
+        if (failed !== undefined) throw failed;
         if (done.command !== 'COMMIT') throw new Error(`the transaction was rolled back at commit (${done.command})`);
         return result;
       } catch (err) {

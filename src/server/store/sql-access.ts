@@ -100,9 +100,9 @@ export class SqlAccess implements StoreWriter {
     try {
       await this.write(`SAVEPOINT ${name}`);
       const result = await fn();
-      await this.write(`RELEASE SAVEPOINT ${name}`);
-      // Every write sent inside it has succeeded before its caller is told it did.
+      // Every write sent inside it has succeeded (or it is undone) before its caller is told so.
       await this.db.settle?.();
+      await this.write(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
       let cause = err;

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
-import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
@@ -172,6 +172,7 @@ export class SyncEngine {
       options.maxGroup ?? 256,
       (n) => this.metrics.groupCommitted?.(n),
       (tx) => new GroupWriter(tx, this.cache),
+      (tx) => this.cache.add(tx.appendedRows()),
     );
     this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
   }
@@ -386,6 +387,8 @@ export class SyncEngine {
   async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: PlannedMessage[] }> {
     const downloads: PlannedMessage[] = [];
     const result = await this.groups.submit(async (tx) => {
+      // What the integration reads first, sent together (one round trip on PostgreSQL).
+      if (entries.length > 0) tx.prefetch(session.ident, entries[0]!.base, uploadKeys(entries));
       await guardSession(tx, session);
       await this.catchUp(session, tx, downloads);
       const r = await integrateUpload(tx, this.integrationContext(session), entries);
@@ -553,6 +556,19 @@ export class SyncEngine {
 }
 
 export { SERVER_ORIGIN };
+
+/** The objects an upload's changesets name. */
+function uploadKeys(entries: readonly UploadEntry[]): { type: string; pk: PrimaryKey }[] {
+  const keys = new Map<string, { type: string; pk: PrimaryKey }>();
+  for (const e of entries) {
+    for (const i of e.changeset.instructions) {
+      if (i.op === 'AddType' || i.op === 'AddField') continue;
+      const k = keyOf(i.type, i.pk);
+      if (!keys.has(k)) keys.set(k, { type: i.type, pk: i.pk });
+    }
+  }
+  return [...keys.values()];
+}
 
 /**
  * Whether `rows` are all private to other clients, and the session has no view changes waiting

@@ -37,6 +37,8 @@ export class GroupCommit<W extends StoreWriter = StoreWriter> {
     private readonly onGroup?: (size: number) => void,
     /** The writer the group's writes run on, made once per transaction from the store's. */
     private readonly open: (tx: StoreWriter) => W = (tx) => tx as W,
+    /** Called with that writer once its transaction committed. */
+    private readonly committed?: (tx: W) => void,
   ) {}
 
   /** Runs `fn` in the next group's transaction; resolves after that transaction committed. */
@@ -71,9 +73,10 @@ export class GroupCommit<W extends StoreWriter = StoreWriter> {
   private async commit(group: Job<W>[]): Promise<void> {
     this.onGroup?.(group.length);
     let outcomes: Outcome[] = [];
+    let writer: W | undefined;
     try {
       await this.store.transaction(async (storeTx) => {
-        const tx = this.open(storeTx);
+        const tx = (writer = this.open(storeTx));
         outcomes = [];
         if (group.length === 1) {
           // Alone, the transaction itself is the savepoint.
@@ -94,6 +97,7 @@ export class GroupCommit<W extends StoreWriter = StoreWriter> {
       for (const job of group) job.reject(error);
       return;
     }
+    if (writer) this.committed?.(writer);
     group.forEach((job, i) => {
       const o = outcomes[i]!;
       if (o.ok) job.resolve(o.value);

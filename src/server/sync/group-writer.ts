@@ -15,7 +15,17 @@ import type {
   ViewChange,
   ViewFilter,
 } from '../store/types.ts';
+import { pkKey } from '../../model/index.ts';
+import { objectKeyString } from '../store/types.ts';
 import { prepareRow, type CachedRow, type HistoryCache } from './history-cache.ts';
+
+interface Prefetch {
+  readonly ident: number;
+  readonly base: number;
+  reciprocal: Promise<Map<number, Changeset>> | undefined;
+  readonly keys: ReadonlySet<string>;
+  objects: Promise<Map<string, ObjectRecord>> | undefined;
+}
 
 /*
  * The store writer a group commit's uploads run on (group-commit.ts): the store's own, with two
@@ -40,7 +50,9 @@ export class GroupWriter implements StoreWriter {
   private readonly prepared = new Map<number, CachedRow>();
   /** The latest committed version when this transaction began (every row up to it is committed). */
   private committed: number | undefined;
-  private readonly files = new Map<number, ClientFileRow | undefined>();
+  private readonly files = new Map<number, Promise<ClientFileRow | undefined>>();
+  /** Reads sent ahead for the upload being integrated (see `prefetch`), each used at most once. */
+  private ahead: Prefetch | undefined;
 
   constructor(
     private readonly tx: StoreWriter,
@@ -69,11 +81,39 @@ export class GroupWriter implements StoreWriter {
     for (const r of this.own) {
       if (out.length >= limit) break;
       if (r.version <= after || r.version > upTo) continue;
-      let c = this.prepared.get(r.version);
-      if (!c) this.prepared.set(r.version, (c = prepareRow(r)));
-      out.push(c);
+      out.push(this.prepare(r));
     }
     return out;
+  }
+
+  private prepare(r: HistoryRow): CachedRow {
+    let c = this.prepared.get(r.version);
+    if (!c) this.prepared.set(r.version, (c = prepareRow(r)));
+    return c;
+  }
+
+  /** The rows this transaction appended (for the cache, once it committed). */
+  appendedRows(): CachedRow[] {
+    return this.own.map((r) => this.prepare(r));
+  }
+
+  /**
+   * Sends, without waiting, the reads an upload from client file `ident` starts with: the file,
+   * its reciprocal history after `base`, and the objects its changesets name. On PostgreSQL the
+   * connection is pipelined, so they cost one round trip together instead of one each; the
+   * integration then finds them here. A write to what was read ahead drops it (it would be
+   * stale), and so does the end of the upload's savepoint.
+   */
+  prefetch(ident: number, base: number, keys: readonly ObjectKey[]): void {
+    const quiet = <T>(p: Promise<T>) => (p.catch(() => {}), p);
+    if (!this.files.has(ident)) this.files.set(ident, quiet(this.tx.getClientFile(ident)));
+    this.ahead = {
+      ident,
+      base,
+      reciprocal: quiet(this.tx.reciprocal(ident, base)),
+      keys: new Set(keys.map((k) => objectKeyString(k.type, pkKey(k.pk as PrimaryKey)))),
+      objects: keys.length > 0 ? quiet(this.tx.getObjects(keys)) : undefined,
+    };
   }
 
   history(after: number, upTo: number, limit?: number): Promise<HistoryRow[]> {
@@ -95,14 +135,53 @@ export class GroupWriter implements StoreWriter {
       for (const r of this.own.splice(appended)) this.prepared.delete(r.version);
       this.files.clear();
       throw err;
+    } finally {
+      this.ahead = undefined;
     }
   }
 
-  async getClientFile(ident: number): Promise<ClientFileRow | undefined> {
-    if (this.files.has(ident)) return this.files.get(ident);
-    const file = await this.tx.getClientFile(ident);
-    this.files.set(ident, file);
+  getClientFile(ident: number): Promise<ClientFileRow | undefined> {
+    let file = this.files.get(ident);
+    if (!file) this.files.set(ident, (file = this.tx.getClientFile(ident)));
+    // A failed read is not kept: the next caller asks again.
+    file.catch(() => this.files.get(ident) === file && this.files.delete(ident));
     return file;
+  }
+
+  async reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
+    const a = this.ahead;
+    if (a?.reciprocal && a.ident === ident && after >= a.base) {
+      const read = a.reciprocal;
+      a.reciprocal = undefined;
+      const out = new Map<number, Changeset>();
+      for (const [v, c] of await read) if (v > after) out.set(v, c);
+      return out;
+    }
+    return this.tx.reciprocal(ident, after);
+  }
+
+  async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
+    const a = this.ahead;
+    if (a?.objects && keys.length > 0 && keys.every((k) => a.keys.has(objectKeyString(k.type, pkKey(k.pk as PrimaryKey))))) {
+      const read = a.objects;
+      a.objects = undefined;
+      const found = await read;
+      const out = new Map<string, ObjectRecord>();
+      // In the order asked for, as the stores answer.
+      for (const k of keys) {
+        const s = objectKeyString(k.type, pkKey(k.pk as PrimaryKey));
+        const rec = found.get(s);
+        if (rec && !out.has(s)) out.set(s, rec);
+      }
+      return out;
+    }
+    return this.tx.getObjects(keys);
+  }
+
+  /** A write to objects read ahead makes that read stale. */
+  private wrote(keys: readonly ObjectKey[]): void {
+    const a = this.ahead;
+    if (a?.objects && keys.some((k) => a.keys.has(objectKeyString(k.type, pkKey(k.pk as PrimaryKey))))) a.objects = undefined;
   }
 
   updateClientFile(ident: number, patch: ClientFilePatch): Promise<void> {
@@ -112,10 +191,12 @@ export class GroupWriter implements StoreWriter {
 
   expireClientFiles(selector: ClientFileSelector, expiry: ClientFileExpiry): Promise<number> {
     this.files.clear();
+    this.ahead = undefined;
     return this.tx.expireClientFiles(selector, expiry);
   }
 
   compactHistory(below: number): Promise<number> {
+    this.ahead = undefined;
     // The cache is not told here: reads below what compaction deleted go to the store (above).
     return this.tx.compactHistory(below);
   }
@@ -128,14 +209,8 @@ export class GroupWriter implements StoreWriter {
   privateHistory(ident: number, after: number, upTo: number): Promise<HistoryRow[]> {
     return this.tx.privateHistory(ident, after, upTo);
   }
-  getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
-    return this.tx.getObjects(keys);
-  }
   queryObjects(type: string, filter: ViewFilter, page: { afterPk?: string; limit: number }): Promise<{ pk: string; record: ObjectRecord }[]> {
     return this.tx.queryObjects(type, filter, page);
-  }
-  reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
-    return this.tx.reciprocal(ident, after);
   }
   inView(ident: number, keys: readonly ObjectKey[]): Promise<Set<string>> {
     return this.tx.inView(ident, keys);
@@ -159,15 +234,19 @@ export class GroupWriter implements StoreWriter {
     return this.tx.listConflicts(query);
   }
   putObjects(objects: readonly { type: string; pk: PrimaryKey; record: ObjectRecord }[]): Promise<void> {
+    this.wrote(objects);
     return this.tx.putObjects(objects);
   }
   deleteObjects(keys: readonly ObjectKey[]): Promise<void> {
+    this.wrote(keys);
     return this.tx.deleteObjects(keys);
   }
   putReciprocal(ident: number, version: number, changeset: Changeset): Promise<void> {
+    if (this.ahead?.ident === ident) this.ahead.reciprocal = undefined;
     return this.tx.putReciprocal(ident, version, changeset);
   }
   pruneReciprocal(ident: number, upTo: number): Promise<void> {
+    if (this.ahead?.ident === ident) this.ahead.reciprocal = undefined;
     return this.tx.pruneReciprocal(ident, upTo);
   }
   addToView(ident: number, keys: readonly ObjectKey[]): Promise<void> {

@@ -106,6 +106,11 @@ export class HistoryCache {
     return read;
   }
 
+  /** Rows this node appended and committed (the group writer's): later reads find them here. */
+  add(rows: readonly CachedRow[]): void {
+    for (const r of rows) this.put(r);
+  }
+
   /** Drops the rows below a version (history compaction deleted them from the store). */
   forgetBelow(version: number): void {
     this.floor = Math.max(this.floor, version);
