@@ -126,7 +126,13 @@ class PgDatabase extends PgRunner implements SqlDatabase {
    * Runs `fn` in a transaction on one pooled connection. `begin` replaces the plain BEGIN (a sync
    * transaction takes its lock in the same round trip); `prelude` runs right after it.
    */
-  async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>, begin = 'BEGIN'): Promise<T> {
+  async write<T>(
+    fn: (tx: SqlRunner) => Promise<T>,
+    prelude?: (c: pg.PoolClient) => Promise<void>,
+    begin = 'BEGIN',
+    /** The answers of the `begin` statements (more than BEGIN: reads in the same round trip). */
+    began?: (results: pg.QueryResult[]) => void,
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // A checked-out connection that dies (the database restarted, the network cut) emits 'error';
@@ -135,7 +141,8 @@ class PgDatabase extends PgRunner implements SqlDatabase {
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);
     try {
-      await client.query(begin);
+      const opened = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      began?.(Array.isArray(opened) ? opened : [opened]);
       try {
         if (prelude) await prelude(client);
         const runner = new PgTxRunner(client);
@@ -351,12 +358,14 @@ export class PostgresStore implements ServerStore {
     const outcome = await this.mutex.run(async () => {
       this.checkOpen();
       let finished = false;
+      let latest = Number.NaN;
       return this.db.write(
         async (runner: SqlRunner) => {
           access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
             this.checkOpen();
             if (finished) throw new Error('this transaction has ended');
           }, true);
+          if (Number.isInteger(latest)) access.knowLatest(latest);
           try {
             const r = await fn(access);
             // Queued with the transaction: delivered to every listener when (and only if) it commits.
@@ -367,8 +376,10 @@ export class PostgresStore implements ServerStore {
           }
         },
         undefined,
-        // BEGIN and the append lock in one round trip (the key is a number this code computed).
-        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('history', this.schemaName)}::bigint)`,
+        // BEGIN, the append lock and the latest version (read once the lock is held) in one
+        // round trip (the key is a number this code computed).
+        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('history', this.schemaName)}::bigint); SELECT COALESCE(MAX(version), 0) AS v FROM ${this.t('history')}`,
+        (results) => (latest = Number(results[2]?.rows[0]?.v)),
       );
     });
     // Rung outside the mutex, so that listeners may start transactions of their own.

@@ -83,6 +83,11 @@ export class SqlAccess implements StoreWriter {
     check?.(n);
   }
 
+  /** The latest version, read by the writer's transaction with its lock (in the same round trip). */
+  knowLatest(version: number): void {
+    if (this.writer) this.latest = version;
+  }
+
   async latestVersion(): Promise<number> {
     this.live();
     if (this.latest !== undefined) return this.latest;

@@ -387,8 +387,13 @@ export class SyncEngine {
   async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: PlannedMessage[] }> {
     const downloads: PlannedMessage[] = [];
     const result = await this.groups.submit(async (tx) => {
-      // What the integration reads first, sent together (one round trip on PostgreSQL).
-      if (entries.length > 0) tx.prefetch(session.ident, entries[0]!.base, uploadKeys(entries));
+      // What the catch-up and the integration read first, sent together (one round trip on
+      // PostgreSQL): the rows the session has yet to download come from memory (group-writer.ts).
+      if (entries.length > 0) {
+        const latest = await tx.latestVersion();
+        const behind = session.cursor.serverVersion < latest ? await tx.cachedHistory(session.cursor.serverVersion, latest, this.downloadRows) : [];
+        tx.prefetch(session.ident, entries[0]!.base, prefetchKeys(entries, behind));
+      }
       await guardSession(tx, session);
       await this.catchUp(session, tx, downloads);
       const r = await integrateUpload(tx, this.integrationContext(session), entries);
@@ -557,8 +562,8 @@ export class SyncEngine {
 
 export { SERVER_ORIGIN };
 
-/** The objects an upload's changesets name. */
-function uploadKeys(entries: readonly UploadEntry[]): { type: string; pk: PrimaryKey }[] {
+/** The objects an upload's changesets name, and (up to a bound) those the rows it is behind touch. */
+function prefetchKeys(entries: readonly UploadEntry[], behind: readonly CachedRow[]): { type: string; pk: PrimaryKey }[] {
   const keys = new Map<string, { type: string; pk: PrimaryKey }>();
   for (const e of entries) {
     for (const i of e.changeset.instructions) {
@@ -567,8 +572,13 @@ function uploadKeys(entries: readonly UploadEntry[]): { type: string; pk: Primar
       if (!keys.has(k)) keys.set(k, { type: i.type, pk: i.pk });
     }
   }
+  const touched = new Set(behind.flatMap((r) => r.objects));
+  if (touched.size <= PREFETCH_TOUCHED) for (const k of touched) if (!keys.has(k)) keys.set(k, splitKey(k));
   return [...keys.values()];
 }
+
+/** Beyond this many objects touched by the rows a session is behind, its catch-up reads them itself. */
+const PREFETCH_TOUCHED = 2000;
 
 /**
  * Whether `rows` are all private to other clients, and the session has no view changes waiting

@@ -15,7 +15,7 @@ import type {
   ViewChange,
   ViewFilter,
 } from '../store/types.ts';
-import { pkKey } from '../../model/index.ts';
+import { cloneValue, pkKey } from '../../model/index.ts';
 import { objectKeyString } from '../store/types.ts';
 import { prepareRow, type CachedRow, type HistoryCache } from './history-cache.ts';
 
@@ -99,7 +99,8 @@ export class GroupWriter implements StoreWriter {
 
   /**
    * Sends, without waiting, the reads an upload from client file `ident` starts with: the file,
-   * its reciprocal history after `base`, and the objects its changesets name. On PostgreSQL the
+   * its reciprocal history after `base`, and the objects `keys` (those its changesets name and
+   * those the rows its session has yet to download touch). On PostgreSQL the
    * connection is pipelined, so they cost one round trip together instead of one each; the
    * integration then finds them here. A write to what was read ahead drops it (it would be
    * stale), and so does the end of the upload's savepoint.
@@ -163,15 +164,13 @@ export class GroupWriter implements StoreWriter {
   async getObjects(keys: readonly ObjectKey[]): Promise<Map<string, ObjectRecord>> {
     const a = this.ahead;
     if (a?.objects && keys.length > 0 && keys.every((k) => a.keys.has(objectKeyString(k.type, pkKey(k.pk as PrimaryKey))))) {
-      const read = a.objects;
-      a.objects = undefined;
-      const found = await read;
+      const found = await a.objects;
       const out = new Map<string, ObjectRecord>();
-      // In the order asked for, as the stores answer.
+      // In the order asked for, as the stores answer; a copy each (callers change what they get).
       for (const k of keys) {
         const s = objectKeyString(k.type, pkKey(k.pk as PrimaryKey));
         const rec = found.get(s);
-        if (rec && !out.has(s)) out.set(s, rec);
+        if (rec && !out.has(s)) out.set(s, cloneValue(rec));
       }
       return out;
     }
