@@ -181,6 +181,42 @@ export function runStoreContractTests(name: string, makeStore: MakeStore): void 
       expect(await store.latestVersion()).toBe(2);
     });
 
+    it('a write the store refuses undoes its savepoint alone, or the whole transaction outside one', async () => {
+      // On PostgreSQL writes are sent without waiting for their answers (pipelined): the refusal
+      // of the last one must still undo what came before it, and no more.
+      const file = await store.createClientFile('u1');
+      const task = richTask();
+      const counter = (n: number) => validateObject(contractSchema, 'Counter', { _id: 1, n });
+      await store.transaction(async (tx) => {
+        await expect(
+          tx.savepoint(async () => {
+            await tx.putObjects([{ type: 'Task', pk: task._id as ObjectId, record: task }]);
+            await tx.appendHistory({ origin: 1, originVersion: 1, privateTo: null, changeset: richChangeset(1, 1) });
+            await tx.updateClientFile(file.ident + 1000, { lastIntegrated: 1 });
+          }),
+        ).rejects.toMatchObject({ code: 'bad_client_file' });
+        await tx.savepoint(async () => {
+          await tx.putObjects([{ type: 'Counter', pk: 1, record: counter(1) }]);
+          await tx.updateClientFile(file.ident, { lastIntegrated: 1 });
+        });
+      });
+      const objs = await store.getObjects([{ type: 'Task', pk: task._id as ObjectId }, { type: 'Counter', pk: 1 }]);
+      expect(objs.has(keyOf('Task', task._id as ObjectId))).toBe(false);
+      expect(objs.get(keyOf('Counter', 1))!.n).toBe(1);
+      expect(await store.latestVersion()).toBe(0);
+      expect((await store.getClientFile(file.ident))!.lastIntegrated).toBe(1);
+
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.putObjects([{ type: 'Counter', pk: 1, record: counter(2) }]);
+          await tx.appendHistory({ origin: 1, originVersion: 2, privateTo: null, changeset: richChangeset(1, 2) });
+          await tx.updateClientFile(file.ident + 1000, { lastIntegrated: 2 });
+        }),
+      ).rejects.toMatchObject({ code: 'bad_client_file' });
+      expect((await store.getObjects([{ type: 'Counter', pk: 1 }])).get(keyOf('Counter', 1))!.n).toBe(1);
+      expect(await store.latestVersion()).toBe(0);
+    });
+
     it('isolates an open transaction from readers outside it', async () => {
       const inside = deferred();
       const release = deferred();

@@ -76,6 +76,47 @@ class PgRunner implements SqlRunner {
   }
 }
 
+/**
+ * A transaction's runner. The connection is pipelined (pg's `pipeline` mode): writes whose
+ * answer nothing waits for are sent at once and answered later, so a run of them costs one round
+ * trip, not one each, while the append lock is held. PostgreSQL runs them in the order sent, so
+ * every later read on the connection sees them.
+ */
+class PgTxRunner extends PgRunner {
+  private sent: Promise<Error | undefined>[] = [];
+  /** Writes in flight whose success is also judged here (`check`), not only by the database. */
+  checking = 0;
+
+  constructor(client: pg.PoolClient) {
+    super(client, true);
+  }
+
+  send(text: string, params: readonly unknown[] = [], check?: (changed: number) => void): void {
+    if (check) this.checking++;
+    this.sent.push(
+      this.run(text, params).then(
+        (n) => {
+          try {
+            check?.(n);
+            return undefined;
+          } catch (err) {
+            return err as Error;
+          }
+        },
+        (err: Error) => err,
+      ),
+    );
+  }
+
+  async settle(): Promise<void> {
+    const sent = this.sent;
+    this.sent = [];
+    this.checking = 0;
+    const failures = (await Promise.all(sent)).filter((e) => e !== undefined);
+    if (failures.length > 0) throw failures[0];
+  }
+}
+
 class PgDatabase extends PgRunner implements SqlDatabase {
   constructor(readonly pool: pg.Pool) {
     super(pool);
@@ -85,7 +126,13 @@ class PgDatabase extends PgRunner implements SqlDatabase {
    * Runs `fn` in a transaction on one pooled connection. `begin` replaces the plain BEGIN (a sync
    * transaction takes its lock in the same round trip); `prelude` runs right after it.
    */
-  async write<T>(fn: (tx: SqlRunner) => Promise<T>, prelude?: (c: pg.PoolClient) => Promise<void>, begin = 'BEGIN'): Promise<T> {
+  async write<T>(
+    fn: (tx: SqlRunner) => Promise<T>,
+    prelude?: (c: pg.PoolClient) => Promise<void>,
+    begin = 'BEGIN',
+    /** The answers of the `begin` statements (more than BEGIN: reads in the same round trip). */
+    began?: (results: pg.QueryResult[]) => void,
+  ): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     // A checked-out connection that dies (the database restarted, the network cut) emits 'error';
@@ -94,11 +141,28 @@ class PgDatabase extends PgRunner implements SqlDatabase {
     const onError = (err: Error) => (broken = err);
     client.on('error', onError);
     try {
-      await client.query(begin);
+      const opened = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+      began?.(Array.isArray(opened) ? opened : [opened]);
       try {
         if (prelude) await prelude(client);
-        const result = await fn(new PgRunner(client, true));
-        await client.query('COMMIT');
+        const runner = new PgTxRunner(client);
+        let result: T;
+        try {
+          result = await fn(runner);
+        } catch (err) {
+          // Nothing may still be in flight when the transaction is rolled back.
+          await runner.settle().catch(() => {});
+          throw err;
+        }
+        // COMMIT goes out behind the writes still in flight (one round trip for all of them). A
+        // write that failed (and was not undone by a savepoint) failed the transaction: then
+        // PostgreSQL answers COMMIT with a ROLLBACK, which must not pass for a commit. A write
+        // judged here after its answer (a row that must exist) is judged before COMMIT is sent.
+        if (runner.checking > 0) await runner.settle();
+        const commit = client.query('COMMIT');
+        const [done, failed] = await Promise.all([commit, runner.settle().then(() => undefined, (e: unknown) => e)]);
+        if (failed !== undefined) throw failed;
+        if (done.command !== 'COMMIT') throw new Error(`the transaction was rolled back at commit (${done.command})`);
         return result;
       } catch (err) {
         // A statement that timed out is still running on a connection we can no longer trust (a
@@ -195,6 +259,8 @@ export class PostgresStore implements ServerStore {
       statement_timeout: timeouts.queryMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
       keepAlive: true,
+      // Sync transactions send their writes without waiting for each answer (PgTxRunner).
+      pipeline: true,
       ...base,
       max: options.poolSize ?? 10,
     };
@@ -206,7 +272,7 @@ export class PostgresStore implements ServerStore {
     try {
       await store.migrate();
       const channel = `outpost_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
-      store.doorbell = new Doorbell({ ...config, max: undefined } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'), timeouts.heartbeatMs);
+      store.doorbell = new Doorbell({ ...config, max: undefined, pipeline: false } as pg.ClientConfig, channel, () => store.ringFromDatabase(), (err) => onError(err, 'doorbell'), timeouts.heartbeatMs);
       await store.doorbell.start();
     } catch (err) {
       await pool.end().catch(() => {});
@@ -292,24 +358,28 @@ export class PostgresStore implements ServerStore {
     const outcome = await this.mutex.run(async () => {
       this.checkOpen();
       let finished = false;
+      let latest = Number.NaN;
       return this.db.write(
-        async (runner) => {
+        async (runner: SqlRunner) => {
           access = new SqlAccess(runner, this.t, `${this.schemaName}.objects`, () => {
             this.checkOpen();
             if (finished) throw new Error('this transaction has ended');
           }, true);
+          if (Number.isInteger(latest)) access.knowLatest(latest);
           try {
             const r = await fn(access);
             // Queued with the transaction: delivered to every listener when (and only if) it commits.
-            if (access.appended > 0) await runner.run('SELECT pg_notify($1, $2)', [this.doorbell!.channel, '']);
+            if (access.appended > 0) runner.send!('SELECT pg_notify($1, $2)', [this.doorbell!.channel, '']);
             return r;
           } finally {
             finished = true;
           }
         },
         undefined,
-        // BEGIN and the append lock in one round trip (the key is a number this code computed).
-        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('history', this.schemaName)}::bigint)`,
+        // BEGIN, the append lock and the latest version (read once the lock is held) in one
+        // round trip (the key is a number this code computed).
+        `BEGIN; SELECT pg_advisory_xact_lock(${lockKey('history', this.schemaName)}::bigint); SELECT COALESCE(MAX(version), 0) AS v FROM ${this.t('history')}`,
+        (results) => (latest = Number(results[2]?.rows[0]?.v)),
       );
     });
     // Rung outside the mutex, so that listeners may start transactions of their own.

@@ -72,6 +72,22 @@ export class SqlAccess implements StoreWriter {
     return sql(this.db.dialect, text);
   }
 
+  /**
+   * A write whose answer nothing here needs: in a PostgreSQL transaction it is sent without
+   * waiting (pipelined, see PgTxRunner), its failure surfacing at the savepoint's or the
+   * transaction's end; elsewhere it runs at once.
+   */
+  private async write(text: string, params: readonly unknown[] = [], check?: (changed: number) => void): Promise<void> {
+    if (this.writer && this.db.send) return this.db.send(text, params, check);
+    const n = await this.db.run(text, params);
+    check?.(n);
+  }
+
+  /** The latest version, read by the writer's transaction with its lock (in the same round trip). */
+  knowLatest(version: number): void {
+    if (this.writer) this.latest = version;
+  }
+
   async latestVersion(): Promise<number> {
     this.live();
     if (this.latest !== undefined) return this.latest;
@@ -87,17 +103,23 @@ export class SqlAccess implements StoreWriter {
     const name = `outpost_sp${++this.depth}`;
     const before = { appended: this.appended, lastAppended: this.lastAppended, latest: this.latest };
     try {
-      await this.db.run(`SAVEPOINT ${name}`);
+      await this.write(`SAVEPOINT ${name}`);
       const result = await fn();
-      await this.db.run(`RELEASE SAVEPOINT ${name}`);
+      // Every write sent inside it has succeeded (or it is undone) before its caller is told so.
+      await this.db.settle?.();
+      await this.write(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
+      let cause = err;
+      // A write sent earlier that failed is the cause (later statements only found the
+      // transaction aborted by it).
+      if (this.db.settle) await this.db.settle().catch((e: unknown) => (cause = e));
       await this.db.run(`ROLLBACK TO SAVEPOINT ${name}`);
-      await this.db.run(`RELEASE SAVEPOINT ${name}`);
+      await this.write(`RELEASE SAVEPOINT ${name}`);
       this.appended = before.appended;
       this.lastAppended = before.lastAppended;
       this.latest = before.latest;
-      throw err;
+      throw cause;
     } finally {
       this.depth--;
     }
@@ -238,7 +260,7 @@ export class SqlAccess implements StoreWriter {
     this.live();
     // The transaction holds the append lock, so latest + 1 cannot be taken by anyone else.
     const version = (await this.latestVersion()) + 1;
-    await this.db.run(
+    await this.write(
       this.q(`INSERT INTO ${this.t('history')} (version, origin, origin_version, private_to, changeset, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
       [version, row.origin, row.originVersion, row.privateTo, changesetToJson(row.changeset), Date.now()],
     );
@@ -259,7 +281,7 @@ export class SqlAccess implements StoreWriter {
     }
     const rows = [...byKey.values()];
     if (this.pg) {
-      await this.db.run(
+      await this.write(
         this.q(`INSERT INTO ${this.t('objects')} (type, pk, doc) SELECT k.type, k.pk, k.doc::jsonb FROM unnest(?::text[], ?::text[], ?::text[]) AS k(type, pk, doc) ON CONFLICT (type, pk) DO UPDATE SET doc = EXCLUDED.doc`),
         [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
       );
@@ -279,7 +301,7 @@ export class SqlAccess implements StoreWriter {
     const pks = keys.map((k) => pkKey(k.pk as PrimaryKey));
     const identCond = ident === undefined ? '' : ' AND ident = ?';
     if (this.pg) {
-      await this.db.run(
+      await this.write(
         this.q(`DELETE FROM ${this.t(table)} WHERE (type, pk) IN (SELECT * FROM unnest(?::text[], ?::text[]))${identCond}`),
         ident === undefined ? [types, pks] : [types, pks, ident],
       );
@@ -293,7 +315,7 @@ export class SqlAccess implements StoreWriter {
 
   async putReciprocal(ident: number, version: number, changeset: Changeset): Promise<void> {
     this.live();
-    await this.db.run(
+    await this.write(
       this.q(`INSERT INTO ${this.t('reciprocal')} (ident, version, changeset) VALUES (?, ?, ?) ON CONFLICT (ident, version) DO UPDATE SET changeset = EXCLUDED.changeset`),
       [ident, version, changesetToJson(changeset)],
     );
@@ -301,7 +323,7 @@ export class SqlAccess implements StoreWriter {
 
   async pruneReciprocal(ident: number, upTo: number): Promise<void> {
     this.live();
-    await this.db.run(this.q(`DELETE FROM ${this.t('reciprocal')} WHERE ident = ? AND version <= ?`), [ident, upTo]);
+    await this.write(this.q(`DELETE FROM ${this.t('reciprocal')} WHERE ident = ? AND version <= ?`), [ident, upTo]);
   }
 
   async updateClientFile(ident: number, patch: ClientFilePatch): Promise<void> {
@@ -314,11 +336,11 @@ export class SqlAccess implements StoreWriter {
       sets.push(`${column} = ?`);
       params.push(field === 'subscriptions' ? subscriptionsToJson(value as ClientFileRow['subscriptions']) : value);
     }
-    const changed =
-      sets.length === 0
-        ? (await this.db.all(this.q(`SELECT ident FROM ${this.t('client_files')} WHERE ident = ?`), [ident])).length
-        : await this.db.run(this.q(`UPDATE ${this.t('client_files')} SET ${sets.join(', ')} WHERE ident = ?`), [...params, ident]);
-    if (changed === 0) throw unknownClientFile(ident);
+    const check = (changed: number) => {
+      if (changed === 0) throw unknownClientFile(ident);
+    };
+    if (sets.length === 0) check((await this.db.all(this.q(`SELECT ident FROM ${this.t('client_files')} WHERE ident = ?`), [ident])).length);
+    else await this.write(this.q(`UPDATE ${this.t('client_files')} SET ${sets.join(', ')} WHERE ident = ?`), [...params, ident], check);
   }
 
   async addToView(ident: number, keys: readonly ObjectKey[]): Promise<void> {
@@ -327,7 +349,7 @@ export class SqlAccess implements StoreWriter {
     const types = keys.map((k) => k.type);
     const pks = keys.map((k) => pkKey(k.pk as PrimaryKey));
     if (this.pg) {
-      await this.db.run(
+      await this.write(
         this.q(`INSERT INTO ${this.t('view_sets')} (ident, type, pk) SELECT ?::bigint, k.type, k.pk FROM unnest(?::text[], ?::text[]) AS k(type, pk) ON CONFLICT DO NOTHING`),
         [ident, types, pks],
       );
@@ -361,7 +383,7 @@ export class SqlAccess implements StoreWriter {
     const rows = changes.map((c, i) => [ident, base + i + 1, version, c.kind, c.type, pkKey(c.pk), pkToJson(c.pk)]);
     if (this.pg) {
       const col = (j: number) => rows.map((r) => r[j]);
-      await this.db.run(
+      await this.write(
         this.q(
           `INSERT INTO ${this.t('view_log')} (ident, seq, version, kind, type, pk, pk_value) SELECT ?::bigint, k.seq, ?::bigint, k.kind, k.type, k.pk, k.pk_value FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[]) AS k(seq, kind, type, pk, pk_value)`,
         ),
@@ -384,12 +406,12 @@ export class SqlAccess implements StoreWriter {
     );
     await this.removeFromView(ident, net.remove);
     await this.addToView(ident, net.add);
-    await this.db.run(this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ? AND version <= ?`), [ident, upTo]);
+    await this.write(this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ? AND version <= ?`), [ident, upTo]);
   }
 
   async dropViewLog(ident: number, after: number): Promise<void> {
     this.live();
-    await this.db.run(this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ? AND version > ?`), [ident, after]);
+    await this.write(this.q(`DELETE FROM ${this.t('view_log')} WHERE ident = ? AND version > ?`), [ident, after]);
   }
 
   async expireClientFiles(selector: ClientFileSelector, expiry: ClientFileExpiry): Promise<number> {
@@ -465,11 +487,11 @@ export class SqlAccess implements StoreWriter {
   async recordConflicts(entries: readonly NewConflict[], bound: ConflictBound): Promise<void> {
     this.live();
     for (const c of entries) {
-      await this.db.run(this.q(`INSERT INTO ${this.t('conflicts')} (at, loser_user, type, entry) VALUES (?, ?, ?, ?)`), [c.at, c.loser.userId, c.type, conflictToJson(c)]);
+      await this.write(this.q(`INSERT INTO ${this.t('conflicts')} (at, loser_user, type, entry) VALUES (?, ?, ?, ?)`), [c.at, c.loser.userId, c.type, conflictToJson(c)]);
     }
-    await this.db.run(this.q(`DELETE FROM ${this.t('conflicts')} WHERE at < ?`), [bound.now - bound.maxAgeMs]);
+    await this.write(this.q(`DELETE FROM ${this.t('conflicts')} WHERE at < ?`), [bound.now - bound.maxAgeMs]);
     // Ids only grow, so the newest maxEntries are the highest ids.
-    await this.db.run(
+    await this.write(
       this.q(`DELETE FROM ${this.t('conflicts')} WHERE id <= (SELECT COALESCE(MAX(id), 0) FROM ${this.t('conflicts')}) - ?`),
       [Math.max(0, Math.floor(bound.maxEntries))],
     );
@@ -487,7 +509,7 @@ export class SqlAccess implements StoreWriter {
 
   async setSchema(schema: readonly ObjectSchemaInput[]): Promise<void> {
     this.live();
-    await this.db.run(
+    await this.write(
       this.q(`INSERT INTO ${this.t('meta')} (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`),
       [JSON.stringify(schema)],
     );

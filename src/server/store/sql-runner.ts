@@ -15,6 +15,14 @@ export interface SqlRunner {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Runs one statement for each parameter list (SQLite: one prepared statement, synchronously). */
   runMany(sql: string, paramLists: readonly (readonly unknown[])[]): Promise<number>;
+  /**
+   * Sends a write without waiting for its answer (PostgreSQL in a transaction, pipelined: the
+   * statements that follow on the connection see it). Its failure, or `check` throwing on the
+   * rows it changed, surfaces at the next `settle`. Absent where a write costs no round trip.
+   */
+  send?(sql: string, params?: readonly unknown[], check?: (changed: number) => void): void;
+  /** Waits for every write sent so far; throws the first failure among them. */
+  settle?(): Promise<void>;
 }
 
 /** A runner that can also open a write transaction (SQLite: queued BEGIN IMMEDIATE; PostgreSQL: a pooled client). */

@@ -1,13 +1,14 @@
 import { AsyncResource } from 'node:async_hooks';
 import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
-import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
-import type { ConflictRow, StoredSubscription, StoreWriter, SyncStore } from '../store/types.ts';
+import type { ConflictRow, StoredSubscription, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';
-import { assertContiguous, HistoryCache, prepareRow, type CachedRow } from './history-cache.ts';
+import { assertContiguous, HistoryCache, type CachedRow } from './history-cache.ts';
 import { GroupCommit } from './group-commit.ts';
+import { GroupWriter } from './group-writer.ts';
 import { ObjectPeek } from './object-peek.ts';
 import { DEFAULT_CONFLICT_JOURNAL, integrateUpload, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationResult, type UploadEntry } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
@@ -135,7 +136,7 @@ export class SyncEngine {
   private readonly downloadBytes: number;
   private readonly bootstrapBatch: number;
   private readonly scope = new AsyncResource('outpost-sync-engine');
-  private readonly groups: GroupCommit;
+  private readonly groups: GroupCommit<GroupWriter>;
   /** Sessions whose downloads a fan-out is preparing (see `advance`). */
   private readonly sharing = new Set<EngineSession>();
   /** DOWNLOAD frames shared by the sessions that need the same bytes. */
@@ -165,7 +166,14 @@ export class SyncEngine {
     this.bootstrapBatch = options.bootstrapBatch ?? 1000;
     this.maxOfflineMs = options.maxOfflineMs;
     this.touchIntervalMs = Math.max(50, Math.min(10 * 60_000, (options.maxOfflineMs ?? Number.POSITIVE_INFINITY) / 4));
-    this.groups = new GroupCommit(options.store, this.scope, options.maxGroup ?? 256, (n) => this.metrics.groupCommitted?.(n));
+    this.groups = new GroupCommit(
+      options.store,
+      this.scope,
+      options.maxGroup ?? 256,
+      (n) => this.metrics.groupCommitted?.(n),
+      (tx) => new GroupWriter(tx, this.cache),
+      (tx) => this.cache.add(tx.appendedRows()),
+    );
     this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
   }
 
@@ -379,6 +387,13 @@ export class SyncEngine {
   async integrate(session: EngineSession, entries: readonly UploadEntry[]): Promise<IntegrationResult & { downloads: PlannedMessage[] }> {
     const downloads: PlannedMessage[] = [];
     const result = await this.groups.submit(async (tx) => {
+      // What the catch-up and the integration read first, sent together (one round trip on
+      // PostgreSQL): the rows the session has yet to download come from memory (group-writer.ts).
+      if (entries.length > 0) {
+        const latest = await tx.latestVersion();
+        const behind = session.cursor.serverVersion < latest ? await tx.cachedHistory(session.cursor.serverVersion, latest, this.downloadRows) : [];
+        tx.prefetch(session.ident, entries[0]!.base, prefetchKeys(entries, behind));
+      }
       await guardSession(tx, session);
       await this.catchUp(session, tx, downloads);
       const r = await integrateUpload(tx, this.integrationContext(session), entries);
@@ -440,11 +455,11 @@ export class SyncEngine {
    * append lock, so that every row an upload or a transaction is checked against has been cut
    * for this client with exact knowledge of its view.
    */
-  private async catchUp(session: EngineSession, tx: StoreWriter, downloads: PlannedMessage[]): Promise<void> {
+  private async catchUp(session: EngineSession, tx: GroupWriter, downloads: PlannedMessage[]): Promise<void> {
     for (;;) {
       const latest = await tx.latestVersion();
       if (session.cursor.serverVersion >= latest) return;
-      const rows = (await tx.history(session.cursor.serverVersion, latest, this.downloadRows)).map(prepareRow);
+      const rows = await tx.cachedHistory(session.cursor.serverVersion, latest, this.downloadRows);
       assertContiguous(rows, session.cursor.serverVersion);
       const planned = await planDownload(this.plannerContext(), session, rows, this.downloadBytes, tx);
       if (!planned) return;
@@ -546,6 +561,24 @@ export class SyncEngine {
 }
 
 export { SERVER_ORIGIN };
+
+/** The objects an upload's changesets name, and (up to a bound) those the rows it is behind touch. */
+function prefetchKeys(entries: readonly UploadEntry[], behind: readonly CachedRow[]): { type: string; pk: PrimaryKey }[] {
+  const keys = new Map<string, { type: string; pk: PrimaryKey }>();
+  for (const e of entries) {
+    for (const i of e.changeset.instructions) {
+      if (i.op === 'AddType' || i.op === 'AddField') continue;
+      const k = keyOf(i.type, i.pk);
+      if (!keys.has(k)) keys.set(k, { type: i.type, pk: i.pk });
+    }
+  }
+  const touched = new Set(behind.flatMap((r) => r.objects));
+  if (touched.size <= PREFETCH_TOUCHED) for (const k of touched) if (!keys.has(k)) keys.set(k, splitKey(k));
+  return [...keys.values()];
+}
+
+/** Beyond this many objects touched by the rows a session is behind, its catch-up reads them itself. */
+const PREFETCH_TOUCHED = 2000;
 
 /**
  * Whether `rows` are all private to other clients, and the session has no view changes waiting

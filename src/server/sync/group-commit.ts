@@ -14,16 +14,16 @@ import type { StoreWriter, SyncStore } from '../store/types.ts';
  * nothing is acknowledged before it is durable.
  */
 
-interface Job {
-  readonly run: (tx: StoreWriter) => Promise<unknown>;
+interface Job<W> {
+  readonly run: (tx: W) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export class GroupCommit {
-  private pending: Job[] = [];
+export class GroupCommit<W extends StoreWriter = StoreWriter> {
+  private pending: Job<W>[] = [];
   private scheduled = false;
   private running = false;
 
@@ -35,10 +35,14 @@ export class GroupCommit {
     private readonly maxGroup = 256,
     /** Observes the size of every group (metrics, tests). */
     private readonly onGroup?: (size: number) => void,
+    /** The writer the group's writes run on, made once per transaction from the store's. */
+    private readonly open: (tx: StoreWriter) => W = (tx) => tx as W,
+    /** Called with that writer once its transaction committed. */
+    private readonly committed?: (tx: W) => void,
   ) {}
 
   /** Runs `fn` in the next group's transaction; resolves after that transaction committed. */
-  submit<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
+  submit<T>(fn: (tx: W) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
@@ -66,11 +70,13 @@ export class GroupCommit {
     }
   }
 
-  private async commit(group: Job[]): Promise<void> {
+  private async commit(group: Job<W>[]): Promise<void> {
     this.onGroup?.(group.length);
     let outcomes: Outcome[] = [];
+    let writer: W | undefined;
     try {
-      await this.store.transaction(async (tx) => {
+      await this.store.transaction(async (storeTx) => {
+        const tx = (writer = this.open(storeTx));
         outcomes = [];
         if (group.length === 1) {
           // Alone, the transaction itself is the savepoint.
@@ -91,6 +97,7 @@ export class GroupCommit {
       for (const job of group) job.reject(error);
       return;
     }
+    if (writer) this.committed?.(writer);
     group.forEach((job, i) => {
       const o = outcomes[i]!;
       if (o.ok) job.resolve(o.value);

@@ -42,6 +42,11 @@ export class HistoryCache {
 
   /** JSON characters of the cached rows (their decoded changesets take a few times that). */
   private bytes = 0;
+  /**
+   * Rows below this version were compacted away: never served nor kept again (a store read
+   * under way when compaction ran may still bring them back).
+   */
+  private floor = 0;
 
   constructor(
     private readonly store: SyncStore,
@@ -58,6 +63,11 @@ export class HistoryCache {
     const end = Math.min(upTo, after + limit);
     const out: CachedRow[] = [];
     let v = after + 1;
+    if (v < this.floor) {
+      // Compacted history: what the store has left is the answer (a gap, see assertContiguous).
+      const rows = (await this.store.history(after, end, end - after)).map(prepareRow);
+      return rows;
+    }
     while (v <= end) {
       const hit = this.rows.get(v);
       if (hit) {
@@ -96,12 +106,19 @@ export class HistoryCache {
     return read;
   }
 
+  /** Rows this node appended and committed (the group writer's): later reads find them here. */
+  add(rows: readonly CachedRow[]): void {
+    for (const r of rows) this.put(r);
+  }
+
   /** Drops the rows below a version (history compaction deleted them from the store). */
   forgetBelow(version: number): void {
+    this.floor = Math.max(this.floor, version);
     for (const [v, row] of [...this.rows]) if (v < version) this.drop(v, row);
   }
 
   private put(row: CachedRow): void {
+    if (row.version < this.floor) return;
     const old = this.rows.get(row.version);
     if (old) this.drop(row.version, old);
     this.rows.set(row.version, row);

@@ -55,6 +55,9 @@ export async function compactHistory(engine: SyncEngine, now = Date.now()): Prom
     const latest = await tx.latestVersion();
     const horizon = Math.min((await tx.syncHorizon()) ?? latest, latest);
     const removed = horizon > 0 ? await tx.compactHistory(horizon) : 0;
+    // Before the commit: a group commit queued behind this transaction serves its uploads'
+    // history from the cache (group-writer.ts) and must not be given the rows deleted here.
+    if (horizon > 0) engine.cache.forgetBelow(horizon);
     return { retired, removed, firstVersion: await tx.firstVersion() };
   });
   engine.cache.forgetBelow(result.firstVersion);
@@ -148,6 +151,7 @@ export async function replaceSchema(engine: SyncEngine, input: readonly ObjectSc
     const latest = await tx.latestVersion();
     const mark = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: null, changeset: { origin: SERVER_ORIGIN, timestamp: engine.clock.tick(), instructions: [] } });
     await tx.compactHistory(mark);
+    engine.cache.forgetBelow(mark); // before the commit, as in compactHistory above
     await tx.expireClientFiles({}, { at: Date.now(), reason: 'the server schema changed in a breaking way; local changes cannot be kept', action: 'client_reset_no_recovery' });
     return { migrated, deleted, mark };
   });
