@@ -5,6 +5,7 @@ import { parseSchema, type ObjectSchemaInput, type Schema } from '../../model/in
 import { compilePermissionFilter, parseQuery, type QueryableFields } from '../../query/index.ts';
 import { CustomJwtVerifier, type CustomJwtOptions } from '../auth/custom-jwt.ts';
 import { configSchema, type LOG_LEVELS, type ParsedConfig } from './schema.ts';
+import { applyPartition, type PartitionConfig } from './partition.ts';
 
 /*
  * The configuration: defaults, then `outpost.config.json` (from `--config` or OUTPOST_CONFIG),
@@ -54,6 +55,8 @@ export interface OutpostConfig {
   readonly developmentMode: boolean;
   readonly queryableFields: QueryableFields & { readonly global: readonly string[]; readonly byType: Readonly<Record<string, readonly string[]>> };
   readonly roles: RolesConfig;
+  /** Partition-based sync, when configured: the key, its type and the partition permissions. */
+  readonly partition: PartitionConfig | null;
   readonly auth: ParsedConfig['auth'] & { readonly providers: ParsedConfig['auth']['providers'] & { readonly customJwt?: CustomJwtOptions } };
   readonly adminKey: string | undefined;
   readonly metricsToken: string | undefined;
@@ -225,6 +228,10 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
   } catch (err) {
     problems.push(`schema: ${(err as Error).message}`);
   }
+  // The partition's role and queryable key are added before the rules are checked, so they are checked too.
+  const part = applyPartition(c.partition, schema, c.roles, c.queryableFields.global, problems);
+  c.roles = part.roles as typeof c.roles;
+  c.queryableFields = { ...c.queryableFields, global: [...part.global] };
   checkRoles(c, schema, problems);
   const t = c.auth.tokens;
   if (t.algorithm === 'HS256' && t.privateKey !== undefined) problems.push(`${where('auth.tokens.privateKey')}: HS256 uses a secret, not a private key`);
@@ -268,6 +275,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     developmentMode: c.developmentMode,
     queryableFields: c.queryableFields,
     roles: c.roles,
+    partition: part.partition,
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
     metricsToken: c.metricsToken,
