@@ -5,9 +5,10 @@ import type { RoleConfig, RolesConfig, RuleConfig } from './load.ts';
  * Partition-based sync (Realm's older sync mode), on top of flexible sync. The configuration
  * names the partition key field and the read and write permissions of a partition, as filters
  * on that field (`_partition == %%user.id`; import-app writes them from `%%partition`
- * expressions). Every type with the key field and no roles of its own gets one role from them,
- * so the server enforces them as it enforces any rule, deny by default. A client opened with
- * `sync: { partitionValue }` subscribes to `<key> == <value>` on each of its types
+ * expressions). Every type with the key field gets one role from them (roles of its own
+ * would be ambiguous, and are refused), so the server enforces them as it enforces any rule,
+ * deny by default. A client opened with `sync: { partitionValue }` subscribes to
+ * `<key> == <value>` on each of its types
  * (src/client/partition.ts), after reading the key from `GET /api/sync/config`.
  */
 
@@ -71,7 +72,11 @@ export function applyPartition(
   }
   const role: RoleConfig = { name: 'partition', applyWhen: true, read: readRule(read, write), write };
   const byType: Record<string, readonly RoleConfig[]> = { ...roles.byType };
-  for (const name of types) byType[name] ??= [role];
+  for (const name of types) {
+    // One source of rules per type: which of two would apply would be a guess.
+    if (byType[name]) problems.push(`roles.byType.${name}: ${name} has the partition key "${input.key}", so the partition permissions are its rules; remove its roles or the field`);
+    byType[name] = [role];
+  }
   return {
     partition: { key: input.key, type: keyType!, read, write, types },
     roles: { ...roles, byType },
