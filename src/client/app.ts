@@ -75,7 +75,8 @@ export interface SyncConfig {
 export interface OpenConfig {
   /**
    * The object types: Outpost's schema, or a Realm JS schema as it is (`Realm.ObjectSchema`
-   * objects and classes with a `static schema`, with `mapTo`, `asymmetric`, function defaults...).
+   * objects and classes with a `static schema`, with `mapTo`, function defaults...; `asymmetric`
+   * types are refused).
    */
   readonly schema: readonly (ObjectSchemaInput | RealmSchemaEntry)[] | Schema;
   /** Sync with the server; without it the database is local only. */
@@ -338,7 +339,15 @@ export class App {
       translated = fromRealmSchema(config.schema);
       input = translated.schema;
     }
-    const asymmetric = new Set(translated?.asymmetric ?? []);
+    if (translated && translated.asymmetric.length > 0) {
+      // Realm's asymmetric sync exempts these inserts from the subscription check and never
+      // downloads them; Outpost's server has no such exemption yet, so they would be reverted.
+      throw new OutpostError(
+        'schema_invalid',
+        `asymmetric (Data Ingest) types are not supported: ${translated.asymmetric.join(', ')}. Make the type an ordinary synced type (drop "asymmetric: true"), subscribe to the objects the device writes (e.g. by a device or owner field) and give it a role that lets the writer read them (docs/migrating-from-realm.md)`,
+        { types: translated.asymmetric },
+      );
+    }
     let partitionSubs: ((subs: MutableSubscriptionSet) => void) | null = null;
     const sync = config.sync;
     if (sync && sync.partitionValue !== undefined) {
@@ -346,15 +355,15 @@ export class App {
         throw new OutpostError('bad_query', 'partitionValue and initialSubscriptions do not go together: a partition-based database holds the subscriptions of its partition');
       }
       const info = await partitionInfo(this.fetchImpl, this.baseUrl, this.store, this.id);
-      const p = partitionSchema(input, info, sync.partitionValue, asymmetric);
+      const p = partitionSchema(input, info, sync.partitionValue);
       input = p.schema;
       partitionSubs = partitionSubscriptions(info, p.types, p.value);
     }
     const schema = config.schema instanceof Schema && !partitionSubs ? config.schema : parseSchema(input);
     const names = translated ? Names.of(schema, translated.names) : null;
     const realm =
-      translated && (names || asymmetric.size > 0 || Object.keys(translated.defaults).length > 0)
-        ? { names, defaults: translated.defaults, asymmetric }
+      translated && (names || Object.keys(translated.defaults).length > 0)
+        ? { names, defaults: translated.defaults }
         : null;
     return { schema, realm, partitionSubs };
   }

@@ -22,7 +22,7 @@ import { normalizeResetMode, resetHandler, type ClientResetConfig, type ClientRe
 import { SerializedTransaction } from './transact-tx.ts';
 import { ObjectQuery, Results, type LiveState, type ResultsHost, type SyncOptions, type SyncStatus } from './results.ts';
 import { sameContent, snapshotOf, type Snapshot } from './snapshot.ts';
-import { asymmetricRead, type RealmSurface } from './realm-names.ts';
+import type { RealmSurface } from './realm-names.ts';
 import { PageReader } from './page-reader.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { ObjectRef, WriteTransaction } from './write-tx.ts';
@@ -157,7 +157,7 @@ export class Database implements ResultsHost {
   private querySeq = 0;
   private reader: PageReader | undefined;
   private readonly init: DatabaseInit;
-  /** @internal Realm JS schema features at the surface (`mapTo`, function defaults, asymmetric types). */
+  /** @internal Realm JS schema features at the surface (`mapTo`, function defaults). */
   readonly realm: RealmSurface | undefined;
 
   /** @internal */
@@ -316,7 +316,6 @@ export class Database implements ResultsHost {
   /** Every object of a type, to narrow with `.filtered(…)` and order with `.sorted(…)`. */
   objects<T = Record<string, unknown>>(type: string): Results<T> {
     this.schema.require(type);
-    if (this.realm?.asymmetric.has(type)) throw asymmetricRead(type, 'queried');
     return new Results<T>(this, { type, filters: [], sorts: [] });
   }
 

@@ -42,7 +42,7 @@ export async function partitionInfo(fetchImpl: FetchLike, baseUrl: string, store
 }
 
 /**
- * The schema with the partition key on every type that syncs (not embedded, not asymmetric):
+ * The schema with the partition key on every type that syncs (every type not embedded):
  * added where the app's schema leaves it out (Realm apps often do), and defaulting to this
  * database's partition value, so creates fill it in.
  */
@@ -50,7 +50,6 @@ export function partitionSchema(
   input: readonly ObjectSchemaInput[],
   info: PartitionInfo,
   value: PartitionValue,
-  asymmetric: ReadonlySet<string>,
 ): { schema: ObjectSchemaInput[]; types: string[]; value: unknown } {
   const types: string[] = [];
   let stored: unknown = value;
@@ -67,7 +66,7 @@ export function partitionSchema(
       existing === undefined || typeof existing === 'string'
         ? { type: info.type, optional: optional || (typeof existing === 'string' && existing.endsWith('?')), ...(stored !== null ? { default: stored } : {}) }
         : { ...existing, ...(stored !== null ? { default: stored } : {}) };
-    if (!asymmetric.has(t.name)) types.push(t.name);
+    types.push(t.name);
     return { ...t, properties: { ...t.properties, [info.key]: prop } };
   });
   return { schema, types, value: stored };

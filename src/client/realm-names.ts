@@ -1,7 +1,6 @@
 import { isRecord, type PropertySchema, type Schema } from '../model/index.ts';
 import type { NameMapping } from '../model/realm-schema.ts';
 import { formatQuery, parseQuery, type Expr, type PathExpr, type PathSegment, type Predicate, type QueryAst } from '../query/index.ts';
-import { OutpostError } from '../protocol/index.ts';
 
 /*
  * Realm's `mapTo` on the page: the database, the worker, the wire and the server all use stored
@@ -219,19 +218,10 @@ export class Names {
   }
 }
 
-/** The typed error for reading an asymmetric (write-only) type, as Realm refuses it. */
-export function asymmetricRead(type: string, what: string): OutpostError {
-  return new OutpostError('schema_violation', `${type} is an asymmetric (write-only) type: it cannot be ${what}; objects of it are only created and uploaded`, {
-    type,
-  });
-}
-
 /** What a database opened with a Realm JS schema needs at its surface (none of it when unused). */
 export interface RealmSurface {
   /** `mapTo` renames; null when no property is renamed. */
   readonly names: Names | null;
   /** Per type, stored property name → the function giving each new object's default. */
   readonly defaults: Readonly<Record<string, Readonly<Record<string, () => unknown>>>>;
-  /** Write-only (asymmetric) types. */
-  readonly asymmetric: ReadonlySet<string>;
 }

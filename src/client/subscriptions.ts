@@ -5,7 +5,7 @@ import { OutpostError } from '../protocol/index.ts';
 import type { Result, StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker/api.ts';
 import { toPlain, toStorable } from '../worker/codec.ts';
 import type { Results, SyncOptions, SyncStatus } from './results.ts';
-import { asymmetricRead, type RealmSurface } from './realm-names.ts';
+import type { RealmSurface } from './realm-names.ts';
 
 /*
  * Flexible-sync subscriptions, page side. The sets live in the worker's database (so every tab
@@ -64,7 +64,6 @@ export class MutableSubscriptionSet {
       args = s.args;
       options = b as typeof options;
     }
-    if (this.realm?.asymmetric.has(type)) throw asymmetricRead(type, 'subscribed to (it is never downloaded)');
     const q = compileQuery(this.schema, type, query, args);
     if (q.descriptors.length > 0) throw new OutpostError('bad_query', 'SORT, DISTINCT and LIMIT are not allowed in a subscription', { type });
     this.mutations.push({

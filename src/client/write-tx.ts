@@ -15,7 +15,7 @@ import { OutpostError } from '../protocol/index.ts';
 import type { UpdateMode, WireOp } from '../worker/api.ts';
 import { instructionToStorable, recordToStorable, toStorable } from '../worker/codec.ts';
 import { snapshotFromRecord, typeOfSnapshot, type Snapshot } from './snapshot.ts';
-import { asymmetricRead, type RealmSurface } from './realm-names.ts';
+import type { RealmSurface } from './realm-names.ts';
 
 /*
  * The write transaction as the page sees it. Every call is checked against the schema here, at
@@ -77,8 +77,6 @@ export class WriteTransaction {
 
   /** A reference to an object by type and primary key. */
   ref(type: string, pk: unknown): ObjectRef {
-    // An asymmetric object is only created: Realm gives no access to it afterwards.
-    if (this.realm?.asymmetric.has(type)) throw asymmetricRead(type, 'read, updated or deleted');
     return new ObjectRef(type, checkPrimaryKey(this.schema, type, pk));
   }
 

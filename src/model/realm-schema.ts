@@ -14,8 +14,8 @@ import type { ObjectSchemaInput, PropertyInput } from './schema.ts';
  *   Services, has the stored field names); `names` maps them back for the client's surface.
  * - a function `default` (`() => new BSON.ObjectId()`) is called for each new object, so it
  *   cannot live in the schema: it is returned in `defaults` for the write path to apply.
- * - `asymmetric` types are write-only: listed in `asymmetric` so the client refuses to read,
- *   query or subscribe to them (the objects are inserted and uploaded, never downloaded).
+ * - `asymmetric` types (Realm's write-only Data Ingest) are listed in `asymmetric`; the client
+ *   refuses them, since the server has no write-only types yet.
  * - `linkingObjects` properties pass through in their Realm shape, with `property` in storage
  *   names; schema.ts decides what to make of them.
  */
