@@ -196,7 +196,7 @@ export class Database implements ResultsHost {
 
   /** @internal The reset callbacks handed to the worker. */
   resetHandler(): ResetHandler {
-    return resetHandler(() => this.conn.api, this.schema, this, this.init.clientReset);
+    return resetHandler(() => this.conn.api, this.schema, this, this.init.clientReset, this.realm?.names);
   }
 
   private handle(e: WorkerEvent): void {
