@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parseSchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import { fromRealmSchema } from '../../model/realm-schema.ts';
 import { compilePermissionFilter, parseQuery, type QueryableFields } from '../../query/index.ts';
 import { CustomJwtVerifier, type CustomJwtOptions } from '../auth/custom-jwt.ts';
 import { configSchema, type LOG_LEVELS, type ParsedConfig } from './schema.ts';
@@ -223,8 +224,15 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
   const c = result.output;
   const problems: string[] = [];
   let schema: Schema | undefined;
+  // Realm JS object schemas are accepted as written (decimal128, mapTo as the stored name, ...).
+  let schemaInput = c.schema as unknown as ObjectSchemaInput[];
   try {
-    schema = parseSchema(c.schema as unknown as ObjectSchemaInput[]);
+    const translated = fromRealmSchema(schemaInput);
+    if (translated.asymmetric.length > 0) {
+      problems.push(`schema: asymmetric (Data Ingest) types are not supported: ${translated.asymmetric.join(', ')} (make them ordinary types)`);
+    }
+    schemaInput = translated.schema;
+    schema = parseSchema(schemaInput);
   } catch (err) {
     problems.push(`schema: ${(err as Error).message}`);
   }
@@ -271,7 +279,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     store,
     storeSpec: c.store,
     appId: c.appId,
-    schema: c.schema as unknown as ObjectSchemaInput[],
+    schema: schemaInput,
     developmentMode: c.developmentMode,
     queryableFields: c.queryableFields,
     roles: c.roles,

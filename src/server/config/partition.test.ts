@@ -30,3 +30,16 @@ describe('partition setting', () => {
     expect(() => parseConfig({ ...base, partition: { key: '_partition', read: 'text == %%user.id' } })).toThrow(/text/);
   });
 });
+
+describe('a Realm JS object schema in the configuration', () => {
+  it('is accepted as written, in stored names', () => {
+    const c = parseConfig({
+      auth: { tokens: { secret: 's'.repeat(32) } },
+      schema: [{ name: 'Item', primaryKey: '_id', properties: { _id: 'objectId', price: 'decimal128?', ownerId: { type: 'string', mapTo: 'owner_id' }, attrs: '{}' } }],
+    });
+    expect(c.schema).toEqual([{ name: 'Item', primaryKey: '_id', properties: { _id: 'objectId', price: 'decimal?', owner_id: { type: 'string' }, attrs: 'mixed{}' } }]);
+    expect(() =>
+      parseConfig({ auth: { tokens: { secret: 's'.repeat(32) } }, schema: [{ name: 'Log', asymmetric: true, primaryKey: '_id', properties: { _id: 'objectId' } }] }),
+    ).toThrow(/asymmetric/);
+  });
+});
