@@ -1,5 +1,6 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { parseSchema, type ObjectSchemaInput, type Schema } from '../model/index.ts';
+import { parseSchema, Schema, type ObjectSchemaInput } from '../model/index.ts';
+import { fromRealmSchema, type RealmSchemaEntry } from '../model/realm-schema.ts';
 import { OutpostError, SYNC_PATH } from '../protocol/index.ts';
 import type { AuthBridge, OpenRequest, SyncTimings } from '../worker/api.ts';
 import { defaultLocks, type LockManagerLike } from '../worker/locks.ts';
@@ -13,6 +14,8 @@ import { fromWire, SyncError } from './errors.ts';
 import { defaultFetch, httpJson, type FetchLike } from './http.ts';
 import { defaultStore, readJson, writeJson, type KeyValueStore } from './kv.ts';
 import type { MutableSubscriptionSet } from './subscriptions.ts';
+import { Names, type RealmSurface } from './realm-names.ts';
+import { partitionInfo, partitionSchema, partitionSubscriptions, type PartitionValue } from './partition.ts';
 import { localizeTokens, User, type PersistedUsers, type Tokens, type UserContext, type UserProfile } from './user.ts';
 
 /*
@@ -61,10 +64,21 @@ export interface SyncConfig {
   readonly timings?: SyncTimings;
   /** What to do when the server asks for a client reset (docs/client.md "Client reset"). */
   readonly clientReset?: ClientResetConfig<Database>;
+  /**
+   * Realm's partition-based sync: the database syncs the objects whose partition key (named by
+   * the server's `partition` setting) has this value, and objects created get it. Not together
+   * with `initialSubscriptions`.
+   */
+  readonly partitionValue?: PartitionValue;
 }
 
 export interface OpenConfig {
-  readonly schema: readonly ObjectSchemaInput[] | Schema;
+  /**
+   * The object types: Outpost's schema, or a Realm JS schema as it is (`Realm.ObjectSchema`
+   * objects and classes with a `static schema`, with `mapTo`, function defaults...; `asymmetric`
+   * types are refused).
+   */
+  readonly schema: readonly (ObjectSchemaInput | RealmSchemaEntry)[] | Schema;
   /** Sync with the server; without it the database is local only. */
   readonly sync?: SyncConfig;
   /** The IndexedDB database name (default `outpost:<appId>:<userId>`, or `outpost:<appId>:local`). */
@@ -193,8 +207,8 @@ export class App {
    * `sync.waitForDownload` asks to wait for the first download.
    */
   async open(config: OpenConfig): Promise<Database> {
-    const schema = parseSchema(config.schema as readonly ObjectSchemaInput[]);
     const sync = config.sync;
+    const { schema, realm, partitionSubs } = await this.openSchema(config);
     const user = sync ? (sync.user ?? this.currentUser) : null;
     if (sync && !user) throw new OutpostError('unauthorized', 'log in before opening a synced database');
     if (user && !user.isLoggedIn) throw new OutpostError('unauthorized', `user ${user.id} is logged out`);
@@ -248,6 +262,7 @@ export class App {
       syncEnabled: request.sync !== null,
       subscriptions: [],
       onClose: () => this.databases.delete(entry),
+      ...(realm ? { realm } : {}),
       ...(sync?.clientReset ? { clientReset: sync.clientReset } : {}),
       onEvent: (e) => {
         if (e.kind === 'identity') remember({ fileIdent: e.fileIdent });
@@ -284,7 +299,10 @@ export class App {
         ),
       );
     }
-    if (sync?.initialSubscriptions) {
+    if (partitionSubs) {
+      // Named per type: running them on every open replaces them, never duplicates them.
+      await db.subscriptions.update(partitionSubs, { wait: false });
+    } else if (sync?.initialSubscriptions) {
       const init = sync.initialSubscriptions;
       const update = typeof init === 'function' ? init : init.update;
       const rerun = sync.rerunOnOpen ?? (typeof init === 'function' ? false : init.rerunOnOpen ?? false);
@@ -296,7 +314,7 @@ export class App {
       const w = sync.waitForDownload === true ? {} : sync.waitForDownload;
       try {
         await db.sync.waitForDownload(w.timeoutMs !== undefined ? { timeoutMs: w.timeoutMs } : {});
-        if (sync.initialSubscriptions && db.subscriptions.version > 0) {
+        if ((sync.initialSubscriptions || partitionSubs) && db.subscriptions.version > 0) {
           await db.subscriptions.waitForSynchronization(w.timeoutMs);
         }
       } catch (err) {
@@ -307,5 +325,46 @@ export class App {
       }
     }
     return db;
+  }
+
+  /**
+   * The schema to open with: Outpost's, or a Realm JS schema translated (model/realm-schema.ts),
+   * with the partition key added for partition-based sync.
+   */
+  private async openSchema(config: OpenConfig): Promise<{ schema: Schema; realm: RealmSurface | null; partitionSubs: ((subs: MutableSubscriptionSet) => void) | null }> {
+    let input: ObjectSchemaInput[];
+    let translated: ReturnType<typeof fromRealmSchema> | null = null;
+    if (config.schema instanceof Schema) input = config.schema.toJSON();
+    else {
+      translated = fromRealmSchema(config.schema);
+      input = translated.schema;
+    }
+    if (translated && translated.asymmetric.length > 0) {
+      // Realm's asymmetric sync exempts these inserts from the subscription check and never
+      // downloads them; Outpost's server has no such exemption yet, so they would be reverted.
+      throw new OutpostError(
+        'schema_invalid',
+        `asymmetric (Data Ingest) types are not supported: ${translated.asymmetric.join(', ')}. Make the type an ordinary synced type (drop "asymmetric: true"), subscribe to the objects the device writes (e.g. by a device or owner field) and give it a role that lets the writer read them (docs/migrating-from-realm.md)`,
+        { types: translated.asymmetric },
+      );
+    }
+    let partitionSubs: ((subs: MutableSubscriptionSet) => void) | null = null;
+    const sync = config.sync;
+    if (sync && sync.partitionValue !== undefined) {
+      if (sync.initialSubscriptions) {
+        throw new OutpostError('bad_query', 'partitionValue and initialSubscriptions do not go together: a partition-based database holds the subscriptions of its partition');
+      }
+      const info = await partitionInfo(this.fetchImpl, this.baseUrl, this.store, this.id);
+      const p = partitionSchema(input, info, sync.partitionValue);
+      input = p.schema;
+      partitionSubs = partitionSubscriptions(info, p.types, p.value);
+    }
+    const schema = config.schema instanceof Schema && !partitionSubs ? config.schema : parseSchema(input);
+    const names = translated ? Names.of(schema, translated.names) : null;
+    const realm =
+      translated && (names || Object.keys(translated.defaults).length > 0)
+        ? { names, defaults: translated.defaults }
+        : null;
+    return { schema, realm, partitionSubs };
   }
 }

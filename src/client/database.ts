@@ -22,6 +22,7 @@ import { normalizeResetMode, resetHandler, type ClientResetConfig, type ClientRe
 import { SerializedTransaction } from './transact-tx.ts';
 import { ObjectQuery, Results, type LiveState, type ResultsHost, type SyncOptions, type SyncStatus } from './results.ts';
 import { sameContent, snapshotOf, type Snapshot } from './snapshot.ts';
+import type { RealmSurface } from './realm-names.ts';
 import { PageReader } from './page-reader.ts';
 import { Subscriptions } from './subscriptions.ts';
 import { ObjectRef, WriteTransaction } from './write-tx.ts';
@@ -136,6 +137,7 @@ export interface DatabaseInit {
   readonly onClose?: () => void;
   readonly onEvent?: (e: WorkerEvent) => void;
   readonly clientReset?: ClientResetConfig<Database>;
+  readonly realm?: RealmSurface;
 }
 
 type QueryHandler = (e: Extract<WorkerEvent, { kind: 'query' | 'queryError' }>) => void;
@@ -155,10 +157,13 @@ export class Database implements ResultsHost {
   private querySeq = 0;
   private reader: PageReader | undefined;
   private readonly init: DatabaseInit;
+  /** @internal Realm JS schema features at the surface (`mapTo`, function defaults). */
+  readonly realm: RealmSurface | undefined;
 
   /** @internal */
   constructor(init: DatabaseInit) {
     this.init = init;
+    this.realm = init.realm;
     this.conn = init.conn;
     this.schema = init.schema;
     this.name = init.name;
@@ -191,7 +196,7 @@ export class Database implements ResultsHost {
 
   /** @internal The reset callbacks handed to the worker. */
   resetHandler(): ResetHandler {
-    return resetHandler(() => this.conn.api, this.schema, this, this.init.clientReset);
+    return resetHandler(() => this.conn.api, this.schema, this, this.init.clientReset, this.realm?.names);
   }
 
   private handle(e: WorkerEvent): void {
@@ -321,7 +326,7 @@ export class Database implements ResultsHost {
 
   /** A reference to an object for the write calls. */
   ref(type: string, pk: unknown): ObjectRef {
-    return new WriteTransaction(this.schema).ref(type, pk);
+    return new WriteTransaction(this.schema, this.realm).ref(type, pk);
   }
 
   /** @internal One worker-side live query per distinct spec, shared and replayed. */
@@ -349,12 +354,12 @@ export class Database implements ResultsHost {
           subscriber.error(fromWire(e.error));
           return;
         }
-        const inserted = e.inserted.map((r) => snapshotOf<T>(spec.type, r));
+        const inserted = e.inserted.map((r) => snapshotOf<T>(spec.type, r, this.realm?.names));
         if (e.initial) items = Object.freeze(inserted);
         else {
           const next = applyIndexChanges(items, e.changes, inserted, []);
           e.changes.modifications.forEach((m, i) => {
-            const s = snapshotOf<T>(spec.type, e.modified[i]!);
+            const s = snapshotOf<T>(spec.type, e.modified[i]!, this.realm?.names);
             // Keep the old object when nothing visible changed, so that memoized views stay put.
             next[m] = sameContent(next[m], s) ? next[m]! : s;
           });
@@ -398,7 +403,7 @@ export class Database implements ResultsHost {
    */
   async write<R>(fn: (tx: WriteTransaction) => R | Promise<R>): Promise<R> {
     this.ensureOpen();
-    const tx = new WriteTransaction(this.schema);
+    const tx = new WriteTransaction(this.schema, this.realm);
     const out = await fn(tx);
     if (tx.ops.length > 0) unwrap(await this.conn.api.write(tx.ops));
     return out;
@@ -416,7 +421,7 @@ export class Database implements ResultsHost {
   async transact(fn: (tx: SerializedTransaction) => unknown): Promise<{ serverVersion: number }> {
     this.ensureOpen();
     unwrap(await this.conn.api.transactReady());
-    const tx = new SerializedTransaction(this.schema, (type, pk) => this.conn.api.transactRead(type, pk));
+    const tx = new SerializedTransaction(this.schema, (type, pk) => this.conn.api.transactRead(type, pk), this.realm);
     await fn(tx);
     return unwrap(await this.conn.api.transact({ ops: tx.ops, reads: tx.reads, base: tx.base }));
   }

@@ -5,6 +5,7 @@ import type { Schema } from '../model/index.ts';
 import { checkPrimaryKey } from '../model/index.ts';
 import { fromWire, SyncError } from './errors.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
+import type { Names } from './realm-names.ts';
 
 /*
  * Client reset as the page sees it (docs/client.md "Client reset"): the configuration, the
@@ -66,16 +67,16 @@ function unwrap<T>(r: Result<T>): T {
   return r.value;
 }
 
-function snapshotFor(api: WorkerApi, schema: Schema, resetId: number): ResetSnapshot {
+function snapshotFor(api: WorkerApi, schema: Schema, resetId: number, names: Names | null | undefined): ResetSnapshot {
   return {
     async objects<T>(type: string) {
       schema.require(type);
       const rows = unwrap(await api.resetSnapshot(resetId, type));
-      return Object.freeze(rows.map((r) => snapshotOf<T>(type, r)));
+      return Object.freeze(rows.map((r) => snapshotOf<T>(type, r, names)));
     },
     async object<T>(type: string, pk: unknown) {
       const rows = unwrap(await api.resetSnapshot(resetId, type, toStorable(checkPrimaryKey(schema, type, pk))));
-      return rows.length ? snapshotOf<T>(type, rows[0]!) : null;
+      return rows.length ? snapshotOf<T>(type, rows[0]!, names) : null;
     },
   };
 }
@@ -90,13 +91,13 @@ function details(info: ResetInfo): ClientResetDetails {
 }
 
 /** The callbacks the worker calls (through Comlink in a browser), bound to the app's config. */
-export function resetHandler<Db>(api: () => WorkerApi, schema: Schema, db: Db, config: ClientResetConfig<Db> | undefined): ResetHandler {
+export function resetHandler<Db>(api: () => WorkerApi, schema: Schema, db: Db, config: ClientResetConfig<Db> | undefined, names?: Names | null): ResetHandler {
   return {
     before: async (info) => {
-      await config?.onBefore?.(snapshotFor(api(), schema, info.resetId), details(info));
+      await config?.onBefore?.(snapshotFor(api(), schema, info.resetId, names), details(info));
     },
     after: async (info) => {
-      await config?.onAfter?.(snapshotFor(api(), schema, info.resetId), db, details(info));
+      await config?.onAfter?.(snapshotFor(api(), schema, info.resetId, names), db, details(info));
     },
     fallback: async (info) => {
       await config?.onFallback?.(SyncError.from(info.error), { pendingChanges: info.pendingChanges });

@@ -7,6 +7,7 @@ import type { IndexChanges } from '../worker/diff.ts';
 import { compileSpec, specToAst, type QuerySpec } from '../worker/query-spec.ts';
 import type { Snapshot } from './snapshot.ts';
 import { snapshotOf } from './snapshot.ts';
+import type { RealmSurface } from './realm-names.ts';
 
 /*
  * Results: an immutable description of a query (`objects(type).filtered(…).sorted(…)`), checked on
@@ -49,6 +50,8 @@ export interface SyncOptions {
 /** What Results need from their database. */
 export interface ResultsHost {
   readonly schema: Schema;
+  /** Set when the database was opened with a Realm JS schema that renames or has write-only types. */
+  readonly realm?: RealmSurface | undefined;
   live<T>(spec: QuerySpec): Observable<LiveState<T>>;
   runQuery(spec: QuerySpec): Promise<StoredRecord[]>;
   holdSubscription(type: string, query: string, args: readonly unknown[], options: SyncOptions): Observable<{ status: SyncStatus; error?: Error }>;
@@ -76,6 +79,7 @@ export class Results<T = Record<string, unknown>> {
 
   /** Narrows the results with a Realm Query Language predicate; `$0`, `$1`… are `args`. */
   filtered(query: string, ...args: unknown[]): Results<T> {
+    query = this.host.realm?.names?.storedQuery(this.spec.type, query) ?? query;
     const stored = args.map((a) => (Array.isArray(a) ? a.map((x) => toStorable(x as never)) : toStorable(a as never)));
     return new Results<T>(this.host, { ...this.spec, filters: [...this.spec.filters, { query, args: stored }] });
   }
@@ -89,6 +93,8 @@ export class Results<T = Record<string, unknown>> {
       typeof keyPath === 'string'
         ? [{ keyPath, ascending: !reverse }]
         : keyPath.map((k) => (typeof k === 'string' ? { keyPath: k, ascending: true } : { keyPath: k[0], ascending: !k[1] }));
+    const names = this.host.realm?.names;
+    if (names) for (const k of keys) k.keyPath = names.storedKeyPath(this.spec.type, k.keyPath);
     return new Results<T>(this.host, { ...this.spec, sorts: [...this.spec.sorts, keys] });
   }
 
@@ -114,7 +120,7 @@ export class Results<T = Record<string, unknown>> {
   /** The results now, once. */
   async toArray(): Promise<readonly Snapshot<T>[]> {
     const rows = await this.host.runQuery(this.spec);
-    return Object.freeze(rows.map((r) => snapshotOf<T>(this.spec.type, r)));
+    return Object.freeze(rows.map((r) => snapshotOf<T>(this.spec.type, r, this.host.realm?.names)));
   }
 
   /** The subscription query of these results: the filters in one text (sorts do not apply). */

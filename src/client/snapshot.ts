@@ -1,4 +1,5 @@
 import { toPlain, type StoredRecord } from '../worker/codec.ts';
+import type { Names } from './realm-names.ts';
 
 /*
  * What application code gets: frozen plain objects. Records and arrays are frozen all the way
@@ -25,8 +26,9 @@ function deepFreeze(v: unknown): unknown {
 }
 
 /** A stored record → a frozen plain object tagged with its type. */
-export function snapshotOf<T = Record<string, unknown>>(type: string, stored: StoredRecord): Snapshot<T> {
-  const plain = toPlain(stored) as Record<string, unknown>;
+export function snapshotOf<T = Record<string, unknown>>(type: string, stored: StoredRecord, names?: Names | null): Snapshot<T> {
+  let plain = toPlain(stored) as Record<string, unknown>;
+  if (names) plain = names.toJs(type, plain) as Record<string, unknown>;
   Object.defineProperty(plain, OBJECT_TYPE, { value: type, enumerable: false });
   return deepFreeze(plain) as Snapshot<T>;
 }
@@ -42,8 +44,9 @@ function plainCopy(v: unknown): unknown {
 }
 
 /** A model record (bson values already in place) → a frozen plain object tagged with its type. */
-export function snapshotFromRecord<T = Record<string, unknown>>(type: string, rec: Record<string, unknown>): Snapshot<T> {
-  const plain = plainCopy(rec) as Record<string, unknown>;
+export function snapshotFromRecord<T = Record<string, unknown>>(type: string, rec: Record<string, unknown>, names?: Names | null): Snapshot<T> {
+  let plain = plainCopy(rec) as Record<string, unknown>;
+  if (names) plain = names.toJs(type, plain) as Record<string, unknown>;
   Object.defineProperty(plain, OBJECT_TYPE, { value: type, enumerable: false });
   return deepFreeze(plain) as Snapshot<T>;
 }

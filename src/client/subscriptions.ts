@@ -5,6 +5,7 @@ import { OutpostError } from '../protocol/index.ts';
 import type { Result, StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker/api.ts';
 import { toPlain, toStorable } from '../worker/codec.ts';
 import type { Results, SyncOptions, SyncStatus } from './results.ts';
+import type { RealmSurface } from './realm-names.ts';
 
 /*
  * Flexible-sync subscriptions, page side. The sets live in the worker's database (so every tab
@@ -35,7 +36,10 @@ export class MutableSubscriptionSet {
   /** @internal */
   readonly mutations: SubscriptionMutation[] = [];
 
-  constructor(private readonly schema: Schema) {}
+  constructor(
+    private readonly schema: Schema,
+    private readonly realm?: RealmSurface,
+  ) {}
 
   /**
    * Adds a subscription: `add('Task', 'owner == $0', [id], { name })` or `add(results, { name })`.
@@ -50,7 +54,7 @@ export class MutableSubscriptionSet {
     let options: { name?: string; throwOnUpdate?: boolean } | undefined;
     if (typeof a === 'string') {
       type = a;
-      query = b as string;
+      query = this.realm?.names?.storedQuery(a, b as string) ?? (b as string);
       args = (c as readonly unknown[] | undefined) ?? [];
       options = d;
     } else {
@@ -73,7 +77,7 @@ export class MutableSubscriptionSet {
   remove(type: string, query: string, args?: readonly unknown[]): this;
   remove(results: Results<never> | Results<object>): this;
   remove(a: string | Results<never> | Results<object>, query?: string, args: readonly unknown[] = []): this {
-    if (typeof a === 'string') this.mutations.push({ op: 'remove', objectType: a, query: query!, args: args.map((x) => toStorable(x as never)) });
+    if (typeof a === 'string') this.mutations.push({ op: 'remove', objectType: a, query: this.realm?.names?.storedQuery(a, query!) ?? query!, args: args.map((x) => toStorable(x as never)) });
     else {
       const s = a.subscriptionQuery();
       this.mutations.push({ op: 'remove', objectType: a.type, query: s.query, args: s.args.map((x) => toStorable(x as never)) });
@@ -100,6 +104,7 @@ export class MutableSubscriptionSet {
 /** What Subscriptions need from their database. */
 export interface SubscriptionsHost {
   readonly schema: Schema;
+  readonly realm?: RealmSurface | undefined;
   readonly syncEnabled: boolean;
   updateSubscriptions(mutations: readonly SubscriptionMutation[]): Promise<Result<SubscriptionSetInfo>>;
 }
@@ -178,7 +183,7 @@ export class Subscriptions {
    * as soon as the change is stored (it is sent when the session is connected).
    */
   async update(fn: (m: MutableSubscriptionSet) => void, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
-    const m = new MutableSubscriptionSet(this.host.schema);
+    const m = new MutableSubscriptionSet(this.host.schema, this.host.realm);
     fn(m);
     if (m.mutations.length === 0) return;
     const r = await this.host.updateSubscriptions(m.mutations);

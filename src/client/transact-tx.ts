@@ -3,6 +3,7 @@ import type { Result, Storable, StoredRecord } from '../worker/api.ts';
 import { storableEqual, toStorable } from '../worker/codec.ts';
 import { fromWire } from './errors.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
+import type { RealmSurface } from './realm-names.ts';
 import { WriteTransaction } from './write-tx.ts';
 
 /*
@@ -24,8 +25,9 @@ export class SerializedTransaction extends WriteTransaction {
   constructor(
     schema: Schema,
     private readonly reader: TransactReader,
+    realm?: RealmSurface,
   ) {
-    super(schema);
+    super(schema, realm);
   }
 
   /** The object as it is locally now (null when absent); it joins the transaction's read set. */
@@ -36,6 +38,6 @@ export class SerializedTransaction extends WriteTransaction {
     if (!r.ok) throw fromWire(r.error);
     if (this.base === null) this.base = r.value.serverVersion;
     if (!this.reads.some((x) => x.type === type && storableEqual(x.pk, key))) this.reads.push({ type, pk: key });
-    return r.value.record ? snapshotOf<T>(type, r.value.record) : null;
+    return r.value.record ? snapshotOf<T>(type, r.value.record, this.realm?.names) : null;
   }
 }

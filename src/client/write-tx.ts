@@ -15,6 +15,7 @@ import { OutpostError } from '../protocol/index.ts';
 import type { UpdateMode, WireOp } from '../worker/api.ts';
 import { instructionToStorable, recordToStorable, toStorable } from '../worker/codec.ts';
 import { snapshotFromRecord, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+import type { RealmSurface } from './realm-names.ts';
 
 /*
  * The write transaction as the page sees it. Every call is checked against the schema here, at
@@ -69,11 +70,20 @@ export class WriteTransaction {
   /** @internal the recorded operations */
   readonly ops: WireOp[] = [];
 
-  constructor(private readonly schema: Schema) {}
+  constructor(
+    private readonly schema: Schema,
+    protected readonly realm?: RealmSurface,
+  ) {}
 
   /** A reference to an object by type and primary key. */
   ref(type: string, pk: unknown): ObjectRef {
     return new ObjectRef(type, checkPrimaryKey(this.schema, type, pk));
+  }
+
+  /** A path as the app writes it (JS names) → stored names. */
+  private toPath(type: string, p: PathLike): (string | number)[] {
+    const path = toPath(p);
+    return this.realm?.names ? this.realm.names.storedPath(type, path) : path;
   }
 
   private target(t: ObjectTarget): ObjectRef {
@@ -83,10 +93,17 @@ export class WriteTransaction {
       throw new OutpostError('schema_violation', 'not an Outpost object: pass an object from a query or tx.create, or tx.ref(type, primaryKey)');
     }
     const s = this.schema.require(type);
-    return new ObjectRef(type, checkPrimaryKey(this.schema, type, (t as Record<string, unknown>)[s.primaryKey!]));
+    // A snapshot has JS names; the schema's primary key is its stored name.
+    const pkName = this.realm?.names ? this.realm.names.jsField(type, s.primaryKey!) : s.primaryKey!;
+    return this.ref(type, (t as Record<string, unknown>)[pkName]);
   }
 
   private instr(i: Instruction): void {
+    const names = this.realm?.names;
+    if (names && 'value' in i && i.value !== null && typeof i.value === 'object') {
+      // A value written at a path (the path is in stored names already) holding embedded objects.
+      i = { ...i, value: names.storedValueAt(i.type, i.path, i.value) as Value } as Instruction;
+    }
     const checked = checkInstruction(this.schema, i);
     this.ops.push({ op: 'instr', instr: instructionToStorable(checked) });
   }
@@ -101,6 +118,7 @@ export class WriteTransaction {
     const t = this.schema.require(type);
     if (!isRecord(values)) throw new OutpostError('schema_violation', `${type}: create needs an object of values`, { type });
     let input = values as Record<string, unknown>;
+    if (this.realm) input = realmCreateInput(this.realm, type, input, mode);
     if (t.primaryKey !== undefined && (input[t.primaryKey] === undefined || input[t.primaryKey] === null)) {
       const pkType = t.properties.get(t.primaryKey)!.type;
       if (pkType === 'objectId') input = { ...input, [t.primaryKey]: new ObjectId() };
@@ -113,7 +131,7 @@ export class WriteTransaction {
     if (mode !== 'never' && t.primaryKey !== undefined) rec[t.primaryKey] = checkPrimaryKey(this.schema, type, input[t.primaryKey]);
     const explicit = Object.keys(input).filter((k) => input[k] !== undefined);
     this.ops.push({ op: 'create', type, values: recordToStorable(rec), explicit, mode });
-    return snapshotFromRecord<T>(type, rec);
+    return snapshotFromRecord<T>(type, rec, this.realm?.names);
   }
 
   /** Writes some fields of an existing object (fails with `missing_object` if it does not exist). */
@@ -124,7 +142,7 @@ export class WriteTransaction {
     const values = (typeof a === 'string' ? c : b) as Record<string, unknown>;
     const t = this.schema.require(ref.type);
     if (!isRecord(values)) throw new OutpostError('schema_violation', `${ref.type}: update needs an object of values`, { type: ref.type });
-    const rec = checkRecord(this.schema, t, values, [], ref.type, 'update');
+    const rec = checkRecord(this.schema, t, (this.realm?.names?.toStored(ref.type, values) ?? values) as Record<string, unknown>, [], ref.type, 'update');
     this.ops.push({ op: 'update', type: ref.type, pk: toStorable(ref.pk), values: recordToStorable(rec) });
   }
 
@@ -140,7 +158,7 @@ export class WriteTransaction {
   /** Adds to an int or counter; concurrent increments add up. */
   increment(target: ObjectTarget, path: PathLike, by = 1): void {
     const ref = this.target(target);
-    this.instr({ op: 'AddInteger', type: ref.type, pk: ref.pk, path: toPath(path), value: by });
+    this.instr({ op: 'AddInteger', type: ref.type, pk: ref.pk, path: this.toPath(ref.type, path), value: by });
   }
 
   /**
@@ -150,7 +168,7 @@ export class WriteTransaction {
    */
   assign(target: ObjectTarget, path: PathLike, value: unknown): void {
     const ref = this.target(target);
-    const p = toPath(path);
+    const p = this.toPath(ref.type, path);
     const where = resolvePath(this.schema, ref.type, p);
     if (where.kind !== 'collection') {
       this.instr({ op: 'Set', type: ref.type, pk: ref.pk, path: p, value: value as Value });
@@ -167,19 +185,20 @@ export class WriteTransaction {
   /** Empties a list, a set or a dictionary. */
   clear(target: ObjectTarget, path: PathLike): void {
     const ref = this.target(target);
-    this.instr({ op: 'Clear', type: ref.type, pk: ref.pk, path: toPath(path) });
+    this.instr({ op: 'Clear', type: ref.type, pk: ref.pk, path: this.toPath(ref.type, path) });
   }
 
   list(target: ObjectTarget, path: PathLike): ListOps {
     const ref = this.target(target);
-    const p = toPath(path);
+    const p = this.toPath(ref.type, path);
     const where = resolvePath(this.schema, ref.type, p);
     if (where.kind !== 'collection' || where.prop.collection !== 'list') {
       throw new OutpostError('schema_violation', `${ref.type}.${p.join('.')} is not a list`, { type: ref.type, path: p });
     }
     const ops: ListOps = {
       push: (...values) => {
-        const checked = values.map((v, i) => checkElement(this.schema, ref.type, where.prop, v, [...p, i]));
+        const names = this.realm?.names;
+        const checked = values.map((v, i) => checkElement(this.schema, ref.type, where.prop, names ? names.storedValueAt(ref.type, [...p, i], v) : v, [...p, i]));
         this.ops.push({ op: 'push', type: ref.type, pk: toStorable(ref.pk), path: p, values: checked.map((v) => toStorable(v)) });
         return ops;
       },
@@ -214,7 +233,7 @@ export class WriteTransaction {
 
   set(target: ObjectTarget, path: PathLike): SetOps {
     const ref = this.target(target);
-    const p = toPath(path);
+    const p = this.toPath(ref.type, path);
     const ops: SetOps = {
       add: (...values) => {
         for (const v of values) this.instr({ op: 'SetInsert', type: ref.type, pk: ref.pk, path: p, value: v as Value });
@@ -238,7 +257,7 @@ export class WriteTransaction {
 
   dictionary(target: ObjectTarget, path: PathLike): DictionaryOps {
     const ref = this.target(target);
-    const p = toPath(path);
+    const p = this.toPath(ref.type, path);
     const ops: DictionaryOps = {
       set: (key, value) => {
         this.instr({ op: 'Set', type: ref.type, pk: ref.pk, path: [...p, key], value: value as Value });
@@ -260,6 +279,17 @@ export class WriteTransaction {
     };
     return ops;
   }
+}
+
+/** Realm's create input: JS names → stored names, and function defaults called for the missing fields. */
+function realmCreateInput(realm: RealmSurface, type: string, values: Record<string, unknown>, mode: UpdateMode): Record<string, unknown> {
+  const input = (realm.names?.toStored(type, values) ?? values) as Record<string, unknown>;
+  const defaults = realm.defaults[type];
+  // Only a new object takes defaults; with 'modified'/'all' a missing field may mean "keep it".
+  if (!defaults || mode !== 'never') return input;
+  const out = { ...input };
+  for (const [name, fn] of Object.entries(defaults)) if (out[name] === undefined) out[name] = fn();
+  return out;
 }
 
 function asArray(v: unknown, type: string): readonly unknown[] {

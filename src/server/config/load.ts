@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as v from 'valibot';
 import { parseSchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
+import { fromRealmSchema } from '../../model/realm-schema.ts';
 import { compilePermissionFilter, parseQuery, type QueryableFields } from '../../query/index.ts';
 import { CustomJwtVerifier, type CustomJwtOptions } from '../auth/custom-jwt.ts';
 import { configSchema, type LOG_LEVELS, type ParsedConfig } from './schema.ts';
+import { applyPartition, type PartitionConfig } from './partition.ts';
 
 /*
  * The configuration: defaults, then `outpost.config.json` (from `--config` or OUTPOST_CONFIG),
@@ -54,6 +56,8 @@ export interface OutpostConfig {
   readonly developmentMode: boolean;
   readonly queryableFields: QueryableFields & { readonly global: readonly string[]; readonly byType: Readonly<Record<string, readonly string[]>> };
   readonly roles: RolesConfig;
+  /** Partition-based sync, when configured: the key, its type and the partition permissions. */
+  readonly partition: PartitionConfig | null;
   readonly auth: ParsedConfig['auth'] & { readonly providers: ParsedConfig['auth']['providers'] & { readonly customJwt?: CustomJwtOptions } };
   readonly adminKey: string | undefined;
   readonly metricsToken: string | undefined;
@@ -220,11 +224,22 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
   const c = result.output;
   const problems: string[] = [];
   let schema: Schema | undefined;
+  // Realm JS object schemas are accepted as written (decimal128, mapTo as the stored name, ...).
+  let schemaInput = c.schema as unknown as ObjectSchemaInput[];
   try {
-    schema = parseSchema(c.schema as unknown as ObjectSchemaInput[]);
+    const translated = fromRealmSchema(schemaInput);
+    if (translated.asymmetric.length > 0) {
+      problems.push(`schema: asymmetric (Data Ingest) types are not supported: ${translated.asymmetric.join(', ')} (make them ordinary types)`);
+    }
+    schemaInput = translated.schema;
+    schema = parseSchema(schemaInput);
   } catch (err) {
     problems.push(`schema: ${(err as Error).message}`);
   }
+  // The partition's role and queryable key are added before the rules are checked, so they are checked too.
+  const part = applyPartition(c.partition, schema, c.roles, c.queryableFields.global, problems);
+  c.roles = part.roles as typeof c.roles;
+  c.queryableFields = { ...c.queryableFields, global: [...part.global] };
   checkRoles(c, schema, problems);
   const t = c.auth.tokens;
   if (t.algorithm === 'HS256' && t.privateKey !== undefined) problems.push(`${where('auth.tokens.privateKey')}: HS256 uses a secret, not a private key`);
@@ -264,10 +279,11 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     store,
     storeSpec: c.store,
     appId: c.appId,
-    schema: c.schema as unknown as ObjectSchemaInput[],
+    schema: schemaInput,
     developmentMode: c.developmentMode,
     queryableFields: c.queryableFields,
     roles: c.roles,
+    partition: part.partition,
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
     metricsToken: c.metricsToken,

@@ -74,6 +74,11 @@ export const configSchema = v.strictObject({
     v.strictObject({ global: v.optional(v.array(nonEmpty), []), byType: v.optional(objectOf(v.array(nonEmpty)), {}) }),
     {},
   ),
+  /**
+   * Partition-based sync: the partition key field and the read/write permissions of a partition,
+   * as filters on that field (config/partition.ts). Permissions not given deny.
+   */
+  partition: v.optional(v.strictObject({ key: nonEmpty, read: v.optional(rule), write: v.optional(rule) })),
   roles: v.optional(
     v.strictObject({
       byType: v.optional(objectOf(v.array(roleSchema)), {}),

@@ -13,6 +13,8 @@ import { createHttpCore, type OutpostHttpServer } from './server.ts';
 
 export interface HttpServerOptions {
   readonly config: Pick<OutpostConfig, 'allowedOrigins' | 'limits' | 'staticDir' | 'schema' | 'roles' | 'developmentMode' | 'queryableFields'> & {
+    /** Partition-based sync settings, published to clients by `GET /api/sync/config`. */
+    readonly partition?: OutpostConfig['partition'];
     readonly adminDir?: string | undefined;
     /** `/metrics` answers only `Authorization: Bearer <metricsToken>`; without one it is refused. */
     readonly metricsToken?: string | undefined;
@@ -75,6 +77,12 @@ export function createHttpServer(options: HttpServerOptions): OutpostHttpServer 
       clearTimeout(timer);
     }
   });
+
+  // What a client opened with `sync: { partitionValue }` needs: the key's name and type (not the rules).
+  http.route('GET', '/api/sync/config', async () => ({
+    status: 200,
+    body: { partition: config.partition ? { key: config.partition.key, type: config.partition.type } : null },
+  }));
 
   http.route('GET', '/metrics', (ctx) => {
     // The figures describe the deployment (sessions, users' activity, errors): not public.

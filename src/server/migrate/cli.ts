@@ -2,6 +2,7 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MAX_INSERT_MANY } from '../sync/data-api.ts';
 import { OutpostError } from '../../protocol/errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { importApp } from './import-app.ts';
@@ -19,12 +20,13 @@ const USAGE = `usage:
   outpost import-app <export-dir> [--out outpost.config.json]
       An App Services export (appservices pull) to an Outpost configuration, with a report of
       what could not be carried over (also written to <out>.import-report.txt).
-  outpost import-data --type <Type> <file> --server <url> [--admin-key <key>] [--config <cfg>] [--restart]
-  outpost import-data --type <Type> <file> --config <cfg> [--restart]
+  outpost import-data --type <Type> <file> --server <url> [--admin-key <key>] [--config <cfg>] [--restart] [--batch <n>]
+  outpost import-data --type <Type> <file> --config <cfg> [--restart] [--batch <n>]
       MongoDB Extended JSON (mongoexport's one document a line, or a JSON array) into a running
       server (--server; the admin key from --admin-key, OUTPOST_ADMIN_KEY or the config), or into
       the configured store while no server runs on it. Resumes after an interruption from
-      <file>.progress.json unless --restart.
+      <file>.progress.json unless --restart. --batch: documents per changeset (default 200,
+      at most 1000; 1 writes each document on its own, as before batching).
 `;
 
 export interface CliIo {
@@ -77,11 +79,17 @@ async function runImportData(args: string[], io: CliIo): Promise<number> {
       server: { type: 'string' },
       'admin-key': { type: 'string' },
       restart: { type: 'boolean', default: false },
+      batch: { type: 'string' },
     },
     allowPositionals: true,
   });
   if (positionals.length !== 1 || !values.type || (!values.server && !values.config)) {
     io.err(USAGE);
+    return 2;
+  }
+  const batch = values.batch === undefined ? 200 : Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_INSERT_MANY) {
+    io.err(`outpost import-data: --batch must be a whole number from 1 to ${MAX_INSERT_MANY}\n`);
     return 2;
   }
   const file = resolve(io.cwd, positionals[0]!);
@@ -102,6 +110,8 @@ async function runImportData(args: string[], io: CliIo): Promise<number> {
       type: values.type,
       schema: sink.schema,
       insert: sink.insert,
+      ...(batch > 1 ? { insertMany: sink.insertMany } : {}),
+      batch,
       restart: values.restart === true,
       onProgress: (p) => {
         if (io.isTTY) io.err(`\r${bar(p, started)}`);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -62,12 +63,42 @@ describe('import-app details', () => {
   });
 
   it('gives a type the default roles as its own when they name fields it lacks', () => {
-    const pn = importApp(join(fixtures, 'partition-notes', 'export'));
+    // The partition-notes export with flexible sync instead, so its default roles are what apply.
+    const dir = mkdtempSync(join(tmpdir(), 'outpost-flex-notes-'));
+    cpSync(join(fixtures, 'partition-notes', 'export'), dir, { recursive: true });
+    writeFileSync(join(dir, 'sync', 'config.json'), JSON.stringify({ type: 'flexible', state: 'enabled', queryable_fields_names: [] }));
+    const pn = importApp(dir);
     const roles = pn.config.roles as { byType: Record<string, { read: unknown }[]>; default: { read: unknown }[] };
     expect(roles.byType.Note![0]!.read).toBe('_partition == %%user.id');
     expect(roles.byType.Notebook).toBeUndefined();
     expect(roles.default[0]!.read).toBe('(_partition == %%user.id) OR (sharedWith == %%user.email)');
-    expect(pn.notes.format()).toContain('partition-based sync');
+    expect(pn.config.partition).toBeUndefined();
+  });
+
+  it('turns partition-based sync into the partition setting, %%partition into the key field', () => {
+    const pn = importApp(join(fixtures, 'partition-notes', 'export'));
+    expect(pn.config.partition).toEqual({
+      key: '_partition',
+      read: '(_partition == %%user.id) OR (%%user.custom_data.sharedPartitions == _partition)',
+      write: '_partition == %%user.id',
+    });
+    // The partition permissions are every partitioned type's rules once the server loads it.
+    const loaded = parseConfig({ ...pn.config, auth: { ...(pn.config.auth as object), tokens: { secret: 's'.repeat(32) } } });
+    expect(loaded.partition).toMatchObject({ key: '_partition', type: 'string', types: ['Note', 'Notebook'] });
+    expect(loaded.roles.byType.Note).toEqual([
+      { name: 'partition', applyWhen: true, read: '((_partition == %%user.id) OR (%%user.custom_data.sharedPartitions == _partition)) OR (_partition == %%user.id)', write: '_partition == %%user.id' },
+    ]);
+    expect(loaded.queryableFields.global).toContain('_partition');
+  });
+
+  it('denies a partition permission it cannot translate, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outpost-fn-notes-'));
+    cpSync(join(fixtures, 'partition-notes', 'export'), dir, { recursive: true });
+    const sync = { type: 'partition', partition: { key: '_partition', type: 'string', permissions: { read: { '%%true': { '%function': { name: 'canRead', arguments: ['%%partition'] } } }, write: false } } };
+    writeFileSync(join(dir, 'sync', 'config.json'), JSON.stringify(sync));
+    const r = importApp(dir);
+    expect(r.config.partition).toEqual({ key: '_partition', read: false, write: false });
+    expect(r.notes.format()).toContain('partition read permission');
   });
 
   it('refuses a directory that is not an export', () => {

@@ -7,6 +7,7 @@ import type { RoleConfig } from '../config/load.ts';
 import { parseConfig } from '../config/load.ts';
 import { objectType, type Relationship } from './json-schema.ts';
 import { Notes } from './notes.ts';
+import { translatePartition, type PartitionSetting } from './partition.ts';
 import { translateRoles } from './rules.ts';
 
 /*
@@ -136,7 +137,8 @@ function importSync(root: string, collections: readonly Collection[], notes: Not
     return;
   }
   if (raw.type === 'partition' || raw.partition) {
-    notes.dropped(file, 'partition-based sync: Outpost syncs with flexible-sync subscriptions; model the partition as a queryable field and subscribe to it (see docs/migrating-from-realm.md)');
+    const setting = translatePartition(raw.partition, notes, file);
+    if (setting) config.partition = setting;
   }
   const typeOf = (name: string) => collections.find((c) => c.name === name)?.typeName ?? name;
   const global = [...new Set([...(Array.isArray(raw.queryable_fields_names) ? raw.queryable_fields_names : []), ...(Array.isArray(raw.indexed_queryable_fields_names) ? raw.indexed_queryable_fields_names : [])].map(String))];
@@ -144,6 +146,8 @@ function importSync(root: string, collections: readonly Collection[], notes: Not
   for (const [coll, fields] of Object.entries((raw.collection_queryable_fields_names ?? {}) as Record<string, unknown>)) {
     if (Array.isArray(fields) && fields.length > 0) byType[typeOf(coll)] = fields.map(String);
   }
+  const key = (config.partition as PartitionSetting | undefined)?.key;
+  if (key !== undefined && !global.includes(key)) global.push(key);
   config.queryableFields = { global, byType };
   if (Array.isArray(raw.indexed_queryable_fields_names) && raw.indexed_queryable_fields_names.length > 0) {
     notes.changed(file, `indexed queryable fields (${raw.indexed_queryable_fields_names.join(', ')}) became ordinary queryable fields`);
@@ -164,13 +168,14 @@ function importSync(root: string, collections: readonly Collection[], notes: Not
  * outside Device Sync could name any. A field a translated rule names is made queryable on its
  * type, and reported.
  */
-function ensureQueryable(config: Json, types: readonly ObjectSchemaInput[], notes: Notes): void {
+function ensureQueryable(config: Json, types: readonly ObjectSchemaInput[], notes: Notes, partitioned: ReadonlySet<string>): void {
   const q = (config.queryableFields ?? { global: [], byType: {} }) as { global: string[]; byType: Record<string, string[]> };
   const parsed = parseSchema(types);
   const roles = config.roles as { byType: Record<string, RoleConfig[]>; default: RoleConfig[] };
   const user = { id: 'import-check', custom_data: {} };
   for (const t of types) {
-    if (t.embedded) continue;
+    // A partitioned type's rules name only the partition key, which is queryable already.
+    if (t.embedded || partitioned.has(t.name)) continue;
     const own = roles.byType[t.name];
     for (const role of own ?? roles.default) {
       for (const rule of [role.read, role.write]) {
@@ -284,8 +289,17 @@ export function importApp(root: string): ImportAppResult {
   for (const d of defaultRules) defaults.push(...translateRoles(d.roles, { notes, file: d.file, type: undefined }));
   // Default roles translated for one type can differ (a field the type lacks, a list field,
   // field-level grants): such a type gets its own copy, so that the rules it runs fit it.
+  // Partition-based sync: the partition permissions are the rules of every type with the key
+  // (App Services applied them to sync instead of the collection rules).
+  const partition = config.partition as PartitionSetting | undefined;
+  const partitioned = new Set(partition ? schema.filter((t) => !t.embedded && partition.key in t.properties).map((t) => t.name) : []);
+  for (const name of partitioned) {
+    if (!rolesByType[name]) continue;
+    delete rolesByType[name];
+    notes.changed('sync/config.json', `${name}: its collection rules are replaced by the partition permissions, which App Services applied to partition-based sync`);
+  }
   for (const t of schema) {
-    if (t.embedded || rolesByType[t.name] || defaultRules.length === 0) continue;
+    if (t.embedded || rolesByType[t.name] || partitioned.has(t.name) || defaultRules.length === 0) continue;
     const scratch = new Notes();
     const own: RoleConfig[] = [];
     for (const d of defaultRules) own.push(...translateRoles(d.roles, { notes: scratch, file: d.file, type: t }));
@@ -293,8 +307,11 @@ export function importApp(root: string): ImportAppResult {
     rolesByType[t.name] = own;
     notes.changed(defaultRules[0]!.file, `${t.name} got the default roles as its own, translated for its fields (conditions on fields it lacks are decided as MongoDB decides them for a missing field)`);
   }
+  if (defaults.length > 0 && partitioned.size > 0 && schema.every((t) => t.embedded || partitioned.has(t.name))) {
+    notes.changed(defaultRules[0]!.file, 'the default roles apply to no type: every type has the partition key, so the partition permissions are its rules (they are kept for types without it)');
+  }
   config.roles = { byType: rolesByType, default: defaults };
-  ensureQueryable(config, schema, notes);
+  ensureQueryable(config, schema, notes, partitioned);
   config.auth = { providers: importAuth(root, notes) };
 
   for (const [dir, why] of NOT_CARRIED) {

@@ -234,3 +234,48 @@ describe('import-data', () => {
     await expect(importData({ file: path, type: 'Sample', schema, insert: down, restart: true })).rejects.toThrow('store unavailable');
   });
 });
+
+describe('import-data in batches (insertMany: many documents per changeset)', () => {
+  const person = (i: number, name: unknown = `p${i}`) => JSON.stringify({ _id: { $oid: i.toString(16).padStart(24, '0') }, name });
+
+  it('sends each batch in one call, reports refusals in place, and never records progress past an unwritten document', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outpost-batch-'));
+    const file = join(dir, 'Person.json');
+    // Line 3 does not fit the schema; line 5 the server refuses; line 6 is already there.
+    writeFileSync(file, [1, 2, 3, 4, 5, 6, 7].map((i) => person(i, i === 3 ? 7 : `p${i}`)).join('\n') + '\n');
+    const stored = new Map<string, unknown>([['000000000000000000000006', {}]]);
+    const calls: number[] = [];
+    let failNext = false;
+    const insertMany = async (_type: string, objects: readonly unknown[]) => {
+      if (failNext) throw new OutpostError('internal', 'the server went away');
+      calls.push(objects.length);
+      return objects.map((o) => {
+        const id = (o as { _id: { $oid: string } })._id.$oid;
+        if (id.endsWith('5')) return new OutpostError('permission_denied', 'no write permission');
+        if (stored.has(id)) return 'exists' as const;
+        stored.set(id, o);
+        return 'inserted' as const;
+      });
+    };
+    const insert: InsertDocument = async () => {
+      throw new Error('not used when insertMany is given');
+    };
+    // The first batch goes in; the second call fails: progress stays after the first batch.
+    let batches = 0;
+    const failing = async (type: string, objects: readonly unknown[]) => {
+      if (++batches === 2) failNext = true;
+      return insertMany(type, objects);
+    };
+    await expect(importData({ file, type: 'Person', schema, insert, insertMany: failing, batch: 3 })).rejects.toThrow('the server went away');
+    expect(calls).toEqual([2]); // lines 1-3, line 3 refused before sending
+    expect(JSON.parse(readFileSync(`${file}.progress.json`, 'utf8'))).toMatchObject({ line: 3, imported: 2, failed: 1 });
+
+    failNext = false;
+    const errors: ImportDocumentError[] = [];
+    const r = await importData({ file, type: 'Person', schema, insert, insertMany, batch: 3, onError: (e) => errors.push(e) });
+    expect(r).toMatchObject({ resumedAfter: 3, line: 7, imported: 4, existing: 1, failed: 2, done: true });
+    expect(calls).toEqual([2, 3, 1]);
+    expect(errors.map((e) => e.line)).toEqual([5]);
+    expect([...stored.keys()].sort()).toEqual(['000000000000000000000001', '000000000000000000000002', '000000000000000000000004', '000000000000000000000006', '000000000000000000000007']);
+  });
+});

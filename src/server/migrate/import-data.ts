@@ -20,6 +20,9 @@ export type InsertOutcome = 'inserted' | 'exists';
 /** Where documents go: the data API of a running server, or of an engine on the store. */
 export type InsertDocument = (type: string, object: unknown) => Promise<InsertOutcome>;
 
+/** Many documents in one changeset; each outcome in its place, an OutpostError for one refused. */
+export type InsertDocuments = (type: string, objects: readonly unknown[]) => Promise<(InsertOutcome | OutpostError)[]>;
+
 export class ImportDocumentError extends OutpostError {
   constructor(
     readonly line: number,
@@ -48,11 +51,16 @@ export interface ImportDataOptions {
   readonly type: string;
   readonly schema: Schema;
   readonly insert: InsertDocument;
+  /**
+   * When given, each batch of documents is one call and one changeset (the data API's
+   * insertMany) instead of one per document.
+   */
+  readonly insertMany?: InsertDocuments;
   /** Default `<file>.progress.json`. */
   readonly progressFile?: string;
   /** Start again from the first line, ignoring recorded progress. */
   readonly restart?: boolean;
-  /** Documents between progress records. */
+  /** Documents between progress records, and per changeset with `insertMany`. */
   readonly batch?: number;
   /** Called after every batch (the CLI draws its progress bar from it). */
   readonly onProgress?: (p: ImportProgress & { readonly bytesRead: number }) => void;
@@ -157,13 +165,57 @@ export async function importData(options: ImportDataOptions): Promise<ImportData
     options.onProgress?.({ ...state, bytesRead });
     sinceRecord = 0;
   };
+  // Documents decoded but not yet written; progress is recorded only past written ones, so an
+  // interruption never skips a document.
+  let pending: { line: number; rec?: ObjectRecord; error?: ImportDocumentError }[] = [];
+  const refuse = (docErr: ImportDocumentError) => {
+    errors.push(docErr);
+    options.onError?.(docErr);
+    state = { ...state, line: docErr.line, failed: state.failed + 1 };
+  };
+  const flush = async () => {
+    const batchDocs = pending;
+    pending = [];
+    const toWrite = batchDocs.filter((d) => d.rec !== undefined);
+    let outcomes: (InsertOutcome | OutpostError)[] = [];
+    if (toWrite.length > 0) {
+      try {
+        outcomes = await options.insertMany!(type, toWrite.map((d) => encodeValue(d.rec!)));
+      } catch (err) {
+        record();
+        throw err;
+      }
+    }
+    let i = 0;
+    for (const d of batchDocs) {
+      if (d.error) {
+        refuse(d.error);
+        continue;
+      }
+      const outcome = outcomes[i++];
+      if (outcome instanceof OutpostError) refuse(new ImportDocumentError(d.line, outcome.message));
+      else state = { ...state, line: d.line, ...(outcome === 'inserted' ? { imported: state.imported + 1 } : { existing: state.existing + 1 }) };
+    }
+    record();
+  };
   for await (const doc of documents(file, (n) => (bytesRead += n))) {
     if (doc.line <= resumedAfter) continue;
     if (options.stopAfter !== undefined && handled >= options.stopAfter) {
+      if (options.insertMany) await flush();
       record();
       return { ...state, errors, resumedAfter };
     }
     handled++;
+    if (options.insertMany) {
+      try {
+        pending.push({ line: doc.line, rec: decodeDocument(schema, type, doc.line, doc.text, doc.value) });
+      } catch (err) {
+        if (!(err instanceof ImportDocumentError)) throw err;
+        pending.push({ line: doc.line, error: err });
+      }
+      if (pending.length >= batch) await flush();
+      continue;
+    }
     try {
       const rec = decodeDocument(schema, type, doc.line, doc.text, doc.value);
       const outcome = await options.insert(type, encodeValue(rec));
@@ -181,12 +233,11 @@ export async function importData(options: ImportDataOptions): Promise<ImportData
         record();
         throw err;
       }
-      errors.push(docErr);
-      options.onError?.(docErr);
-      state = { ...state, line: doc.line, failed: state.failed + 1 };
+      refuse(docErr);
     }
     if (++sinceRecord >= batch) record();
   }
+  if (pending.length > 0) await flush();
   state = { ...state, done: true };
   record();
   return { ...state, errors, resumedAfter };

@@ -4,7 +4,8 @@ import type { OutpostConfig } from '../config/load.ts';
 import { openStore } from '../store/open.ts';
 import { DataApi } from '../sync/data-api.ts';
 import { SyncEngine } from '../sync/engine.ts';
-import type { InsertDocument } from './import-data.ts';
+import type { InsertDocument, InsertDocuments, InsertOutcome } from './import-data.ts';
+import type { InsertManyResult } from '../sync/data-api.ts';
 
 /*
  * Where `outpost import-data` sends documents. Both go through the data API's insert, so each
@@ -16,6 +17,8 @@ import type { InsertDocument } from './import-data.ts';
 export interface Sink {
   readonly schema: Schema;
   readonly insert: InsertDocument;
+  /** Many documents in one changeset (the data API's insertMany). */
+  readonly insertMany: InsertDocuments;
   close(): Promise<void>;
 }
 
@@ -44,8 +47,44 @@ export async function serverSink(url: string, adminKey: string): Promise<Sink> {
       if (err.code === 'object_exists') return 'exists';
       throw err;
     },
+    async insertMany(type, objects) {
+      // Requests stay well under the server's body limit (limits.maxBodyBytes, 1 MiB by default).
+      const out: (InsertOutcome | OutpostError)[] = [];
+      for (const chunk of byteChunks(objects, 512 * 1024)) {
+        const r = await fetch(`${base}/api/data/${encodeURIComponent(type)}/insertMany`, { method: 'POST', headers, body: JSON.stringify({ objects: chunk }) });
+        const body = (await r.json().catch(() => undefined)) as { results?: InsertManyResult[] } | undefined;
+        if (r.status !== 200 || !Array.isArray(body?.results)) throw errorFrom(r.status, body);
+        out.push(...body.results.map(outcomeOf));
+      }
+      return out;
+    },
     close: async () => {},
   };
+}
+
+/** Consecutive groups of objects whose JSON stays under `max` bytes (a larger object goes alone). */
+function byteChunks(objects: readonly unknown[], max: number): unknown[][] {
+  const chunks: unknown[][] = [];
+  let current: unknown[] = [];
+  let size = 0;
+  for (const o of objects) {
+    const n = Buffer.byteLength(JSON.stringify(o)) + 1;
+    if (current.length > 0 && size + n > max) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(o);
+    size += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function outcomeOf(r: InsertManyResult): InsertOutcome | OutpostError {
+  if (r === 'inserted' || r === 'exists') return r;
+  const code = (ERROR_CODES as readonly string[]).includes(r.error.code) ? (r.error.code as ErrorCode) : 'internal';
+  return new OutpostError(code, r.error.message);
 }
 
 /** The configured store, opened directly (no server may be running on it). */
@@ -66,6 +105,10 @@ export async function storeSink(config: OutpostConfig): Promise<Sink> {
           if (err instanceof OutpostError && err.code === 'object_exists') return 'exists';
           throw err;
         }
+      },
+      async insertMany(type, objects) {
+        const r = await api.handle({ kind: 'admin' }, { action: 'insertMany', type, body: { objects: objects as unknown[] } });
+        return (r.body as { results: InsertManyResult[] }).results.map(outcomeOf);
       },
       async close() {
         engine.close();

@@ -10,7 +10,7 @@ import { SessionRoles, type RulesSpec } from './roles.ts';
 import { compactHistory, replaceSchema, retireClientFiles } from './reset.ts';
 import { createSyncEndpoint } from './websocket.ts';
 
-const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert', 'update', 'delete'];
+const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert', 'insertMany', 'update', 'delete'];
 
 /**
  * Attaches the sync engine to the server process: the WebSocket endpoint, the data API

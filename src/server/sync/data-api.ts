@@ -24,7 +24,7 @@ import { SessionRoles, type TypeRole } from './roles.ts';
 export type DataCaller = { readonly kind: 'admin' } | { readonly kind: 'user'; readonly user: PermissionUser };
 
 export interface DataRequest {
-  readonly action: 'query' | 'get' | 'insert' | 'update' | 'delete';
+  readonly action: 'query' | 'get' | 'insert' | 'insertMany' | 'update' | 'delete';
   readonly type: string;
   readonly body: Record<string, unknown>;
 }
@@ -35,6 +35,11 @@ export interface DataResponse {
 }
 
 const MAX_RESULTS = 10_000;
+/** Objects in one insertMany: one changeset, so a bound on its size. */
+export const MAX_INSERT_MANY = 1000;
+
+/** What insertMany did with one object, in the order given. */
+export type InsertManyResult = 'inserted' | 'exists' | { readonly error: { readonly code: string; readonly message: string } };
 
 function bad(message: string): OutpostError {
   return new OutpostError('bad_message', message);
@@ -162,6 +167,8 @@ export class DataApi {
         const version = await this.engine.serverWrite(instructions);
         return { status: 201, body: { version } };
       }
+      case 'insertMany':
+        return this.insertMany(role, req.type, req.body.objects);
       case 'update': {
         const pk = pkOf();
         if (!isRecord(req.body.set)) throw bad('update needs a "set" object');
@@ -185,4 +192,56 @@ export class DataApi {
       }
     }
   }
+
+  /**
+   * Many objects in one changeset (bulk loads: `outpost import-data`). Each object is checked as
+   * insert checks it; one that is refused (a value, a rule) or already there is reported in its
+   * place in `results`, and the others are written together: one transaction, one history entry.
+   */
+  private async insertMany(role: TypeRole | undefined, type: string, objects: unknown): Promise<DataResponse> {
+    if (!Array.isArray(objects)) throw bad('insertMany needs "objects", an array');
+    if (objects.length > MAX_INSERT_MANY) throw bad(`insertMany takes at most ${MAX_INSERT_MANY} objects`);
+    const schema = this.engine.schema;
+    const t = schema.require(type);
+    const results: InsertManyResult[] = [];
+    const checked: { index: number; rec: ObjectRecord; pk: PrimaryKey; fields: string[] }[] = [];
+    for (const raw of objects) {
+      try {
+        if (!isRecord(raw)) throw bad('each object must be a JSON object');
+        const input = decodeValue(raw) as ObjectRecord;
+        const rec = validateObject(schema, type, input, 'create');
+        checked.push({ index: results.length, rec, pk: rec[t.primaryKey!] as PrimaryKey, fields: Object.keys(input) });
+        results.push('inserted');
+      } catch (err) {
+        results.push({ error: errorBody(err) });
+      }
+    }
+    const existing = await this.engine.store.getObjects(checked.map((c) => ({ type, pk: c.pk })));
+    const seen = new Set<string>();
+    const instructions: Instruction[] = [];
+    for (const c of checked) {
+      const key = keyOf(type, c.pk);
+      const found = existing.get(key);
+      try {
+        if ((found && this.canRead(role, found)) || seen.has(key)) {
+          results[c.index] = 'exists';
+          continue;
+        }
+        this.checkWrite(role, type, undefined, c.rec, c.fields);
+        // As in insert: a key taken by an object the caller may not read is a refused write.
+        if (found) throw new OutpostError('permission_denied', `no write permission for this ${type} (role ${role!.name})`);
+        seen.add(key);
+        instructions.push({ op: 'CreateObject', type, pk: c.pk }, ...revertObject(t, c.pk, newObjectRecord(t, c.pk), c.rec, 'all'));
+      } catch (err) {
+        results[c.index] = { error: errorBody(err) };
+      }
+    }
+    const version = instructions.length > 0 ? await this.engine.serverWrite(instructions) : this.engine.latestVersion;
+    return { status: 200, body: { version, results } };
+  }
+}
+
+function errorBody(err: unknown): { code: string; message: string } {
+  if (err instanceof OutpostError) return { code: err.code, message: err.message };
+  throw err;
 }
