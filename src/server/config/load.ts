@@ -56,6 +56,8 @@ export interface OutpostConfig {
   readonly roles: RolesConfig;
   readonly auth: ParsedConfig['auth'] & { readonly providers: ParsedConfig['auth']['providers'] & { readonly customJwt?: CustomJwtOptions } };
   readonly adminKey: string | undefined;
+  /** User ids or emails with the dashboard's admin role (docs/server.md). */
+  readonly adminUsers: readonly string[];
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | '*';
   readonly limits: ParsedConfig['limits'];
@@ -76,7 +78,7 @@ export class ConfigError extends Error {
 type Raw = Record<string, unknown>;
 
 /** Environment variables and the config path each one sets. */
-export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' | 'origins' }>> = {
+export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' | 'origins' | 'list' }>> = {
   OUTPOST_PORT: { path: ['port'], kind: 'int' },
   OUTPOST_HOST: { path: ['host'], kind: 'string' },
   OUTPOST_STORE: { path: ['store'], kind: 'string' },
@@ -89,6 +91,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_JWT_SECRET: { path: ['auth', 'tokens', 'secret'], kind: 'string' },
   OUTPOST_JWT_PRIVATE_KEY: { path: ['auth', 'tokens', 'privateKey'], kind: 'string' },
   OUTPOST_ADMIN_KEY: { path: ['adminKey'], kind: 'string' },
+  OUTPOST_ADMIN_USERS: { path: ['adminUsers'], kind: 'list' },
   OUTPOST_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   OUTPOST_ALLOWED_ORIGINS: { path: ['allowedOrigins'], kind: 'origins' },
   OUTPOST_STATIC_DIR: { path: ['staticDir'], kind: 'string' },
@@ -96,7 +99,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
 };
 
-function envValue(kind: 'string' | 'int' | 'bool' | 'origins', text: string): unknown {
+function envValue(kind: 'string' | 'int' | 'bool' | 'origins' | 'list', text: string): unknown {
   const t = text.trim();
   switch (kind) {
     case 'int':
@@ -105,6 +108,8 @@ function envValue(kind: 'string' | 'int' | 'bool' | 'origins', text: string): un
       return /^(1|true|yes|on)$/i.test(t) ? true : /^(0|false|no|off)$/i.test(t) ? false : t;
     case 'origins':
       return t === '*' ? '*' : t.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'list':
+      return t.split(',').map((s) => s.trim()).filter(Boolean);
     default:
       return text;
   }
@@ -270,6 +275,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     roles: c.roles,
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
+    adminUsers: c.adminUsers,
     metricsToken: c.metricsToken,
     allowedOrigins: c.allowedOrigins,
     limits: c.limits,
