@@ -58,6 +58,8 @@ export interface OutpostConfig {
   readonly adminKey: string | undefined;
   /** User ids or emails with the dashboard's admin role (docs/server.md). */
   readonly adminUsers: readonly string[];
+  /** This node's name in the dashboard (undefined: host name and process id). */
+  readonly nodeId: string | undefined;
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | '*';
   readonly limits: ParsedConfig['limits'];
@@ -92,6 +94,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_JWT_PRIVATE_KEY: { path: ['auth', 'tokens', 'privateKey'], kind: 'string' },
   OUTPOST_ADMIN_KEY: { path: ['adminKey'], kind: 'string' },
   OUTPOST_ADMIN_USERS: { path: ['adminUsers'], kind: 'list' },
+  OUTPOST_NODE_ID: { path: ['nodeId'], kind: 'string' },
   OUTPOST_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   OUTPOST_ALLOWED_ORIGINS: { path: ['allowedOrigins'], kind: 'origins' },
   OUTPOST_STATIC_DIR: { path: ['staticDir'], kind: 'string' },
@@ -276,6 +279,7 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
     adminUsers: c.adminUsers,
+    nodeId: c.nodeId,
     metricsToken: c.metricsToken,
     allowedOrigins: c.allowedOrigins,
     limits: c.limits,

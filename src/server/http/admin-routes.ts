@@ -10,6 +10,7 @@ import { pkKey, type PrimaryKey } from '../../model/index.ts';
 import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
 import type { LiveSessionInfo } from '../sync/engine.ts';
 import type { MetricsSample } from '../metrics-history.ts';
+import type { NodesView } from '../cluster/nodes.ts';
 import { AdminSessions, ADMIN_COOKIE } from './admin-session.ts';
 import { AdminRoles } from './admin-users.ts';
 import { parseBody } from './errors.ts';
@@ -37,8 +38,12 @@ export interface AdminHooks {
   compact?(): Promise<{ retired: number; removed: number; firstVersion: number }>;
   /** Retire client files (all, a user's, or one): their next session gets a client reset. */
   resetClients?(selector: { userId?: string; clientFile?: number }, reason: string): Promise<number>;
+  /** Retires one client file for good: its ident is refused, with no recovery of what it had not uploaded. */
+  retireClientFile?(clientFile: number): Promise<number>;
   /** The live sync sessions on this node. */
   sessions?(): LiveSessionInfo[];
+  /** Every node sharing the store: sessions, metrics, disconnect anywhere (src/server/cluster). */
+  nodes?: NodesView;
   /** Ends the live sessions of a client file on this node; returns how many. */
   disconnect?(clientFile: number): number;
   /** The last hour of the server's metrics (cumulative samples). */
@@ -103,6 +108,13 @@ function intParam(ctx: HttpContext, name: string, min: number, max: number, fall
   if (text === null) return fallback;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new OutpostError('bad_message', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** A client file ident from a path. */
+function identParam(text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new OutpostError('bad_message', 'a client file ident must be a positive integer');
   return n;
 }
 
@@ -254,18 +266,79 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     return { status: 200, body: { history: out, latest, first, ...(upTo > Math.max(first - 1, 0) ? { next: upTo + 1 } : {}) } };
   });
 
-  route('GET', '/api/admin/metrics/history', async () => ({ status: 200, body: options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] } }));
-
-  route('GET', '/api/admin/sessions', async () => ({ status: 200, body: { sessions: options.hooks?.sessions?.() ?? [] } }));
-
-  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx) => {
-    if (!options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
-    const ident = Number(ctx.params.clientFile);
-    if (!Number.isSafeInteger(ident) || ident < 1) throw new OutpostError('bad_message', 'clientFile must be a positive integer');
-    const ended = options.hooks.disconnect(ident);
-    if (ended === 0) throw new OutpostError('not_found', 'no live session of that client file on this node');
-    return { status: 200, body: { ended } };
+  // This node's metrics, and every live node's when several share a PostgreSQL database.
+  route('GET', '/api/admin/metrics/history', async () => {
+    const own = options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] };
+    const nodes = options.hooks?.nodes;
+    return { status: 200, body: { ...own, ...(nodes ? { node: nodes.nodeId, nodes: await nodes.metrics() } : {}) } };
   });
+
+  // Live sessions of every node (each with its node).
+  route('GET', '/api/admin/sessions', async () => {
+    const nodes = options.hooks?.nodes;
+    const sessions = nodes ? await nodes.sessions() : (options.hooks?.sessions?.() ?? []);
+    return { status: 200, body: { sessions, ...(nodes ? { node: nodes.nodeId } : {}) } };
+  });
+
+  // Ends a client file's sessions: on the node named by `?node=`, or wherever they run.
+  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx, who) => {
+    const ident = identParam(ctx.params.clientFile);
+    const node = ctx.url.searchParams.get('node') || undefined;
+    const nodes = options.hooks?.nodes;
+    if (!nodes && !options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
+    const r = nodes ? await nodes.disconnect(ident, node) : { ended: options.hooks!.disconnect!(ident), asked: [] as string[] };
+    if (r.ended === 0 && r.asked.length === 0) throw new OutpostError('not_found', 'no live session of that client file');
+    ctx.log.info({ admin: who, clientFile: ident, ended: r.ended, asked: r.asked }, 'session disconnected');
+    return { status: 200, body: r };
+  });
+
+  // Client files, newest first: last seen, versions, user, the node that serves (or last served) it.
+  route('GET', '/api/admin/client-files', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 1000, 100)!;
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const userId = ctx.url.searchParams.get('user') || undefined;
+    const files = await store.listClientFiles({ limit, ...(before !== undefined ? { beforeIdent: before } : {}), ...(userId ? { userId } : {}) });
+    const nodes = options.hooks?.nodes;
+    const live = new Map((nodes ? await nodes.sessions() : []).map((s) => [s.clientFile, s.node]));
+    const last = nodes ? await nodes.lastNodes(files.map((f) => f.ident)) : new Map<number, string>();
+    return {
+      status: 200,
+      body: {
+        clientFiles: files.map((f) => ({
+          ident: f.ident,
+          userId: f.userId,
+          createdAt: f.createdAt,
+          lastSeenAt: f.lastSeenAt,
+          clientVersion: f.lastIntegrated,
+          serverVersion: f.syncedVersion,
+          queryVersion: f.queryVersion,
+          subscriptions: f.subscriptions.length,
+          node: live.get(f.ident) ?? last.get(f.ident) ?? null,
+          live: live.has(f.ident),
+          retired: f.expiredAt === null ? null : { at: f.expiredAt, reason: f.expiredReason, action: f.expiredAction },
+        })),
+        ...(files.length === limit ? { next: files[files.length - 1]!.ident } : {}),
+      },
+    };
+  });
+
+  // Reset: the client resets and recovers what it had not uploaded onto a new file. Retire: the
+  // ident is refused for good and nothing it held is recovered (a lost or stolen device).
+  for (const action of ['reset', 'retire'] as const) {
+    route('POST', `/api/admin/client-files/:ident/${action}`, async (ctx, who) => {
+      const ident = identParam(ctx.params.ident);
+      const file = await store.getClientFile(ident);
+      if (!file) throw new OutpostError('not_found', 'no such client file');
+      if (file.expiredAt !== null) throw new OutpostError('bad_client_file', `client file ${ident} was already retired (${file.expiredReason ?? 'no reason'})`);
+      const hook = action === 'reset' ? options.hooks?.resetClients : options.hooks?.retireClientFile;
+      if (!hook) throw new OutpostError('internal', 'the sync engine is not running');
+      const n = action === 'reset' ? await options.hooks!.resetClients!({ clientFile: ident }, `an administrator (${who}) reset it`) : await options.hooks!.retireClientFile!(ident);
+      // Its sessions on other nodes end too; the client's next IDENT is refused with the reset.
+      await options.hooks?.nodes?.disconnect(ident);
+      ctx.log.info({ admin: who, clientFile: ident, action }, `client file ${action}`);
+      return { status: 200, body: { [action === 'reset' ? 'reset' : 'retired']: n } };
+    });
+  }
 
   route('POST', '/api/admin/rules/dry-run', async (ctx) => {
     if (!options.hooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
