@@ -332,7 +332,7 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
       if (file.expiredAt !== null) throw new OutpostError('bad_client_file', `client file ${ident} was already retired (${file.expiredReason ?? 'no reason'})`);
       const hook = action === 'reset' ? options.hooks?.resetClients : options.hooks?.retireClientFile;
       if (!hook) throw new OutpostError('internal', 'the sync engine is not running');
-      const n = action === 'reset' ? await options.hooks!.resetClients!({ clientFile: ident }, `an administrator (${who}) reset it`) : await options.hooks!.retireClientFile!(ident);
+      const n = action === 'reset' ? await options.hooks!.resetClients!({ clientFile: ident }, 'an administrator reset it') : await options.hooks!.retireClientFile!(ident);
       // Its sessions on other nodes end too; the client's next IDENT is refused with the reset.
       await options.hooks?.nodes?.disconnect(ident);
       ctx.log.info({ admin: who, clientFile: ident, action }, `client file ${action}`);
