@@ -204,6 +204,10 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
   http.route('GET', '/api/admin/session', async (ctx) => {
     const session = sessions.fromCookie(ctx.req);
     if (!session) throw new OutpostError('unauthorized', 'no dashboard login');
+    if (session.userId !== undefined && !(await roles.roleOf(await store.auth.getUser(session.userId)))) {
+      sessions.end(ctx.req);
+      throw new OutpostError('unauthorized', 'this user no longer has the admin role');
+    }
     return { status: 200, body: { csrf: session.csrf, expiresAt: session.expiresAt, ...(session.userId !== undefined ? { userId: session.userId } : {}) } };
   });
   route('DELETE', '/api/admin/session', async (ctx) => {
