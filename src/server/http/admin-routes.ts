@@ -303,7 +303,8 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     const userId = ctx.url.searchParams.get('user') || undefined;
     const files = await store.listClientFiles({ limit, ...(before !== undefined ? { beforeIdent: before } : {}), ...(userId ? { userId } : {}) });
     const nodes = options.hooks?.nodes;
-    const live = new Map((nodes ? await nodes.sessions() : []).map((s) => [s.clientFile, s.node]));
+    // A live session knows more than the store: the cursor of what it sent (the store keeps what the client last showed it holds).
+    const live = new Map((nodes ? await nodes.sessions() : []).map((s) => [s.clientFile, s]));
     const last = nodes ? await nodes.lastNodes(files.map((f) => f.ident)) : new Map<number, string>();
     return {
       status: 200,
@@ -313,11 +314,11 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
           userId: f.userId,
           createdAt: f.createdAt,
           lastSeenAt: f.lastSeenAt,
-          clientVersion: f.lastIntegrated,
-          serverVersion: f.syncedVersion,
+          clientVersion: Math.max(f.lastIntegrated, live.get(f.ident)?.clientVersion ?? 0),
+          serverVersion: Math.max(f.syncedVersion, live.get(f.ident)?.serverVersion ?? 0),
           queryVersion: f.queryVersion,
           subscriptions: f.subscriptions.length,
-          node: live.get(f.ident) ?? last.get(f.ident) ?? null,
+          node: live.get(f.ident)?.node ?? last.get(f.ident) ?? null,
           live: live.has(f.ident),
           retired: f.expiredAt === null ? null : { at: f.expiredAt, reason: f.expiredReason, action: f.expiredAction },
         })),
