@@ -9,14 +9,18 @@ import { twoNodes, type TwoNodes } from './pg-nodes.ts';
  */
 
 const test = base.extend<{ nodes: TwoNodes }>({
-  nodes: async ({}, use) => {
-    const nodes = await twoNodes();
-    try {
-      await use(nodes);
-    } finally {
-      await nodes.dispose();
-    }
-  },
+  // Seeding PostgreSQL and starting two servers takes a while on a loaded machine.
+  nodes: [
+    async ({}, use) => {
+      const nodes = await twoNodes();
+      try {
+        await use(nodes);
+      } finally {
+        await nodes.dispose();
+      }
+    },
+    { timeout: 180_000 },
+  ],
 });
 
 test('node A\'s dashboard shows and disconnects a session on node B, charts both nodes, and drops node B when it dies', async ({ browser, nodes }) => {
