@@ -81,6 +81,8 @@ test('the dashboard refuses a request without the key and a cross-site form post
 });
 
 test('a conflict between two technicians appears in the journal and as a restorable notice in the loser\'s app', async ({ browser, demo, people }) => {
+  // Two devices, an offline round trip, the journal, a restore and the history: the longest of these.
+  test.setTimeout(180_000);
   // A job in the Central pool: Ana and Ben both cover Central, so both may edit it.
   const [job] = await demo.workOrders("region == 'central' AND assigneeId == nil AND status == 'open' SORT(code ASC)");
   const id = job!._id.$oid;
