@@ -73,7 +73,7 @@ export function ClientFiles() {
             <tr key={f.ident} data-testid={`file-${f.ident}`} className={f.retired ? 'retired' : ''}>
               <td>{f.ident}</td>
               <td className="mono">{f.userId}</td>
-              <td>{f.node ?? '—'}</td>
+              <td className="nowrap">{f.node ?? '—'}</td>
               <td>{when(f.lastSeenAt)}</td>
               <td>{f.clientVersion}</td>
               <td>{f.serverVersion}</td>

@@ -53,7 +53,7 @@ export function Sessions() {
           {data?.sessions.map((s) => (
             <tr key={`${s.node}/${s.clientFile}`} data-testid={`session-${s.clientFile}`}>
               <td>{s.clientFile}</td>
-              <td data-testid="session-node">{s.node}</td>
+              <td className="nowrap" data-testid="session-node">{s.node}</td>
               <td className="mono">{s.userId}</td>
               <td>{when(s.connectedAt)}</td>
               <td>
