@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { usePoll } from './poll.ts';
 
 interface Sample {
@@ -10,6 +10,8 @@ interface Sample {
   httpErrors: number;
   mergeSeconds: number;
   merges: number;
+  uploadDownloadSeconds?: number;
+  uploadDownloads?: number;
 }
 
 interface Point {
@@ -28,11 +30,12 @@ function rate(samples: Sample[], pick: (s: Sample) => number): Point[] {
   return out;
 }
 
-function meanMergeMs(samples: Sample[]): Point[] {
+/** The mean of a histogram (sum and count, cumulative) over each interval, in ms. */
+function meanMs(samples: Sample[], sum: (s: Sample) => number, count: (s: Sample) => number): Point[] {
   const out: Point[] = [];
   for (let i = 1; i < samples.length; i++) {
-    const n = samples[i]!.merges - samples[i - 1]!.merges;
-    const s = samples[i]!.mergeSeconds - samples[i - 1]!.mergeSeconds;
+    const n = count(samples[i]!) - count(samples[i - 1]!);
+    const s = sum(samples[i]!) - sum(samples[i - 1]!);
     out.push({ at: samples[i]!.at, value: n > 0 ? (s / n) * 1000 : 0 });
   }
   return out;
@@ -61,20 +64,57 @@ function Chart({ title, unit, points }: { title: string; unit: string; points: P
   );
 }
 
-/** The server's own metrics over the last hour, sampled every 10 s on this node. */
+interface History {
+  intervalMs: number;
+  samples: Sample[];
+  /** This node's name, and every live node's samples (several nodes on one PostgreSQL database). */
+  node?: string;
+  nodes?: { node: string; samples: Sample[] }[];
+}
+
+/** The server's own metrics over the last hour, sampled every 10 s, per node. */
 export function Metrics(): ReactNode {
-  const { data, error } = usePoll<{ intervalMs: number; samples: Sample[] }>('/metrics/history', 10_000);
-  const samples = data?.samples ?? [];
+  const { data, error } = usePoll<History>('/metrics/history', 10_000);
+  const [picked, setPicked] = useState<string>();
+  const nodes = data?.nodes ?? (data ? [{ node: data.node ?? 'this node', samples: data.samples }] : []);
+  const node = nodes.find((n) => n.node === picked) ?? nodes[0];
+  const samples = node?.samples ?? [];
   return (
     <section>
       <h2>The last hour</h2>
-      <p className="muted">Sampled every {Math.round((data?.intervalMs ?? 10_000) / 1000)} s on this node since it started ({samples.length} samples).</p>
+      <div className="row">
+        <label>
+          Node{' '}
+          <select aria-label="node" value={node?.node ?? ''} onChange={(e) => setPicked(e.target.value)}>
+            {nodes.map((n) => (
+              <option key={n.node} value={n.node}>
+                {n.node}
+                {n.node === data?.node ? ' (this dashboard)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted" data-testid="metrics-nodes">
+          {nodes.length} node{nodes.length === 1 ? '' : 's'} alive
+        </span>
+      </div>
+      <p className="muted">
+        Sampled every {Math.round((data?.intervalMs ?? 10_000) / 1000)} s on node {node?.node ?? '—'} ({samples.length} samples).
+      </p>
       {error && <p className="error">{error}</p>}
       <div className="charts">
         <Chart title="Uploaded changesets" unit="/s" points={rate(samples, (s) => s.uploadedChangesets)} />
         <Chart title="Downloaded changesets" unit="/s" points={rate(samples, (s) => s.downloadedChangesets)} />
+        <Chart
+          title="Upload→download latency"
+          unit="ms mean"
+          points={meanMs(
+            samples,
+            (s) => s.uploadDownloadSeconds ?? 0,
+            (s) => s.uploadDownloads ?? 0,
+          )}
+        />
         <Chart title="Sessions" unit="open" points={samples.map((s) => ({ at: s.at, value: s.sessions }))} />
-        <Chart title="Merge time (transforming an upload)" unit="ms mean" points={meanMergeMs(samples)} />
         <Chart title="HTTP errors (5xx)" unit="/s" points={rate(samples, (s) => s.httpErrors)} />
         <Chart title="Compensating writes" unit="/s" points={rate(samples, (s) => s.compensatingWrites)} />
       </div>

@@ -7,6 +7,8 @@ interface User {
   email: string | null;
   provider: string;
   createdAt: number;
+  /** Why the user has the dashboard's admin role ('config' or 'granted'), or null. */
+  admin?: string | null;
 }
 interface ApiKey {
   id: string;
@@ -57,6 +59,7 @@ export function People() {
             <th>Email</th>
             <th>Provider</th>
             <th>Created</th>
+            <th>Admin</th>
             <th />
           </tr>
         </thead>
@@ -67,6 +70,15 @@ export function People() {
               <td>{u.email ?? '—'}</td>
               <td>{u.provider}</td>
               <td>{when(u.createdAt)}</td>
+              <td data-testid="admin-role">
+                {u.admin === 'config' ? (
+                  'yes (configured)'
+                ) : u.admin === 'granted' ? (
+                  <button onClick={() => void act(() => api.put(`/users/${u.id}/admin`, { admin: false }))}>Remove admin</button>
+                ) : (
+                  <button onClick={() => void act(() => api.put(`/users/${u.id}/admin`, { admin: true }))}>Make admin</button>
+                )}
+              </td>
               <td>
                 <button onClick={() => confirm(`Delete ${u.email ?? u.id} with its tokens and keys?`) && void act(() => api.del(`/users/${u.id}`))}>Delete</button>
               </td>

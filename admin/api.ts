@@ -35,10 +35,13 @@ export const api = {
   del: (path: string) => call<void>('DELETE', path),
 };
 
-/** Logs in with the admin key: the server sets the session cookie and returns the CSRF token. */
-export async function logIn(key: string): Promise<void> {
+/**
+ * Logs in with the admin key, or as a user with the admin role (email and password): the server
+ * sets the session cookie and returns the CSRF token.
+ */
+export async function logIn(credentials: { key: string } | { email: string; password: string }): Promise<void> {
   csrf = undefined;
-  csrf = (await call<{ csrf: string }>('POST', '/session', { key })).csrf;
+  csrf = (await call<{ csrf: string }>('POST', '/session', credentials)).csrf;
 }
 
 /** After a reload: the cookie is still there; fetch its CSRF token again. False when not logged in. */

@@ -1,6 +1,7 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, logIn, logOut, resume } from './api.ts';
+import { ClientFiles } from './ClientFiles.tsx';
 import { Conflicts } from './Conflicts.tsx';
 import { History } from './History.tsx';
 import { Metrics } from './Metrics.tsx';
@@ -10,12 +11,13 @@ import { Sessions } from './Sessions.tsx';
 import './styles.css';
 
 /*
- * The operator's dashboard: a login with the admin key (a session cookie and a CSRF token, see
- * src/server/http/admin-session.ts), then live sessions, the conflict journal, users and keys,
+ * The operator's dashboard: a login with the admin key or as an admin user (a session cookie and
+ * a CSRF token, see src/server/http/admin-session.ts), then live sessions of every node, client
+ * files, the conflict journal, users and keys,
  * rules with a dry run, compaction, and charts of the server's metrics over the last hour. Every page reads the admin API.
  */
 
-const PAGES = { sessions: 'Sessions', metrics: 'Metrics', conflicts: 'Conflicts', history: 'History', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
+const PAGES = { sessions: 'Sessions', files: 'Client files', metrics: 'Metrics', conflicts: 'Conflicts', history: 'History', people: 'Users & keys', rules: 'Schema & rules', compaction: 'Compaction' } as const;
 type Page = keyof typeof PAGES;
 
 function pageFromPath(): Page {
@@ -43,22 +45,47 @@ function Compaction() {
   );
 }
 
+/** The admin key, or the email and password of a user with the admin role. */
 function Login({ onDone }: { onDone: () => void }) {
+  const [mode, setMode] = useState<'key' | 'user'>('key');
   const [key, setKey] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
   const [error, setError] = useState<string>();
   return (
     <form
       className="login"
       onSubmit={(e) => {
         e.preventDefault();
-        logIn(key).then(onDone, (err: Error) => setError(err.message));
+        logIn(mode === 'key' ? { key } : { email, password }).then(onDone, (err: Error) => setError(err.message));
       }}
     >
       <h1>Outpost dashboard</h1>
-      <label>
-        Admin key
-        <input type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} />
-      </label>
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={mode === 'key'} className={mode === 'key' ? 'active' : ''} onClick={() => setMode('key')}>
+          With the admin key
+        </button>
+        <button type="button" role="tab" aria-selected={mode === 'user'} className={mode === 'user' ? 'active' : ''} onClick={() => setMode('user')}>
+          As an admin user
+        </button>
+      </div>
+      {mode === 'key' ? (
+        <label>
+          Admin key
+          <input type="password" autoComplete="current-password" value={key} onChange={(e) => setKey(e.target.value)} />
+        </label>
+      ) : (
+        <>
+          <label>
+            Email
+            <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+          </label>
+          <label>
+            Password
+            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+          </label>
+        </>
+      )}
       <button type="submit">Log in</button>
       {error && <p className="error">{error}</p>}
     </form>
@@ -97,6 +124,7 @@ function Dashboard() {
       </header>
       <main>
         {page === 'sessions' && <Sessions />}
+        {page === 'files' && <ClientFiles />}
         {page === 'metrics' && <Metrics />}
         {page === 'conflicts' && <Conflicts />}
         {page === 'history' && <History />}

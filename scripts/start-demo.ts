@@ -24,6 +24,7 @@ await main({
       ...TECHNICIANS.map((t) => `  ${t.email} / ${t.password}   (${t.name}, region ${t.region})`),
       `  or press "Try it without an account". The Vue job board is at ${address}/vue.html.`,
       `Dashboard: ${address}/admin — ${adminKeyHint(server)}`,
+      `  or as a user with the admin role (adminUsers in the config, or Make admin on its Users page).`,
       'Stop with Ctrl+C. Another port: npm start -- --port 8081',
       '',
       '',

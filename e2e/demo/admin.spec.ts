@@ -1,22 +1,10 @@
-import type { Browser, Page } from '@playwright/test';
-import { expect, test } from './fixtures.ts';
-import type { DemoServer } from './server.ts';
+import { TECHNICIANS } from '../../demo/shared/accounts.ts';
+import { dashboard, expect, test } from './fixtures.ts';
 
 /*
  * The operator's dashboard (/admin) in real Chromium, against the seeded demo server: logging in
  * with the admin key, live sessions, rules with a dry run, and what it refuses.
  */
-
-/** A desktop window, logged in to the dashboard like an operator. */
-async function dashboard(browser: Browser, demo: DemoServer): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${demo.url}/admin/`);
-  await page.getByLabel('Admin key').fill(demo.adminKey());
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByTestId('session-count')).toBeVisible();
-  return page;
-}
 
 test('the dashboard shows a technician\'s live session appearing and leaving', async ({ browser, demo, people }) => {
   const page = await dashboard(browser, demo);
@@ -93,6 +81,8 @@ test('the dashboard refuses a request without the key and a cross-site form post
 });
 
 test('a conflict between two technicians appears in the journal and as a restorable notice in the loser\'s app', async ({ browser, demo, people }) => {
+  // Two devices, an offline round trip, the journal, a restore and the history: the longest of these.
+  test.setTimeout(180_000);
   // A job in the Central pool: Ana and Ben both cover Central, so both may edit it.
   const [job] = await demo.workOrders("region == 'central' AND assigneeId == nil AND status == 'open' SORT(code ASC)");
   const id = job!._id.$oid;
@@ -143,4 +133,97 @@ test('a conflict between two technicians appears in the journal and as a restora
   await expect(titles.first()).toContainText('Set WorkOrder');
   await expect(titles.first()).toContainText('title = "Valve: Ana (offline)"');
   await expect(titles.last()).toContainText('title = "Valve: Ben (later)"');
+});
+
+test('a user with the admin role logs in with their own credentials, and their actions are logged with their id', async ({ browser, demo }) => {
+  const ana = TECHNICIANS.find((t) => t.name === 'Ana Lima')!;
+  const anaId = await demo.technicianId('Ana Lima');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const asAna = async () => {
+    await page.goto(`${demo.url}/admin/`);
+    await page.getByRole('tab', { name: 'As an admin user' }).click();
+    await page.getByLabel('Email').fill(ana.email);
+    await page.getByLabel('Password').fill(ana.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+  };
+  // Deny by default: a technician is not an admin.
+  await asAna();
+  await expect(page.locator('p.error')).toContainText('does not have the admin role');
+
+  // The operator (admin key) makes her one on the Users page.
+  const operator = await dashboard(browser, demo);
+  await operator.getByRole('button', { name: 'Users & keys' }).click();
+  const row = operator.locator('tr').filter({ hasText: ana.email });
+  await row.getByRole('button', { name: 'Make admin' }).click();
+  await expect(row.getByTestId('admin-role')).toHaveText('Remove admin');
+
+  // Now she gets in, with the same cookie session, and what she does is logged as her.
+  await asAna();
+  await expect(page.getByTestId('session-count')).toBeVisible();
+  await page.getByRole('button', { name: 'Users & keys' }).click();
+  await page.getByPlaceholder('name', { exact: true }).fill('ana-ci');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await expect(page.locator('tr').filter({ hasText: 'ana-ci' })).toHaveCount(1);
+  expect(demo.log).toContain(`"admin":"user:${anaId}","method":"POST","path":"/api/admin/api-keys","msg":"admin action"`);
+
+  // Withdrawn: her open dashboard is refused at its next request.
+  await row.getByRole('button', { name: 'Remove admin' }).click();
+  await expect(row.getByRole('button', { name: 'Make admin' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Admin key')).toBeVisible();
+});
+
+test('client files: a technician\'s file with its versions and node; retire refuses it and reset starts a device over', async ({ browser, demo, people }) => {
+  const anaId = await demo.technicianId('Ana Lima');
+  const ana = await people('Ana Lima');
+  const page = await dashboard(browser, demo);
+  page.on('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'Client files' }).click();
+  await page.getByLabel('user id').fill(anaId);
+  await page.getByRole('button', { name: 'Show' }).click();
+  const first = page.locator('tbody tr').first();
+  await expect(first.getByTestId('file-state')).toHaveText('connected');
+  await expect(first).toContainText(anaId);
+  const ident = Number(await first.locator('td').first().textContent());
+  const row = page.getByTestId(`file-${ident}`);
+  // The server version it downloaded is past the seed's history.
+  expect(Number(await row.locator('td').nth(5).textContent())).toBeGreaterThan(0);
+
+  // Retire: the file is refused; her app starts over on a new file and syncs again.
+  await row.getByRole('button', { name: 'Retire' }).click();
+  await expect(row.getByTestId('file-state')).toHaveText('retired: an administrator retired it');
+  const fresh = page.locator('tbody tr').first();
+  await expect(fresh).not.toHaveAttribute('data-testid', `file-${ident}`);
+  await expect(fresh.getByTestId('file-state')).toHaveText('connected');
+  await ana.screen.synced();
+  expect(demo.log).toMatch(new RegExp(`"admin":"dashboard-session:[^"]+","clientFile":${ident},"action":"retire"`));
+
+  // Reset the new one: it resets too (keeping what it had not uploaded) and is back again.
+  await fresh.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.locator('tbody tr').nth(1).getByTestId('file-state')).toHaveText('reset: an administrator reset it');
+  await expect(page.locator('tbody tr').first().getByTestId('file-state')).toHaveText('connected');
+  await ana.screen.synced();
+});
+
+test('the metrics page charts the upload→download latency of a write reaching another technician', async ({ browser, demo, people }) => {
+  const [job] = await demo.workOrders("region == 'central' AND assigneeId == nil AND status == 'open' SORT(code ASC)");
+  const ana = await people('Ana Lima');
+  const ben = await people('Ben Okafor');
+  for (const d of [ana, ben]) {
+    await d.screen.region('central');
+    await d.screen.openWorkOrder(job!._id.$oid, job!.code);
+  }
+  await ana.screen.setText('title', 'Valve: measured');
+  await expect(ben.screen.title).toHaveValue('Valve: measured');
+  expect(await demo.metric('outpost_sync_upload_download_seconds_count')).toBeGreaterThan(0);
+  const page = await dashboard(browser, demo);
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  // The next 10 s sample holds it; the chart's maximum is then above zero.
+  const chart = page.getByTestId('chart').filter({ hasText: 'Upload→download latency' });
+  await expect(chart).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(chart.locator('figcaption')).not.toContainText('(max 0.00)', { timeout: 1000 });
+  }).toPass({ timeout: 40_000 });
 });

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { expect, test as base, type BrowserContext, type Locator, type Page, type WebSocket } from '@playwright/test';
+import { expect, test as base, type Browser, type BrowserContext, type Locator, type Page, type WebSocket } from '@playwright/test';
 import type { Gateway } from './gateway.ts';
 import { DemoServer } from './server.ts';
 
@@ -142,7 +142,7 @@ export class Device {
   }
 }
 
-async function signIn(device: Device): Promise<Device> {
+export async function signIn(device: Device): Promise<Device> {
   const screen = await device.tab('/');
   device.screen = screen;
   await screen.page.getByRole('button', { name: new RegExp(device.who) }).click();
@@ -176,5 +176,16 @@ export const test = base.extend<{ demo: DemoServer; people: (who: Who) => Promis
     for (const c of contexts) await c.close();
   },
 });
+
+/** A desktop window, logged in to the dashboard with the admin key, like an operator. */
+export async function dashboard(browser: Browser, demo: DemoServer): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${demo.url}/admin/`);
+  await page.getByLabel('Admin key').fill(demo.adminKey());
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByTestId('session-count')).toBeVisible();
+  return page;
+}
 
 export { expect };

@@ -42,6 +42,7 @@ export class DemoServer {
     readonly dir: string,
     readonly port: number,
     private readonly gateways: readonly Gateway[],
+    private readonly options: NodeOptions = {},
   ) {
     this.unused = [...gateways];
   }
@@ -50,15 +51,18 @@ export class DemoServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Copies the seeded template (global-setup.ts) and starts a server on it. */
-  static async create(): Promise<DemoServer> {
+  /**
+   * Copies the seeded template (global-setup.ts) and starts a server on it; or, given a
+   * PostgreSQL store (seeded by pg-nodes.ts), starts one node of it.
+   */
+  static async create(options: NodeOptions = {}): Promise<DemoServer> {
     const template = process.env.OUTPOST_DEMO_TEMPLATE;
     if (!template || !process.env.OUTPOST_DEMO_STATIC) throw new Error('run through e2e/demo/playwright.config.ts (its global setup builds and seeds)');
     const dir = mkdtempSync(join(tmpdir(), 'outpost-demo-data-'));
-    cpSync(template, dir, { recursive: true });
+    if (!options.postgres) cpSync(template, dir, { recursive: true });
     const port = await freePort();
     const gateways = await Promise.all([0, 1, 2].map(() => Gateway.start(port)));
-    const server = new DemoServer(dir, port, gateways);
+    const server = new DemoServer(dir, port, gateways, options);
     await server.start();
     return server;
   }
@@ -78,7 +82,9 @@ export class DemoServer {
         ...process.env,
         OUTPOST_PORT: String(this.port),
         OUTPOST_HOST: '127.0.0.1',
-        OUTPOST_STORE: this.dir,
+        OUTPOST_STORE: this.options.postgres?.url ?? this.dir,
+        ...(this.options.postgres ? { OUTPOST_PG_SCHEMA: this.options.postgres.schema, OUTPOST_ADMIN_KEY: this.options.postgres.adminKey } : {}),
+        ...(this.options.nodeId ? { OUTPOST_NODE_ID: this.options.nodeId } : {}),
         OUTPOST_STATIC_DIR: process.env.OUTPOST_DEMO_STATIC,
         OUTPOST_ADMIN_DIR: process.env.OUTPOST_DEMO_ADMIN,
         // The pages' origins. Only needed because the WebSocket upgrade does not yet accept the
@@ -130,6 +136,7 @@ export class DemoServer {
   }
 
   adminKey(): string {
+    if (this.options.postgres) return this.options.postgres.adminKey;
     // Development mode generated it into the data directory when the template was seeded.
     return readFileSync(join(this.dir, 'admin-key'), 'utf8').trim();
   }
@@ -186,6 +193,12 @@ export class DemoServer {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   }
+}
+
+/** One node of several sharing a PostgreSQL database (e2e/demo/pg-nodes.ts). */
+export interface NodeOptions {
+  readonly postgres?: { readonly url: string; readonly schema: string; readonly adminKey: string };
+  readonly nodeId?: string;
 }
 
 export interface ServerWorkOrder {

@@ -13,6 +13,8 @@ import { MetricsRegistry, registerProcessMetrics } from './metrics.ts';
 import { openStore } from './store/open.ts';
 import type { ServerStore } from './store/types.ts';
 import { attachSyncEngine } from './sync/attach.ts';
+import { defaultNodeId, LocalNodes } from './cluster/nodes.ts';
+import { PgNodes } from './cluster/pg-nodes.ts';
 
 /*
  * The server process: configuration, logs, store, auth, metrics, HTTP. The sync engine attaches
@@ -86,7 +88,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     let attachment: SyncAttachment | void = undefined;
     // The last hour of the server's own metrics, for the dashboard's charts.
     const history = new MetricsHistory(metrics);
-    history.start();
     const hooks: AdminHooks = {
       metricsHistory: () => ({ intervalMs: history.intervalMs, samples: history.samples() }),
       setSchema: (schema, o) => (attachment?.adminHooks?.setSchema ? attachment.adminHooks.setSchema(schema, o) : store.transaction((tx) => tx.setSchema(schema))),
@@ -99,6 +100,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         if (!attachment?.adminHooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
         return attachment.adminHooks.resetClients(selector, reason);
       },
+      retireClientFile: (clientFile) => {
+        if (!attachment?.adminHooks?.retireClientFile) throw new OutpostError('internal', 'the sync engine is not running');
+        return attachment.adminHooks.retireClientFile(clientFile);
+      },
       sessions: () => attachment?.adminHooks?.sessions?.() ?? [],
       disconnect: (clientFile) => attachment?.adminHooks?.disconnect?.(clientFile) ?? 0,
       dryRun: (rules, userId, type) => {
@@ -106,6 +111,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         return attachment.adminHooks.dryRun(rules, userId, type);
       },
     };
+    // Every node's sessions and metrics for the dashboard: through PostgreSQL when nodes share one.
+    const local = { sessions: () => hooks.sessions!(), disconnect: (f: number) => hooks.disconnect!(f), samples: () => history.samples() };
+    const nodeId = config.nodeId ?? defaultNodeId();
+    const nodes =
+      config.store.kind === 'postgres'
+        ? await PgNodes.start({ connection: config.storeSpec, schema: config.store.schema, nodeId, local, onError: (err) => log.warn({ err: err.message }, 'node view background error') })
+        : new LocalNodes(nodeId, local);
+    hooks.nodes = nodes;
+    history.onSample = (sample) => nodes.published(sample);
+    history.start();
     const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
     const parts: ServerParts = { config, log, store, auth, metrics, http, adminKey: secrets.adminKey };
     attachment = options.attachSync ? await options.attachSync(parts) : undefined;
@@ -125,6 +140,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         closing ??= (async () => {
           clearInterval(prune);
           history.stop();
+          await nodes.close();
           if (attachment) await attachment.close();
           await http.close();
           stopProcessMetrics();

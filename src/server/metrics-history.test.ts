@@ -20,11 +20,13 @@ describe('the metrics history behind the dashboard charts', () => {
     sync.uploaded?.(5);
     sync.compensatingWrites?.(2);
     sync.mergeSeconds?.(0.25);
+    sync.uploadDownloadSeconds?.(0.04);
+    sync.uploadDownloadSeconds?.(0.06);
     http.inc({ method: 'GET', route: '/x', status: 500 });
     http.inc({ method: 'GET', route: '/x', status: 200 });
     now = 10_000;
     history.take();
-    expect(history.samples().at(-1)).toEqual({ at: 10_000, uploadedChangesets: 5, downloadedChangesets: 0, sessions: 1, compensatingWrites: 2, httpErrors: 1, mergeSeconds: 0.25, merges: 1 });
+    expect(history.samples().at(-1)).toEqual({ at: 10_000, uploadedChangesets: 5, downloadedChangesets: 0, sessions: 1, compensatingWrites: 2, httpErrors: 1, mergeSeconds: 0.25, merges: 1, uploadDownloadSeconds: 0.1, uploadDownloads: 2 });
     now = 3_605_000;
     history.take();
     // The first sample (at 0) is more than an hour old.

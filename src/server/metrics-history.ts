@@ -18,6 +18,9 @@ export interface MetricsSample {
   /** Sum and count of the merge-time histogram (transforming uploads). */
   readonly mergeSeconds: number;
   readonly merges: number;
+  /** Sum and count of the upload→download latency histogram (src/server/sync/latency.ts). */
+  readonly uploadDownloadSeconds: number;
+  readonly uploadDownloads: number;
 }
 
 /** Sums every series of each metric in Prometheus text exposition (labels matched by `keep`). */
@@ -47,6 +50,8 @@ export function sample(registry: MetricsRegistry, at: number): MetricsSample {
     httpErrors: errors.get('outpost_http_requests_total') ?? 0,
     mergeSeconds: all.get('outpost_sync_merge_seconds_sum') ?? 0,
     merges: all.get('outpost_sync_merge_seconds_count') ?? 0,
+    uploadDownloadSeconds: all.get('outpost_sync_upload_download_seconds_sum') ?? 0,
+    uploadDownloads: all.get('outpost_sync_upload_download_seconds_count') ?? 0,
   };
 }
 
@@ -71,9 +76,14 @@ export class MetricsHistory {
     clearInterval(this.timer);
   }
 
+  /** Called with every sample taken (the cluster view publishes it for the other nodes). */
+  onSample: ((s: MetricsSample) => void) | undefined;
+
   take(): void {
     const at = this.now();
-    this.kept.push(sample(this.registry, at));
+    const s = sample(this.registry, at);
+    this.kept.push(s);
+    this.onSample?.(s);
     while (this.kept.length > 0 && this.kept[0]!.at < at - this.keepMs) this.kept.shift();
   }
 

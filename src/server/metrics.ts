@@ -274,6 +274,12 @@ export function createSyncMetrics(registry: MetricsRegistry) {
   const downloaded = registry.counter('outpost_sync_downloaded_changesets_total', 'Changesets sent in downloads.');
   const downloadedBytes = registry.counter('outpost_sync_downloaded_bytes_total', 'Bytes of changesets sent in downloads.');
   const merge = registry.histogram('outpost_sync_merge_seconds', 'Time spent transforming uploads against concurrent history.');
+  const latency = registry.histogram(
+    'outpost_sync_upload_download_seconds',
+    'Time from an upload\'s arrival at this node to the DOWNLOAD carrying it being sent to another session.',
+    [],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
   const bootstrap = registry.histogram('outpost_sync_bootstrap_seconds', 'Time to bootstrap a subscription change.', [], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
   const compensating = registry.counter('outpost_sync_compensating_writes_total', 'Uploaded writes rejected and reverted.');
   const groups = registry.counter('outpost_sync_group_commits_total', 'Store transactions that integrated uploads or TRANSACTs (group commits).');
@@ -284,6 +290,7 @@ export function createSyncMetrics(registry: MetricsRegistry) {
     uploaded: (n: number) => uploaded.inc(undefined, n),
     downloaded: (n: number, bytes: number) => (downloaded.inc(undefined, n), downloadedBytes.inc(undefined, bytes)),
     mergeSeconds: (s: number) => merge.observe(s),
+    uploadDownloadSeconds: (s: number) => latency.observe(s),
     bootstrapSeconds: (s: number) => bootstrap.observe(s),
     compensatingWrites: (n: number) => compensating.inc(undefined, n),
     groupCommitted: (n: number) => (groups.inc(), grouped.inc(undefined, n)),

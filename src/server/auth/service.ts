@@ -168,6 +168,16 @@ export class AuthService {
     }
   }
 
+  /**
+   * Checks an email and password (rate-limited like a login) without issuing tokens: the
+   * operator's dashboard logs admin users in with them. Returns the user id.
+   */
+  async verifyEmailPassword(email: unknown, password: unknown, info: RequestInfo): Promise<string> {
+    this.requireProvider('email');
+    if (typeof email !== 'string' || typeof password !== 'string') throw invalid();
+    return this.checkEmailPassword(email, password, info);
+  }
+
   private async checkEmailPassword(rawEmail: string, password: string, info: RequestInfo): Promise<string> {
     const email = normalizeEmail(rawEmail);
     this.ipLimiter.check(info.ip);

@@ -60,6 +60,10 @@ export interface OutpostConfig {
   readonly partition: PartitionConfig | null;
   readonly auth: ParsedConfig['auth'] & { readonly providers: ParsedConfig['auth']['providers'] & { readonly customJwt?: CustomJwtOptions } };
   readonly adminKey: string | undefined;
+  /** User ids or emails with the dashboard's admin role (docs/server.md). */
+  readonly adminUsers: readonly string[];
+  /** This node's name in the dashboard (undefined: host name and process id). */
+  readonly nodeId: string | undefined;
   readonly metricsToken: string | undefined;
   readonly allowedOrigins: readonly string[] | '*';
   readonly limits: ParsedConfig['limits'];
@@ -80,7 +84,7 @@ export class ConfigError extends Error {
 type Raw = Record<string, unknown>;
 
 /** Environment variables and the config path each one sets. */
-export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' | 'origins' }>> = {
+export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' | 'origins' | 'list' }>> = {
   OUTPOST_PORT: { path: ['port'], kind: 'int' },
   OUTPOST_HOST: { path: ['host'], kind: 'string' },
   OUTPOST_STORE: { path: ['store'], kind: 'string' },
@@ -93,6 +97,8 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_JWT_SECRET: { path: ['auth', 'tokens', 'secret'], kind: 'string' },
   OUTPOST_JWT_PRIVATE_KEY: { path: ['auth', 'tokens', 'privateKey'], kind: 'string' },
   OUTPOST_ADMIN_KEY: { path: ['adminKey'], kind: 'string' },
+  OUTPOST_ADMIN_USERS: { path: ['adminUsers'], kind: 'list' },
+  OUTPOST_NODE_ID: { path: ['nodeId'], kind: 'string' },
   OUTPOST_METRICS_TOKEN: { path: ['metricsToken'], kind: 'string' },
   OUTPOST_ALLOWED_ORIGINS: { path: ['allowedOrigins'], kind: 'origins' },
   OUTPOST_STATIC_DIR: { path: ['staticDir'], kind: 'string' },
@@ -100,7 +106,7 @@ export const ENV_VARS: Readonly<Record<string, { path: string[]; kind: 'string' 
   OUTPOST_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
 };
 
-function envValue(kind: 'string' | 'int' | 'bool' | 'origins', text: string): unknown {
+function envValue(kind: 'string' | 'int' | 'bool' | 'origins' | 'list', text: string): unknown {
   const t = text.trim();
   switch (kind) {
     case 'int':
@@ -109,6 +115,8 @@ function envValue(kind: 'string' | 'int' | 'bool' | 'origins', text: string): un
       return /^(1|true|yes|on)$/i.test(t) ? true : /^(0|false|no|off)$/i.test(t) ? false : t;
     case 'origins':
       return t === '*' ? '*' : t.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'list':
+      return t.split(',').map((s) => s.trim()).filter(Boolean);
     default:
       return text;
   }
@@ -286,6 +294,8 @@ export function parseConfig(raw: unknown, context: { configFile?: string | undef
     partition: part.partition,
     auth: c.auth as OutpostConfig['auth'],
     adminKey: c.adminKey,
+    adminUsers: c.adminUsers,
+    nodeId: c.nodeId,
     metricsToken: c.metricsToken,
     allowedOrigins: c.allowedOrigins,
     limits: c.limits,

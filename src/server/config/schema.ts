@@ -136,6 +136,14 @@ export const configSchema = v.strictObject({
   ),
   /** The admin API key (Authorization: Bearer <key>); generated in development mode. */
   adminKey: v.optional(v.pipe(v.string(), v.minLength(32, 'the admin key must be at least 32 characters'))),
+  /**
+   * Users who may enter the operator's dashboard with their own credentials, by user id or email
+   * (an email names the email/password account holding it). Nobody is an admin unless listed here
+   * or given the role by an existing admin (docs/server.md, "Admin users").
+   */
+  adminUsers: v.optional(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(256))), []),
+  /** This node's name in the dashboard (default: host name and process id). */
+  nodeId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
   /** `GET /metrics` needs `Authorization: Bearer <metricsToken>`; without one it is refused. */
   metricsToken: v.optional(v.pipe(v.string(), v.minLength(32, 'the metrics token must be at least 32 characters'))),
   allowedOrigins: v.optional(v.union([v.literal('*'), v.array(origin)], 'a list of origins, or "*"'), []),

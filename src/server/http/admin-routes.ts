@@ -10,13 +10,16 @@ import { pkKey, type PrimaryKey } from '../../model/index.ts';
 import type { ConflictRow, ServerStore, UserRow } from '../store/types.ts';
 import type { LiveSessionInfo } from '../sync/engine.ts';
 import type { MetricsSample } from '../metrics-history.ts';
+import type { NodesView } from '../cluster/nodes.ts';
 import { AdminSessions, ADMIN_COOKIE } from './admin-session.ts';
+import { AdminRoles } from './admin-users.ts';
 import { parseBody } from './errors.ts';
 import type { HttpContext, OutpostHttpServer } from './server.ts';
 
 /*
  * The admin API under /api/admin, behind the admin key (`Authorization: Bearer <admin key>`,
- * compared in constant time). Without a configured key every admin request is refused.
+ * compared in constant time) or a dashboard session (the admin key, or a user with the admin
+ * role: admin-users.ts). Without a configured key or admin users every admin request is refused.
  *
  * Schema and rules changes go through `hooks` when given (the sync engine applies them to its
  * running state and checks them: a hook may throw OutpostError, e.g. `schema_mismatch`, to refuse);
@@ -35,8 +38,12 @@ export interface AdminHooks {
   compact?(): Promise<{ retired: number; removed: number; firstVersion: number }>;
   /** Retire client files (all, a user's, or one): their next session gets a client reset. */
   resetClients?(selector: { userId?: string; clientFile?: number }, reason: string): Promise<number>;
+  /** Retires one client file for good: its ident is refused, with no recovery of what it had not uploaded. */
+  retireClientFile?(clientFile: number): Promise<number>;
   /** The live sync sessions on this node. */
   sessions?(): LiveSessionInfo[];
+  /** Every node sharing the store: sessions, metrics, disconnect anywhere (src/server/cluster). */
+  nodes?: NodesView;
   /** Ends the live sessions of a client file on this node; returns how many. */
   disconnect?(clientFile: number): number;
   /** The last hour of the server's metrics (cumulative samples). */
@@ -47,6 +54,8 @@ export interface AdminHooks {
 
 export interface AdminOptions {
   readonly adminKey: string | undefined;
+  /** User ids or emails with the admin role by configuration (admin-users.ts). */
+  readonly adminUsers?: readonly string[];
   /** The configured schema and roles, shown until the admin API stores others. */
   readonly schema: readonly ObjectSchemaInput[];
   readonly roles: RolesConfig;
@@ -76,10 +85,15 @@ const resetBody = v.strictObject({
 const rulesShape = v.strictObject({ byType: v.optional(objectOf(v.array(roleSchema)), {}), default: v.optional(v.array(roleSchema), []) });
 const rulesBody = v.strictObject({ rules: rulesShape });
 const dryRunBody = v.strictObject({ rules: rulesShape, userId: v.pipe(v.string(), v.minLength(1), v.maxLength(256)), type: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
-const loginBody = v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) });
+const loginBody = v.union([
+  v.strictObject({ key: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
+  v.strictObject({ email: v.pipe(v.string(), v.minLength(1), v.maxLength(254)), password: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)) }),
+  v.strictObject({ accessToken: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)) }),
+]);
+const roleBody = v.strictObject({ admin: v.boolean() });
 
-function userJson(u: UserRow) {
-  return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt };
+function userJson(u: UserRow, admin?: string | null) {
+  return { id: u.id, email: u.email, provider: u.provider, customData: u.customData, createdAt: u.createdAt, ...(admin !== undefined ? { admin } : {}) };
 }
 
 /** A journal entry for the admin API: the whole entry, pk and values in Extended JSON (the object state kept for permission checks stays out). */
@@ -94,6 +108,13 @@ function intParam(ctx: HttpContext, name: string, min: number, max: number, fall
   if (text === null) return fallback;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new OutpostError('bad_message', `${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** A client file ident from a path. */
+function identParam(text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new OutpostError('bad_message', 'a client file ident must be a positive integer');
   return n;
 }
 
@@ -121,51 +142,88 @@ export async function currentRules(store: ServerStore, configured: RolesConfig):
 export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, auth: AuthService, options: AdminOptions): void {
   const expected = options.adminKey === undefined ? undefined : digest(options.adminKey);
   const sessions = new AdminSessions();
+  const roles = new AdminRoles(store, options.adminUsers ?? []);
   const keyMatches = (given: string | undefined) => given !== undefined && expected !== undefined && timingSafeEqual(digest(given), expected);
   /**
    * Who makes an admin request: the admin key as a bearer token (scripts), or the dashboard's
    * session cookie with its CSRF token in a header (a cross-site form cannot set one, and the
-   * cookie is SameSite=Strict besides). Every request that changes something is logged with it.
+   * cookie is SameSite=Strict besides). A session of a user is good only while the user still
+   * has the admin role. Every request that changes something is logged with who made it.
    */
-  const admin = (handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => (ctx: HttpContext) => {
-    if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
+  const admin = (handler: (ctx: HttpContext, who: string) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => async (ctx: HttpContext) => {
     const given = ctx.bearer();
     let who: string;
     // Hashing first makes the comparison constant-time whatever the lengths.
     if (given !== undefined) {
+      if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
       if (!keyMatches(given)) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>)');
       who = 'admin-key';
     } else {
       const session = sessions.fromRequest(ctx.req);
-      if (!session) throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>), or a dashboard login');
-      who = `dashboard-session:${session.id.slice(0, 8)}`;
+      if (!session) {
+        if (!expected && !roles.anyConfigured) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY) or admin users (adminUsers)');
+        throw new OutpostError('unauthorized', 'a valid admin key is required (Authorization: Bearer <admin key>), or a dashboard login');
+      }
+      if (session.userId !== undefined) {
+        if (!(await roles.roleOf(await store.auth.getUser(session.userId)))) {
+          sessions.end(ctx.req);
+          throw new OutpostError('unauthorized', 'this user no longer has the admin role');
+        }
+        who = `user:${session.userId}`;
+      } else who = `dashboard-session:${session.id.slice(0, 8)}`;
     }
     if (ctx.req.method !== 'GET' && ctx.req.method !== 'HEAD') ctx.log.info({ admin: who, method: ctx.req.method, path: ctx.url.pathname }, 'admin action');
-    return handler(ctx);
+    return handler(ctx, who);
   };
-  const route = (method: string, path: string, handler: (ctx: HttpContext) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => http.route(method, path, admin(handler));
+  const route = (method: string, path: string, handler: (ctx: HttpContext, who: string) => ReturnType<Parameters<OutpostHttpServer['route']>[2]>) => http.route(method, path, admin(handler));
 
-  // The dashboard's login: the admin key buys a session cookie (HttpOnly, SameSite=Strict) and a
-  // CSRF token the page sends back in a header with every request.
+  // The dashboard's login: the admin key, or the credentials of a user with the admin role (an
+  // email and password, or an access token of any provider), buys a session cookie (HttpOnly,
+  // SameSite=Strict) and a CSRF token the page sends back in a header with every request.
   http.route('POST', '/api/admin/session', async (ctx) => {
-    if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
     const body = parseBody(loginBody, await ctx.json());
-    if (!keyMatches(body.key)) {
-      ctx.log.warn({ ip: ctx.ip }, 'dashboard login refused');
-      throw new OutpostError('unauthorized', 'that is not the admin key');
+    let userId: string | undefined;
+    if ('key' in body) {
+      if (!expected) throw new OutpostError('permission_denied', 'the admin API is disabled: configure an admin key (OUTPOST_ADMIN_KEY)');
+      if (!keyMatches(body.key)) {
+        ctx.log.warn({ ip: ctx.ip }, 'dashboard login refused');
+        throw new OutpostError('unauthorized', 'that is not the admin key');
+      }
+    } else {
+      userId = 'accessToken' in body ? (await auth.verifyAccessToken(body.accessToken)).userId : await auth.verifyEmailPassword(body.email, body.password, { ip: ctx.ip });
+      if (!(await roles.roleOf(await store.auth.getUser(userId)))) {
+        ctx.log.warn({ ip: ctx.ip, userId }, 'dashboard login refused: not an admin');
+        throw new OutpostError('permission_denied', 'this user does not have the admin role');
+      }
     }
-    const session = sessions.create();
-    ctx.log.info({ admin: `dashboard-session:${session.id.slice(0, 8)}`, ip: ctx.ip }, 'dashboard login');
-    return { status: 201, body: { csrf: session.csrf, expiresAt: session.expiresAt }, headers: { 'Set-Cookie': sessions.cookie(session) } };
+    const session = sessions.create(userId);
+    const who = userId !== undefined ? `user:${userId}` : `dashboard-session:${session.id.slice(0, 8)}`;
+    ctx.log.info({ admin: who, ip: ctx.ip }, 'dashboard login');
+    return { status: 201, body: { csrf: session.csrf, expiresAt: session.expiresAt, ...(userId !== undefined ? { userId } : {}) }, headers: { 'Set-Cookie': sessions.cookie(session) } };
   });
   http.route('GET', '/api/admin/session', async (ctx) => {
     const session = sessions.fromCookie(ctx.req);
     if (!session) throw new OutpostError('unauthorized', 'no dashboard login');
-    return { status: 200, body: { csrf: session.csrf, expiresAt: session.expiresAt } };
+    if (session.userId !== undefined && !(await roles.roleOf(await store.auth.getUser(session.userId)))) {
+      sessions.end(ctx.req);
+      throw new OutpostError('unauthorized', 'this user no longer has the admin role');
+    }
+    return { status: 200, body: { csrf: session.csrf, expiresAt: session.expiresAt, ...(session.userId !== undefined ? { userId: session.userId } : {}) } };
   });
   route('DELETE', '/api/admin/session', async (ctx) => {
     sessions.end(ctx.req);
     return { status: 204, headers: { 'Set-Cookie': `${ADMIN_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` } };
+  });
+
+  // The admin role of users: granted or withdrawn by an admin (configured admins stay admins).
+  route('PUT', '/api/admin/users/:id/admin', async (ctx, who) => {
+    const body = parseBody(roleBody, await ctx.json());
+    const user = await store.auth.getUser(ctx.params.id!);
+    if (!user) throw new OutpostError('not_found', 'no such user');
+    if (!body.admin && who === `user:${user.id}`) throw new OutpostError('bad_message', 'an admin cannot withdraw their own role (another admin can)');
+    const role = await roles.set(user, body.admin);
+    ctx.log.info({ admin: who, userId: user.id, role: role ?? null }, 'admin role changed');
+    return { status: 200, body: { userId: user.id, admin: role ?? null } };
   });
 
   // The history, newest first, decoded: a page of at most `limit` entries matching the filters,
@@ -212,18 +270,80 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     return { status: 200, body: { history: out, latest, first, ...(upTo > Math.max(first - 1, 0) ? { next: upTo + 1 } : {}) } };
   });
 
-  route('GET', '/api/admin/metrics/history', async () => ({ status: 200, body: options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] } }));
-
-  route('GET', '/api/admin/sessions', async () => ({ status: 200, body: { sessions: options.hooks?.sessions?.() ?? [] } }));
-
-  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx) => {
-    if (!options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
-    const ident = Number(ctx.params.clientFile);
-    if (!Number.isSafeInteger(ident) || ident < 1) throw new OutpostError('bad_message', 'clientFile must be a positive integer');
-    const ended = options.hooks.disconnect(ident);
-    if (ended === 0) throw new OutpostError('not_found', 'no live session of that client file on this node');
-    return { status: 200, body: { ended } };
+  // This node's metrics, and every live node's when several share a PostgreSQL database.
+  route('GET', '/api/admin/metrics/history', async () => {
+    const own = options.hooks?.metricsHistory?.() ?? { intervalMs: 0, samples: [] };
+    const nodes = options.hooks?.nodes;
+    return { status: 200, body: { ...own, ...(nodes ? { node: nodes.nodeId, nodes: await nodes.metrics() } : {}) } };
   });
+
+  // Live sessions of every node (each with its node).
+  route('GET', '/api/admin/sessions', async () => {
+    const nodes = options.hooks?.nodes;
+    const sessions = nodes ? await nodes.sessions() : (options.hooks?.sessions?.() ?? []);
+    return { status: 200, body: { sessions, ...(nodes ? { node: nodes.nodeId } : {}) } };
+  });
+
+  // Ends a client file's sessions: on the node named by `?node=`, or wherever they run.
+  route('POST', '/api/admin/sessions/:clientFile/disconnect', async (ctx, who) => {
+    const ident = identParam(ctx.params.clientFile);
+    const node = ctx.url.searchParams.get('node') || undefined;
+    const nodes = options.hooks?.nodes;
+    if (!nodes && !options.hooks?.disconnect) throw new OutpostError('internal', 'the sync engine is not running');
+    const r = nodes ? await nodes.disconnect(ident, node) : { ended: options.hooks!.disconnect!(ident), asked: [] as string[] };
+    if (r.ended === 0 && r.asked.length === 0) throw new OutpostError('not_found', 'no live session of that client file');
+    ctx.log.info({ admin: who, clientFile: ident, ended: r.ended, asked: r.asked }, 'session disconnected');
+    return { status: 200, body: r };
+  });
+
+  // Client files, newest first: last seen, versions, user, the node that serves (or last served) it.
+  route('GET', '/api/admin/client-files', async (ctx) => {
+    const limit = intParam(ctx, 'limit', 1, 1000, 100)!;
+    const before = intParam(ctx, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const userId = ctx.url.searchParams.get('user') || undefined;
+    const files = await store.listClientFiles({ limit, ...(before !== undefined ? { beforeIdent: before } : {}), ...(userId ? { userId } : {}) });
+    const nodes = options.hooks?.nodes;
+    // A live session knows more than the store: the cursor of what it sent (the store keeps what the client last showed it holds).
+    const live = new Map((nodes ? await nodes.sessions() : []).map((s) => [s.clientFile, s]));
+    const last = nodes ? await nodes.lastNodes(files.map((f) => f.ident)) : new Map<number, string>();
+    return {
+      status: 200,
+      body: {
+        clientFiles: files.map((f) => ({
+          ident: f.ident,
+          userId: f.userId,
+          createdAt: f.createdAt,
+          lastSeenAt: f.lastSeenAt,
+          clientVersion: Math.max(f.lastIntegrated, live.get(f.ident)?.clientVersion ?? 0),
+          serverVersion: Math.max(f.syncedVersion, live.get(f.ident)?.serverVersion ?? 0),
+          queryVersion: f.queryVersion,
+          subscriptions: f.subscriptions.length,
+          node: live.get(f.ident)?.node ?? last.get(f.ident) ?? null,
+          live: live.has(f.ident),
+          retired: f.expiredAt === null ? null : { at: f.expiredAt, reason: f.expiredReason, action: f.expiredAction },
+        })),
+        ...(files.length === limit ? { next: files[files.length - 1]!.ident } : {}),
+      },
+    };
+  });
+
+  // Reset: the client resets and recovers what it had not uploaded onto a new file. Retire: the
+  // ident is refused for good and nothing it held is recovered (a lost or stolen device).
+  for (const action of ['reset', 'retire'] as const) {
+    route('POST', `/api/admin/client-files/:ident/${action}`, async (ctx, who) => {
+      const ident = identParam(ctx.params.ident);
+      const file = await store.getClientFile(ident);
+      if (!file) throw new OutpostError('not_found', 'no such client file');
+      if (file.expiredAt !== null) throw new OutpostError('bad_client_file', `client file ${ident} was already retired (${file.expiredReason ?? 'no reason'})`);
+      const hook = action === 'reset' ? options.hooks?.resetClients : options.hooks?.retireClientFile;
+      if (!hook) throw new OutpostError('internal', 'the sync engine is not running');
+      const n = action === 'reset' ? await options.hooks!.resetClients!({ clientFile: ident }, 'an administrator reset it') : await options.hooks!.retireClientFile!(ident);
+      // Its sessions on other nodes end too; the client's next IDENT is refused with the reset.
+      await options.hooks?.nodes?.disconnect(ident);
+      ctx.log.info({ admin: who, clientFile: ident, action }, `client file ${action}`);
+      return { status: 200, body: { [action === 'reset' ? 'reset' : 'retired']: n } };
+    });
+  }
 
   route('POST', '/api/admin/rules/dry-run', async (ctx) => {
     if (!options.hooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
@@ -292,7 +412,9 @@ export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, au
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new OutpostError('bad_message', 'limit must be an integer from 1 to 1000');
     const after = ctx.url.searchParams.get('after') ?? undefined;
     const users = await store.auth.listUsers({ ...(after ? { afterId: after } : {}), limit });
-    return { status: 200, body: { users: users.map(userJson), ...(users.length === limit ? { next: users[users.length - 1]!.id } : {}) } };
+    const granted = await roles.granted();
+    const listed = await Promise.all(users.map(async (u) => userJson(u, (await roles.roleOf(u, granted)) ?? null)));
+    return { status: 200, body: { users: listed, ...(users.length === limit ? { next: users[users.length - 1]!.id } : {}) } };
   });
 
   route('POST', '/api/admin/users', async (ctx) => {

@@ -2,7 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 /*
- * Sessions of the operator's dashboard (/admin). Logging in with the admin key gives a random
+ * Sessions of the operator's dashboard (/admin). Logging in with the admin key, or as a user
+ * with the admin role (admin-users.ts), gives a random
  * session id in a cookie (HttpOnly: scripts cannot read it; SameSite=Strict: no other site's page
  * makes the browser send it) and a CSRF token the page keeps and sends as `X-Outpost-CSRF` with
  * every request: a cross-site form post can carry neither. Sessions live in this process's memory
@@ -16,6 +17,8 @@ const MAX_SESSIONS = 1000;
 
 export interface AdminSession {
   readonly id: string;
+  /** Who logged in: the admin key, or a user with the admin role (their id). */
+  readonly userId: string | undefined;
   readonly csrf: string;
   readonly expiresAt: number;
 }
@@ -37,11 +40,11 @@ function same(a: string, b: string): boolean {
 export class AdminSessions {
   private readonly byId = new Map<string, AdminSession>();
 
-  create(now = Date.now()): AdminSession {
+  create(userId: string | undefined, now = Date.now()): AdminSession {
     for (const [id, s] of this.byId) if (s.expiresAt <= now) this.byId.delete(id);
     // Bounded: the oldest login goes first.
     while (this.byId.size >= MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value!);
-    const s = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), expiresAt: now + TTL_MS };
+    const s = { id: randomBytes(32).toString('base64url'), userId, csrf: randomBytes(32).toString('base64url'), expiresAt: now + TTL_MS };
     this.byId.set(s.id, s);
     return s;
   }

@@ -18,6 +18,8 @@ export interface HttpServerOptions {
     readonly adminDir?: string | undefined;
     /** `/metrics` answers only `Authorization: Bearer <metricsToken>`; without one it is refused. */
     readonly metricsToken?: string | undefined;
+    /** User ids or emails with the dashboard's admin role (admin-users.ts). */
+    readonly adminUsers?: readonly string[];
   };
   readonly store: ServerStore;
   readonly auth: AuthService;
@@ -99,6 +101,7 @@ export function createHttpServer(options: HttpServerOptions): OutpostHttpServer 
   mountAuthRoutes(http, auth, metrics);
   mountAdminRoutes(http, store, auth, {
     adminKey: options.adminKey,
+    adminUsers: config.adminUsers ?? [],
     schema: config.schema,
     roles: config.roles,
     developmentMode: config.developmentMode,

@@ -49,6 +49,20 @@ export function runClientFileContractTests(ctx: { readonly store: ServerStore })
     expect((err as OutpostError).code).toBe('bad_client_file');
   });
 
+  it('lists client files newest first, by page and by user', async () => {
+    const u = `list-${Math.random().toString(36).slice(2)}`;
+    const a = await ctx.store.createClientFile(u);
+    const other = await ctx.store.createClientFile(`${u}-other`);
+    const b = await ctx.store.createClientFile(u);
+    await ctx.store.transaction((tx) => tx.updateClientFile(a.ident, { lastIntegrated: 4, syncedVersion: 9 }));
+    const mine = await ctx.store.listClientFiles({ userId: u, limit: 10 });
+    expect(mine.map((f) => f.ident)).toEqual([b.ident, a.ident]);
+    expect(mine[1]).toMatchObject({ userId: u, lastIntegrated: 4, syncedVersion: 9, expiredAt: null });
+    const page = await ctx.store.listClientFiles({ limit: 2 });
+    expect(page.map((f) => f.ident)).toEqual([b.ident, other.ident]);
+    expect((await ctx.store.listClientFiles({ beforeIdent: other.ident, limit: 1 })).map((f) => f.ident)).toEqual([a.ident]);
+  });
+
   it('keeps view sets per client file', async () => {
     const f = await ctx.store.createClientFile('u');
     const g = await ctx.store.createClientFile('u');

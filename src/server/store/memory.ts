@@ -24,6 +24,7 @@ import {
   type ClientFileExpiry,
   type ClientFilePatch,
   type ClientFileRow,
+  type ClientFilePage,
   type ClientFileSelector,
   type ConflictBound,
   type ConflictQuery,
@@ -201,6 +202,15 @@ class MemoryAccess implements StoreWriter {
     this.live();
     const raw = this.t.clientFiles.get(ident);
     return raw === undefined ? undefined : (JSON.parse(raw) as ClientFileRow);
+  }
+
+  async listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]> {
+    this.live();
+    const rows = [...this.t.clientFiles.values()].map((raw) => JSON.parse(raw) as ClientFileRow);
+    return rows
+      .filter((f) => (page.beforeIdent === undefined || f.ident < page.beforeIdent) && (page.userId === undefined || f.userId === page.userId))
+      .sort((a, b) => b.ident - a.ident)
+      .slice(0, page.limit);
   }
 
   async reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
@@ -463,6 +473,9 @@ export class MemoryStore implements ServerStore {
   }
   getClientFile(ident: number): Promise<ClientFileRow | undefined> {
     return this.reader.getClientFile(ident);
+  }
+  listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]> {
+    return (this.reader as MemoryAccess).listClientFiles(page);
   }
   reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
     return this.reader.reciprocal(ident, after);

@@ -21,7 +21,8 @@ export class Doorbell {
   constructor(
     private readonly config: pg.ClientConfig,
     readonly channel: string,
-    private readonly ring: () => void,
+    /** Called with a notification's payload (the store's doorbell ignores it), and with none after a reconnect. */
+    private readonly ring: (payload?: string) => void,
     private readonly onError: (err: Error) => void,
     private readonly heartbeatMs = 10_000,
   ) {}
@@ -53,7 +54,7 @@ export class Doorbell {
     }
     client.removeAllListeners('error');
     client.on('notification', (n) => {
-      if (n.channel === this.channel) this.ring();
+      if (n.channel === this.channel) this.ring(n.payload);
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));

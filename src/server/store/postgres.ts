@@ -9,7 +9,7 @@ import { Doorbell } from './pg-doorbell.ts';
 import { SqlAccess } from './sql-access.ts';
 import { SqlAuthStore } from './sql-auth.ts';
 import type { Row, SqlDatabase, SqlRunner } from './sql-runner.ts';
-import type { ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
+import type { ClientFilePage, ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
 
 /*
  * The PostgreSQL store, for one or several server nodes sharing a database. Every table lives in
@@ -322,6 +322,9 @@ export class PostgresStore implements ServerStore {
   }
   getClientFile(ident: number): Promise<ClientFileRow | undefined> {
     return this.read.getClientFile(ident);
+  }
+  listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]> {
+    return this.read.listClientFiles(page);
   }
   reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
     return this.read.reciprocal(ident, after);

@@ -22,6 +22,7 @@ import {
   type ClientFileExpiry,
   type ClientFilePatch,
   type ClientFileRow,
+  type ClientFilePage,
   type ClientFileSelector,
   type ConflictBound,
   type ConflictQuery,
@@ -198,6 +199,16 @@ export class SqlAccess implements StoreWriter {
     this.live();
     const rows = await this.db.all(this.q(`SELECT * FROM ${this.t('client_files')} WHERE ident = ?`), [ident]);
     return rows[0] ? clientFileFromRow(rows[0]) : undefined;
+  }
+
+  async listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]> {
+    this.live();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (page.beforeIdent !== undefined) (where.push('ident < ?'), params.push(page.beforeIdent));
+    if (page.userId !== undefined) (where.push('user_id = ?'), params.push(page.userId));
+    const sql = `SELECT * FROM ${this.t('client_files')}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ident DESC LIMIT ?`;
+    return (await this.db.all(this.q(sql), [...params, page.limit])).map(clientFileFromRow);
   }
 
   async reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {

@@ -11,7 +11,7 @@ import { Mutex } from './mutex.ts';
 import { SqlAccess } from './sql-access.ts';
 import { SqlAuthStore } from './sql-auth.ts';
 import type { Row, SqlDatabase, SqlRunner } from './sql-runner.ts';
-import type { ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
+import type { ClientFilePage, ClientFileRow, ConflictQuery, ConflictRow, HistoryRow, ObjectKey, ServerStore, StoreWriter, ViewChange, ViewFilter } from './types.ts';
 
 /*
  * The embedded store: one SQLite file (`outpost.db`) in a data directory, WAL journal with
@@ -173,6 +173,9 @@ export class SqliteStore implements ServerStore {
   }
   getClientFile(ident: number): Promise<ClientFileRow | undefined> {
     return this.read.getClientFile(ident);
+  }
+  listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]> {
+    return this.read.listClientFiles(page);
   }
   reciprocal(ident: number, after: number): Promise<Map<number, Changeset>> {
     return this.read.reciprocal(ident, after);

@@ -75,6 +75,13 @@ export type ClientFilePatch = Partial<
   Pick<ClientFileRow, 'lastSeenAt' | 'lastIntegrated' | 'reciprocalBase' | 'queryVersion' | 'subscriptions' | 'syncedVersion' | 'plannedVersion' | 'sessionSeq' | 'roleKey'>
 >;
 
+/** A page of client files: below `beforeIdent`, optionally one user's. */
+export interface ClientFilePage {
+  readonly beforeIdent?: number;
+  readonly userId?: string;
+  readonly limit: number;
+}
+
 /** Which client files to retire (`expireClientFiles`); every condition given must hold. */
 export interface ClientFileSelector {
   readonly idents?: readonly number[];
@@ -202,6 +209,8 @@ export interface SyncStore extends StoreReader {
    */
   transaction<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
   createClientFile(userId: string): Promise<ClientFileRow>;
+  /** Client files, newest first (highest ident), for the operator's dashboard. */
+  listClientFiles(page: ClientFilePage): Promise<ClientFileRow[]>;
   /**
    * The doorbell: `listener` is called after a transaction on any node appended to the history
    * (PostgreSQL LISTEN/NOTIFY; in-process for the embedded store). It carries no data: readers

@@ -103,6 +103,7 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
           reason,
         );
       },
+      retireClientFile: (clientFile) => retireClientFiles(engine, { idents: [clientFile] }, 'an administrator retired it', 'client_reset_no_recovery'),
       sessions: () => [...engine.sessions].flatMap((sess) => (sess.describe ? [sess.describe()] : [])),
       disconnect(clientFile) {
         const live = [...engine.sessions].filter((sess) => sess.ident === clientFile);

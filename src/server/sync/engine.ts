@@ -15,6 +15,7 @@ import { keyOf, splitKey } from './keys.ts';
 import { sharedDownload, sharedRows, type SharedRows } from './fanout.ts';
 import { streamBootstrap, type BootstrapIO } from './bootstrap.ts';
 import { SharedFrames } from './frames.ts';
+import { UploadLatency } from './latency.ts';
 import { guardSession, inViewAt, planDownload, toMessages, type PlannedMessage, type PlannerContext, type PlannerSession } from './planner.ts';
 import { integrateTransaction, type TransactOutcome, type TransactRequest } from './transact.ts';
 import type { RulesSpec, SessionRoles } from './roles.ts';
@@ -65,6 +66,8 @@ export interface SyncMetricsSink {
   uploaded?(changesets: number): void;
   downloaded?(changesets: number, bytes: number): void;
   mergeSeconds?(seconds: number): void;
+  /** An upload received on this node left in a DOWNLOAD to another session this long after (latency.ts). */
+  uploadDownloadSeconds?(seconds: number): void;
   bootstrapSeconds?(seconds: number): void;
   compensatingWrites?(count: number): void;
   /** A group commit of this many uploads and TRANSACTs. */
@@ -141,6 +144,9 @@ export class SyncEngine {
   private readonly sharing = new Set<EngineSession>();
   /** DOWNLOAD frames shared by the sessions that need the same bytes. */
   readonly frames = new SharedFrames();
+  /** Upload→download latency (sessions stamp uploads and report downloads sent). */
+  readonly latency: UploadLatency;
+  readonly rowOrigin = (version: number) => this.cache.peek(version);
   readonly conflictJournal: { readonly maxEntries: number; readonly maxAgeMs: number };
   /** The highest conflict journal id handed to sessions; new entries are read after it. */
   private conflictHigh = 0;
@@ -175,6 +181,7 @@ export class SyncEngine {
       (tx) => this.cache.add(tx.appendedRows()),
     );
     this.conflictJournal = options.conflictJournal ?? DEFAULT_CONFLICT_JOURNAL;
+    this.latency = new UploadLatency((seconds) => this.metrics.uploadDownloadSeconds?.(seconds));
   }
 
   static async open(options: EngineOptions): Promise<SyncEngine> {

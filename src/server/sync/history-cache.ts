@@ -58,6 +58,11 @@ export class HistoryCache {
     private readonly maxBytes = 32 * 1024 * 1024,
   ) {}
 
+  /** A cached row, without reading the store (undefined when it is not cached). */
+  peek(version: number): CachedRow | undefined {
+    return this.rows.get(version);
+  }
+
   /** Rows with after < version <= upTo, at most `limit`. */
   async range(after: number, upTo: number, limit: number): Promise<CachedRow[]> {
     const end = Math.min(upTo, after + limit);

@@ -209,6 +209,7 @@ export class SyncSession implements EngineSession {
     const frame = this.engine.frames.frame(m);
     this.bytesOut += frame.length;
     this.ws.send(frame);
+    if (m.t === 'DOWNLOAD' && m.items.length > 0) this.engine.latency.sent(this.ident, m.items, this.engine.rowOrigin);
   }
 
   /** Sends a typed ERROR; unless its action is `none`, closes the connection after it. */
@@ -295,6 +296,7 @@ export class SyncSession implements EngineSession {
     } catch (err) {
       return this.fail(err);
     }
+    if (msg.t === 'UPLOAD') this.engine.latency.arrive(msg);
     if (msg.t === 'PING') {
       // Answered at once, outside the queue: a long bootstrap must not look like a dead server.
       this.send({ t: 'PONG', timestamp: msg.timestamp, serverTime: Date.now() });
@@ -592,6 +594,7 @@ export class SyncSession implements EngineSession {
   private async upload(msg: Upload): Promise<void> {
     // Refused whole before anything is integrated: the client restamps and sends it again.
     checkClockBound(msg.changesets, Date.now(), this.engine.maxClockAheadMs);
+    this.engine.latency.received(this.ident, msg, msg.changesets);
     const result = await this.engine.integrate(this, msg.changesets);
     // The downloads planned under the upload's lock go first, in order.
     for (const d of result.downloads) {
