@@ -35,7 +35,7 @@ export interface BootstrapIO {
 }
 
 export interface BootstrapLimits {
-  /** Objects per page (and per private enter row). */
+  /** Objects per page read from the store. */
   readonly batch: number;
   /** Rows read at once. */
   readonly rows: number;
@@ -137,7 +137,7 @@ export async function streamBootstrap(
       const m = membership(session, check, states);
       for (const k of m.leave) leaving.add(k);
       if (m.enter.length === 0 && leaving.size === 0) return;
-      const r = await appendViewRows(ctx, tx, session, [...leaving], m.enter, session.cursor.clientVersion, limits.batch);
+      const r = await appendViewRows(ctx, tx, session, [...leaving], m.enter, session.cursor.clientVersion);
       out.push(...r.items);
       session.cursor = { serverVersion: r.last, clientVersion: session.cursor.clientVersion };
       appended = r.last;
@@ -146,7 +146,17 @@ export async function streamBootstrap(
     await emit(out);
   };
 
-  // 3. The objects the new set has, page by page.
+  // 3. The objects the new set has, page by page; pages are entered together (one entry marker,
+  // see planner.ts `appendViewRows`) until their state would fill a DOWNLOAD.
+  let reading = new Map<string, ObjectRecord>();
+  let readingBytes = 0;
+  const enterRead = async () => {
+    if (reading.size === 0) return;
+    const read = reading;
+    reading = new Map();
+    readingBytes = 0;
+    await step([...read.keys()], read);
+  };
   for (const type of view.types()) {
     if (!session.clientFilter.knowsType(type)) continue;
     const filter = view.filterFor(type)!;
@@ -156,16 +166,19 @@ export async function streamBootstrap(
       await io.room();
       // Read after the cursor's version (every step leaves the cursor at the latest version).
       const page = await ctx.store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: limits.batch });
-      const read = new Map<string, ObjectRecord>();
       for (const row of page) {
         const k = keyOf(type, row.record[pkField] as PrimaryKey);
-        if (!session.viewSet.has(k) && !session.futureAdds.has(k)) read.set(k, row.record);
+        if (session.viewSet.has(k) || session.futureAdds.has(k)) continue;
+        reading.set(k, row.record);
+        // As `itemBytes` counts the instructions that will enter it (a create, a value per field).
+        readingBytes += 80 * Object.keys(row.record).length;
       }
-      if (read.size > 0) await step([...read.keys()], read);
+      if (readingBytes >= limits.maxBytes) await enterRead();
       if (page.length < limits.batch) break;
       afterPk = page[page.length - 1]!.pk;
     }
   }
+  await enterRead();
 
   // 4. The objects the old set had: those the new one does not have leave.
   for (let i = 0; i < had.length; i += limits.batch) {

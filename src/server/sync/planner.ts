@@ -351,9 +351,17 @@ export function membership(session: PlannerSession, keys: Iterable<string>, foun
 }
 
 /**
- * Appends the private rows that move objects into (their state) and out of (an erase) a
- * client's view, in chunks, and returns their items. Runs inside the transaction that read the
- * objects, so their state is the state at these rows.
+ * Moves objects into (their state) and out of (an erase) a client's view, and returns the items
+ * that do it. Runs inside the transaction that read the objects, so their state is the state at
+ * the rows appended here.
+ *
+ * An erase is a private row like any other (it names the objects, nothing of their state). The
+ * objects entering are not written to the history: one empty private row, the entry marker, takes
+ * the position, and the client is sent their state as the changeset of that version. A history
+ * shared by every device therefore grows by a row per page a device bootstraps, not by a copy of
+ * its view. A marker read back from the history brings nothing (downloads.ts): a client that
+ * reconnects from before it did not get those objects, and they are worked out again (the
+ * session's view log drops them, see session.ts `identify`).
  */
 export async function appendViewRows(
   ctx: PlannerContext,
@@ -362,26 +370,35 @@ export async function appendViewRows(
   leave: readonly string[],
   enter: readonly { key: string; type: string; record: ObjectRecord }[],
   clientVersion: number,
-  chunk: number,
 ): Promise<{ items: Item[]; last: number }> {
   const items: Item[] = [];
   let last = 0;
-  const parts: Instruction[][] = [];
-  if (leave.length) parts.push(leave.map((k) => ({ op: 'EraseObject', ...splitKey(k) })));
-  for (let i = 0; i < enter.length; i += chunk) {
-    parts.push(enter.slice(i, i + chunk).flatMap((o) => enterInstructions(ctx.schema, o.type, o.record)));
-  }
-  for (const instructions of parts) {
-    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions };
+  const append = async (changeset: Changeset) => {
     const latest = await tx.latestVersion();
-    const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
+    return tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
+  };
+  if (leave.length) {
+    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions: leave.map((k) => ({ op: 'EraseObject', ...splitKey(k) })) };
+    const v = await append(changeset);
     items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
-    const { added, removed } = privateRowChanges({ changeset });
     // Objects a cut took out of the view earlier (`logDepartures`) are out already.
-    await logView(tx, session, v, added, removed.filter((k) => session.viewSet.has(k)));
+    await logView(tx, session, v, [], leave.filter((k) => session.viewSet.has(k)));
+    last = v;
+  }
+  if (enter.length) {
+    const timestamp = ctx.tick();
+    const v = await append({ origin: SERVER_ORIGIN, timestamp, instructions: [] });
+    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp, instructions: enter.flatMap((o) => enterInstructions(ctx.schema, o.type, o.record)) };
+    items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
+    await logView(tx, session, v, enter.map((o) => o.key).filter((k) => !session.viewSet.has(k)), []);
     last = v;
   }
   return { items, last };
+}
+
+/** Whether a history row is an entry marker (see `appendViewRows`). */
+export function isEntryMarker(row: { privateTo: number | null; changeset: Changeset }): boolean {
+  return row.privateTo !== null && row.changeset.instructions.length === 0;
 }
 
 export interface PlannedDownload {
@@ -422,7 +439,7 @@ export async function planDownload(
     const m = membership(session, check, states);
     const leave = [...new Set([...c.left.keys(), ...m.leave])];
     if (m.enter.length === 0 && leave.length === 0) return { items, cursor };
-    const r = await appendViewRows(ctx, locked, session, leave, m.enter, cursor.clientVersion, 1000);
+    const r = await appendViewRows(ctx, locked, session, leave, m.enter, cursor.clientVersion);
     return { items: [...items, ...r.items], cursor: { serverVersion: r.last, clientVersion: cursor.clientVersion }, appended: r.last };
   }
   const m = membership(session, check, states);
@@ -454,7 +471,7 @@ export async function planDownload(
       result = { items: all, cursor: at };
       return;
     }
-    const r = await appendViewRows(ctx, tx, session, [...leaving], m2.enter, at.clientVersion, 1000);
+    const r = await appendViewRows(ctx, tx, session, [...leaving], m2.enter, at.clientVersion);
     result = { items: [...all, ...r.items], cursor: { serverVersion: r.last, clientVersion: at.clientVersion }, appended: r.last };
   });
   return result;

@@ -30,6 +30,7 @@ import { SessionRoles } from './roles.ts';
 import { SessionView } from './view.ts';
 import { checkClockBound } from './clock-bound.ts';
 import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
+import { byVersion, withoutMissedEntries } from './entry-markers.ts';
 import { planFreshState } from './state.ts';
 
 /** What a session needs of its socket (the `ws` WebSocket has it; tests use an in-memory one). */
@@ -465,15 +466,22 @@ export class SyncSession implements EngineSession {
       const replayUpTo = Math.max(current.plannedVersion, at);
       await tx.settleViewLog(this.ident, at);
       await tx.dropViewLog(this.ident, replayUpTo);
-      const logged = await tx.viewLog(this.ident, at);
-      for (const type of this.engine.schema.types.keys()) {
-        for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
-      }
       // Only this file's private entries (filtered in the store: a new file at cursor 0 must not
       // read and decode the whole history to find none).
       const latest = await tx.latestVersion();
       const rows = await tx.privateHistory(this.ident, at, latest);
-      return { logged, rows, file: current, replayUpTo, latest };
+      // Objects entered at a marker the client did not get: their state is not in the history to
+      // be sent again (planner.ts, `appendViewRows`), so they are not in its view; a view that
+      // still has them enters them again, as they are now.
+      const logged = withoutMissedEntries(await tx.viewLog(this.ident, at), rows);
+      if (logged.dropped) {
+        await tx.dropViewLog(this.ident, at);
+        for (const group of byVersion(logged.kept)) await tx.logViewChanges(this.ident, group[0]!.version, group);
+      }
+      for (const type of this.engine.schema.types.keys()) {
+        for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
+      }
+      return { logged: logged.kept, reenter: logged.dropped, rows, file: current, replayUpTo, latest };
     });
     const { file: current, latest: latestNow } = future;
     for (const k of this.viewSet) this.baseView.add(k);
@@ -525,7 +533,9 @@ export class SyncSession implements EngineSession {
         this.cursor = d.cursor;
       }
     }
-    if (wanted.version !== stored.version || JSON.stringify(storedSubscriptions(wanted.queries)) !== JSON.stringify(stored.queries)) {
+    // Objects entered at markers the client did not get enter again: the set is bootstrapped anew,
+    // which enters what the client's view lacks.
+    if (future.reenter || wanted.version !== stored.version || JSON.stringify(storedSubscriptions(wanted.queries)) !== JSON.stringify(stored.queries)) {
       // The client changed its subscriptions while offline (or this is its first session).
       const ok = await this.changeSubscriptions(wanted.version, wanted.queries);
       if (ok) return;
