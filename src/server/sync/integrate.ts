@@ -488,11 +488,12 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
     // the history does not hold to transform it against here, so the client is sent the object
     // as the server has it.
     for (const [k, g] of entered) {
-      if (verdict.reverts.has(k)) continue;
+      // An object the changeset erased is gone on both sides.
+      if (verdict.reverts.has(k) || state.get(g.type, g.pk) === undefined) continue;
       resync(g.type, g.pk, k, 'all', false);
       // The client has the object from its own changes now, whether or not it gets the marker:
       // a reconnect from before the marker does not enter it again (session.ts, `identify`).
-      if (!added.has(k) && state.get(g.type, g.pk) !== undefined) {
+      if (!added.has(k)) {
         added.add(k);
         result.addedToView.push({ type: g.type, pk: g.pk, version });
       }

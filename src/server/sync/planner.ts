@@ -7,6 +7,7 @@ import { assertContiguous, prepareRow, type CachedRow } from './history-cache.ts
 import { SERVER_ORIGIN } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
 import type { SessionView } from './view.ts';
+import type { ViewTransitions } from './view-transitions.ts';
 
 /*
  * What a session downloads, and how objects come into and go out of its view.
@@ -45,7 +46,7 @@ export interface PlannerSession {
    * View changes of this session per object, in version order: `in` from `version` on. A
    * removal logged at cursor r takes effect for rows after r.
    */
-  readonly transitions: Map<string, { version: number; in: boolean }[]>;
+  readonly transitions: ViewTransitions;
   /**
    * Rows up to this version were planned by an earlier session, and an upload was integrated on
    * the strength of how they were cut: they are cut again exactly so (the `commitments`), with
@@ -126,14 +127,7 @@ export async function guardSession(tx: StoreReader, session: Pick<PlannerSession
 
 /** Records a view change of a session, keeping each object's list in version order. */
 export function transition(session: Pick<PlannerSession, 'transitions'>, key: string, version: number, isIn: boolean): void {
-  const list = session.transitions.get(key);
-  if (!list) {
-    session.transitions.set(key, [{ version, in: isIn }]);
-    return;
-  }
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.version > version) i--;
-  list.splice(i, 0, { version, in: isIn });
+  session.transitions.add(key, version, isIn);
 }
 
 /**
@@ -141,14 +135,7 @@ export function transition(session: Pick<PlannerSession, 'transitions'>, key: st
  * membership when the session started, then its view changes in order.
  */
 export function inViewAt(session: Pick<PlannerSession, 'transitions' | 'baseView'>, key: string, version: number): boolean {
-  let state = session.baseView.has(key);
-  const list = session.transitions.get(key);
-  if (!list) return state;
-  for (const t of list) {
-    if (t.version > version) break;
-    state = t.in;
-  }
-  return state;
+  return session.transitions.stateAt(key, session.baseView.has(key), version);
 }
 
 /**

@@ -31,6 +31,7 @@ import { SessionView } from './view.ts';
 import { checkClockBound } from './clock-bound.ts';
 import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
 import { byVersion, withoutMissedEntries } from './entry-markers.ts';
+import { ViewTransitions } from './view-transitions.ts';
 import { planFreshState } from './state.ts';
 
 /** What a session needs of its socket (the `ws` WebSocket has it; tests use an in-memory one). */
@@ -140,7 +141,7 @@ export class SyncSession implements EngineSession {
   readonly commitments: ViewChangeAt[] = [];
   readonly futureAdds = new Map<string, number>();
   readonly futureRemoves = new Map<string, number>();
-  readonly transitions = new Map<string, { version: number; in: boolean }[]>();
+  readonly transitions = new ViewTransitions();
   view: SessionView;
   roles: SessionRoles;
   clientFilter: ClientSchemaFilter;
