@@ -12,20 +12,22 @@ import type { SessionView } from './view.ts';
  * 1. The rows since the session's cursor are planned against the set the client has (the old
  *    view), as any download.
  * 2. From then on the session plans with the new view.
- * 3. The objects that match it are read from the store in keyset-paginated pages of `batch`;
- *    for each page, under the append lock: the rows appended meanwhile are cut (as a download
- *    with the new view is: objects leaving are withheld and erased, objects born in the view
- *    join), then the page's objects not in the view yet are read again and one private row
- *    enters those that still match (their state as of the lock).
+ * 3. The objects that match it are read from the store in keyset-paginated pages of `batch`,
+ *    gathered until their state would fill a DOWNLOAD (`maxBytes`); then, under the append lock:
+ *    the rows appended meanwhile are cut (as a download with the new view is: objects leaving
+ *    are withheld and erased, objects born in the view join), the gathered objects not in the
+ *    view yet are read again where those rows touched them, and one entry marker (planner.ts,
+ *    `appendViewRows`) enters those that still match, their state as of the lock sent with it.
  * 4. The objects of the old view are judged the same way, page by page: those the new view does
  *    not have leave it (a private erase).
  *
- * Every page's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
+ * Every step's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
  * new set's version (`batch: "more"`, then `"last"`), each with the cursor after its items: the
- * client applies them together, and may resume from the last one it kept (protocol.md §6). Before each page the socket must have room (`room`): a client that
- * does not read is paused there and dropped if it stays behind; the enter rows already appended
- * are history, so when it reconnects from its cursor it downloads them and the next bootstrap
- * continues with the objects it does not have yet.
+ * client applies them together, and may resume from the last one it kept (protocol.md §6).
+ * Before each page the socket must have room (`room`): a client that does not read is paused
+ * there and dropped if it stays behind. The markers hold nothing, so when it reconnects the
+ * objects entered after its cursor are not in its view, and the next bootstrap enters them
+ * together with the ones it did not get to yet.
  */
 
 export interface BootstrapIO {

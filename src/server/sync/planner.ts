@@ -15,16 +15,17 @@ import type { ViewTransitions } from './view-transitions.ts';
  * The rule that keeps filtered downloads convergent: everything a client learns about an object
  * reaches it as a changeset in its own sequence of downloads, at a position the server also
  * transforms that client's uploads against. So an object enters a client's view either at its
- * birth (the client gets its whole history from the CreateObject on), or through a private
- * "enter" row: a history row only this client gets, creating the object with its current state
- * written as defaults (so that the client's own concurrent writes to the same key, an offline
- * create for instance, merge with it by the rules instead of being overwritten). And an object
- * leaves the view through a private "leave" row that erases it on that client only: it is a
- * download, never uploaded, and other replicas keep the object.
- *
- * Because these rows are history, a client that reconnects from an older cursor gets exactly
- * the same view changes again; the membership of objects is only worked out anew where no
- * such row exists yet.
+ * birth (the client gets its whole history from the CreateObject on), or at an "entry marker":
+ * an empty history row only this client gets, whose version the client is sent a changeset at
+ * that creates the object with its current state written as defaults (so that the client's own
+ * concurrent writes to the same key, an offline create for instance, merge with it by the rules
+ * instead of being overwritten). The state is not kept in the history (a copy of every device's
+ * view would be); an upload the client made before the marker that touches such an object is
+ * answered with a correction (integrate.ts), and a client that reconnects from before a marker
+ * has those objects entered again (session.ts, `identify`). An object leaves the view through a
+ * private "leave" row that erases it on that client only: it is a download, never uploaded, and
+ * other replicas keep the object; being history, it is sent again to a client that reconnects
+ * from before it.
  */
 
 export interface PlannerSession {
