@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import type { Download } from '../../protocol/index.ts';
+import { parseServerMessage, type Download } from '../../protocol/index.ts';
 import { Random } from '../../sim/random.ts';
 import { MemoryStore } from '../store/memory.ts';
 import { SyncEngine } from './engine.ts';
@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 describe('streaming bootstrap', () => {
-  it('sends a view larger than the batch bound page by page, as it reads it, one private row per page', async () => {
+  it('sends a view larger than the batch bound page by page, as it reads it, with an empty entry marker per DOWNLOAD', async () => {
     server = await startTestServer({ schema: noteSchema, engine: { bootstrapBatch: 10, downloadBytes: 2_000 } });
     const ana = new TestClient({ url: server.url, token: server.token('ana'), schema });
     clients.push(ana);
@@ -69,11 +69,42 @@ describe('streaming bootstrap', () => {
     expect(batches.at(-1)!.batch).toBe('last');
     expect(batches.slice(0, -1).every((b) => b.batch === 'more')).toBe(true);
     expect(carrying[0]!.pagesRead).toBeLessThan(pages);
-    // The objects entered the view through private rows of at most a batch each.
+    // The objects entered the view with their state in the DOWNLOADs, at entry markers: private
+    // rows that hold nothing, one per DOWNLOAD's worth of objects.
     const rows = (await store.history(0, await store.latestVersion())).filter((r) => r.privateTo === ben.fileIdent);
-    const creates = rows.map((r) => r.changeset.instructions.filter((i) => i.op === 'CreateObject').length);
-    expect(creates.reduce((a, b) => a + b, 0)).toBe(95);
-    expect(Math.max(...creates)).toBeLessThanOrEqual(10);
+    expect(rows.length).toBeGreaterThan(2);
+    expect(rows.length).toBeLessThanOrEqual(carrying.length);
+    expect(rows.every((r) => r.changeset.instructions.length === 0)).toBe(true);
+  });
+
+  it('appends no copy of a fresh device\'s view to the history: a few empty rows per device', async () => {
+    server = await startTestServer({ schema: noteSchema, engine: { bootstrapBatch: 20 } });
+    const ana = new TestClient({ url: server.url, token: server.token('ana'), schema });
+    clients.push(ana);
+    await ana.connect();
+    await ana.subscribe(all);
+    ana.write(notes(0, 200));
+    await ana.sync();
+    const store = server.store;
+    const before = await store.latestVersion();
+    const devices = 8;
+    for (let i = 0; i < devices; i++) {
+      const c = new TestClient({ url: server.url, token: server.token('u' + i), schema });
+      clients.push(c);
+      await c.connect();
+      await c.subscribe(all);
+      expect([...c.state.objects('Note')]).toHaveLength(200);
+      expect(c.state.get('Note', 'n0199')?.title).toMatch(/^n0199 x+$/);
+    }
+    const rows = await store.history(before, await store.latestVersion());
+    // Ten pages of 20 objects each, entered together: one row per device, and no state in it.
+    expect(rows.length).toBeLessThanOrEqual(devices * 2);
+    expect(rows.reduce((n, r) => n + r.changeset.instructions.length, 0)).toBe(0);
+    // A device that writes after its bootstrap reaches the others.
+    clients[1]!.write([{ op: 'Set', type: 'Note', pk: 'n0007', path: ['title'], value: 'changed' }]);
+    await clients[1]!.sync();
+    await ana.sync();
+    expect(ana.state.get('Note', 'n0007')?.title).toBe('changed');
   });
 
   it('pauses a client that does not read, drops it as a slow consumer, and it resumes from its cursor', async () => {
@@ -105,15 +136,18 @@ describe('streaming bootstrap', () => {
       expect(downloads.some((d) => d.queryVersion === 1 && d.batch === 'last')).toBe(false);
       expect([...c.state.objects('Note')]).toHaveLength(0);
 
-      // Reconnecting from its cursor: the rows entered before the drop come as history, the
-      // bootstrap continues with the rest, and nothing is entered twice.
+      // Reconnecting from its cursor: it kept none of the bootstrap (a bootstrap applies whole
+      // in this client), so every object enters again, once.
+      const seen = c.received.length;
       await c.open();
       await c.until(() => c.queryVersionComplete >= 1);
       await c.sync();
       await first;
       expect([...c.state.objects('Note')]).toHaveLength(120);
+      const again = c.received.slice(seen).filter((t) => t.startsWith('{"t":"DOWNLOAD"')).map((t) => parseServerMessage(t) as Download);
+      expect(again.flatMap((d) => d.items.flatMap((i) => ('changeset' in i ? i.changeset.instructions : []).filter((x) => x.op === 'CreateObject'))).length).toBe(120);
       const rows = (await store.history(0, await store.latestVersion())).filter((r) => r.privateTo === c.fileIdent);
-      expect(rows.flatMap((r) => r.changeset.instructions.filter((i) => i.op === 'CreateObject')).length).toBe(120);
+      expect(rows.every((r) => r.changeset.instructions.length === 0)).toBe(true);
     } finally {
       clearInterval(pump);
       c.disconnect();

@@ -12,20 +12,22 @@ import type { SessionView } from './view.ts';
  * 1. The rows since the session's cursor are planned against the set the client has (the old
  *    view), as any download.
  * 2. From then on the session plans with the new view.
- * 3. The objects that match it are read from the store in keyset-paginated pages of `batch`;
- *    for each page, under the append lock: the rows appended meanwhile are cut (as a download
- *    with the new view is: objects leaving are withheld and erased, objects born in the view
- *    join), then the page's objects not in the view yet are read again and one private row
- *    enters those that still match (their state as of the lock).
+ * 3. The objects that match it are read from the store in keyset-paginated pages of `batch`,
+ *    gathered until their state would fill a DOWNLOAD (`maxBytes`); then, under the append lock:
+ *    the rows appended meanwhile are cut (as a download with the new view is: objects leaving
+ *    are withheld and erased, objects born in the view join), the gathered objects not in the
+ *    view yet are read again where those rows touched them, and one entry marker (planner.ts,
+ *    `appendViewRows`) enters those that still match, their state as of the lock sent with it.
  * 4. The objects of the old view are judged the same way, page by page: those the new view does
  *    not have leave it (a private erase).
  *
- * Every page's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
+ * Every step's items go out as they are planned, in DOWNLOADs of about `maxBytes` tagged with the
  * new set's version (`batch: "more"`, then `"last"`), each with the cursor after its items: the
- * client applies them together, and may resume from the last one it kept (protocol.md §6). Before each page the socket must have room (`room`): a client that
- * does not read is paused there and dropped if it stays behind; the enter rows already appended
- * are history, so when it reconnects from its cursor it downloads them and the next bootstrap
- * continues with the objects it does not have yet.
+ * client applies them together, and may resume from the last one it kept (protocol.md §6).
+ * Before each page the socket must have room (`room`): a client that does not read is paused
+ * there and dropped if it stays behind. The markers hold nothing, so when it reconnects the
+ * objects entered after its cursor are not in its view, and the next bootstrap enters them
+ * together with the ones it did not get to yet.
  */
 
 export interface BootstrapIO {
@@ -35,7 +37,7 @@ export interface BootstrapIO {
 }
 
 export interface BootstrapLimits {
-  /** Objects per page (and per private enter row). */
+  /** Objects per page read from the store. */
   readonly batch: number;
   /** Rows read at once. */
   readonly rows: number;
@@ -137,7 +139,7 @@ export async function streamBootstrap(
       const m = membership(session, check, states);
       for (const k of m.leave) leaving.add(k);
       if (m.enter.length === 0 && leaving.size === 0) return;
-      const r = await appendViewRows(ctx, tx, session, [...leaving], m.enter, session.cursor.clientVersion, limits.batch);
+      const r = await appendViewRows(ctx, tx, session, [...leaving], m.enter, session.cursor.clientVersion);
       out.push(...r.items);
       session.cursor = { serverVersion: r.last, clientVersion: session.cursor.clientVersion };
       appended = r.last;
@@ -146,7 +148,17 @@ export async function streamBootstrap(
     await emit(out);
   };
 
-  // 3. The objects the new set has, page by page.
+  // 3. The objects the new set has, page by page; pages are entered together (one entry marker,
+  // see planner.ts `appendViewRows`) until their state would fill a DOWNLOAD.
+  let reading = new Map<string, ObjectRecord>();
+  let readingBytes = 0;
+  const enterRead = async () => {
+    if (reading.size === 0) return;
+    const read = reading;
+    reading = new Map();
+    readingBytes = 0;
+    await step([...read.keys()], read);
+  };
   for (const type of view.types()) {
     if (!session.clientFilter.knowsType(type)) continue;
     const filter = view.filterFor(type)!;
@@ -156,16 +168,19 @@ export async function streamBootstrap(
       await io.room();
       // Read after the cursor's version (every step leaves the cursor at the latest version).
       const page = await ctx.store.queryObjects(type, filter, { ...(afterPk !== undefined ? { afterPk } : {}), limit: limits.batch });
-      const read = new Map<string, ObjectRecord>();
       for (const row of page) {
         const k = keyOf(type, row.record[pkField] as PrimaryKey);
-        if (!session.viewSet.has(k) && !session.futureAdds.has(k)) read.set(k, row.record);
+        if (session.viewSet.has(k) || session.futureAdds.has(k)) continue;
+        reading.set(k, row.record);
+        // As `itemBytes` counts the instructions that will enter it (a create, a value per field).
+        readingBytes += 80 * Object.keys(row.record).length;
       }
-      if (read.size > 0) await step([...read.keys()], read);
+      if (readingBytes >= limits.maxBytes) await enterRead();
       if (page.length < limits.batch) break;
       afterPk = page[page.length - 1]!.pk;
     }
   }
+  await enterRead();
 
   // 4. The objects the old set had: those the new one does not have leave.
   for (let i = 0; i < had.length; i += limits.batch) {

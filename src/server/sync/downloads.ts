@@ -175,6 +175,9 @@ export function cutRows(
       continue;
     }
     if (row.privateTo !== null && row.privateTo !== ident) continue;
+    // An entry marker (planner.ts, `appendViewRows`) holds nothing: the objects it entered were
+    // sent with it when it was planned, and are not sent again from the history.
+    if (row.privateTo === ident && row.changeset.instructions.length === 0) continue;
     // A row only this client gets (the revert of its own writes) is about objects it has,
     // whether or not the view set says so: it is never cut.
     const inView = row.privateTo === ident ? () => true : (k: string) => inViewAt(k, row.version);

@@ -412,7 +412,7 @@ export class SyncEngine {
     });
     for (const k of result.addedToView) {
       session.viewSet.add(keyOf(k.type, k.pk));
-      session.transitions.set(keyOf(k.type, k.pk), [...(session.transitions.get(keyOf(k.type, k.pk)) ?? []), { version: k.version, in: true }]);
+      session.transitions.add(keyOf(k.type, k.pk), k.version, true);
     }
     if (result.integrated > 0) this.metrics.uploaded?.(result.integrated);
     if (result.mergeMicros > 0) this.metrics.mergeSeconds?.(result.mergeMicros / 1e6);

@@ -328,6 +328,22 @@ function asReceived(c: Changeset, version: number, inViewAt: IntegrationContext[
   return kept.length === c.instructions.length ? c : { origin: c.origin, timestamp: c.timestamp, instructions: kept };
 }
 
+/**
+ * The objects a changeset touches that entered the client's view at an entry marker after its
+ * base (planner.ts, `appendViewRows`): the client rebased the changeset over their state, which
+ * the history does not hold to transform it against here, so the client is sent each of them as
+ * the server has it (a correction, as for an object it created without having it).
+ */
+function enteredAtMarker(e: UploadEntry, ctx: IntegrationContext, markers: readonly number[], fresh: ReadonlyMap<string, unknown>) {
+  const out = new Map<string, { type: string; pk: PrimaryKey }>();
+  if (!markers.some((m) => m > e.base)) return out;
+  for (const [k, g] of objectInstructions(e.changeset.instructions)) {
+    if (fresh.has(k) || !ctx.viewSet.has(k) || ctx.inViewAt(k, e.base)) continue;
+    if (markers.some((m) => m > e.base && ctx.inViewAt(k, m) && !ctx.inViewAt(k, m - 1))) out.set(k, { type: g.type, pk: g.pk });
+  }
+  return out;
+}
+
 /** Integrates an upload; throws a typed OutpostError for anything the client must be told. */
 export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, entries: readonly UploadEntry[]): Promise<IntegrationResult> {
   const file = await tx.getClientFile(ctx.ident);
@@ -367,6 +383,7 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
       };
     });
 
+  const markers = rows.filter((r) => r.privateTo === ctx.ident && r.changeset.instructions.length === 0).map((r) => r.version);
   // Objects born (really created) in foreign rows of the window: a create of the same key by
   // this client, made before it saw them, is a concurrent create and joins the object.
   const births = rows
@@ -408,6 +425,8 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
 
     const groups = objectInstructions(r.changeset.instructions);
     for (const [k, g] of fresh) if (!groups.has(k)) groups.set(k, { ...g, list: [] });
+    const entered = enteredAtMarker(e, ctx, markers, fresh);
+    for (const [k, g] of entered) if (!groups.has(k)) groups.set(k, { ...g, list: [] });
     const state = await loadState(tx, schema, groups);
     const bornConcurrently = (k: string) => births.some((b) => b.version > e.base && b.keys.has(k));
     const verdict = judge({ ...ctx, schema }, inView, bornConcurrently, state, r.changeset, e.clientVersion);
@@ -463,6 +482,21 @@ export async function integrateUpload(tx: StoreWriter, ctx: IntegrationContext, 
           row.changeset.instructions.some((i) => i.op !== 'AddType' && i.op !== 'AddField' && keyOf(i.type, i.pk) === k),
       );
       if (missed) resync(g.type, g.pk, k, 'all', false);
+    }
+    // Objects that entered the client's view at an entry marker after this changeset's base
+    // (planner.ts, `appendViewRows`): the client rebased the changeset over their state, which
+    // the history does not hold to transform it against here, so the client is sent the object
+    // as the server has it.
+    for (const [k, g] of entered) {
+      // An object the changeset erased is gone on both sides.
+      if (verdict.reverts.has(k) || state.get(g.type, g.pk) === undefined) continue;
+      resync(g.type, g.pk, k, 'all', false);
+      // The client has the object from its own changes now, whether or not it gets the marker:
+      // a reconnect from before the marker does not enter it again (session.ts, `identify`).
+      if (!added.has(k)) {
+        added.add(k);
+        result.addedToView.push({ type: g.type, pk: g.pk, version });
+      }
     }
     for (const [k, g] of verdict.reverts) resync(g.type, g.pk, k, g.fields, g.absent === true, g.undo);
     let revertVersion: number | null = null;

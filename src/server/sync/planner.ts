@@ -7,6 +7,7 @@ import { assertContiguous, prepareRow, type CachedRow } from './history-cache.ts
 import { SERVER_ORIGIN } from './integrate.ts';
 import { keyOf, splitKey } from './keys.ts';
 import type { SessionView } from './view.ts';
+import type { ViewTransitions } from './view-transitions.ts';
 
 /*
  * What a session downloads, and how objects come into and go out of its view.
@@ -14,16 +15,17 @@ import type { SessionView } from './view.ts';
  * The rule that keeps filtered downloads convergent: everything a client learns about an object
  * reaches it as a changeset in its own sequence of downloads, at a position the server also
  * transforms that client's uploads against. So an object enters a client's view either at its
- * birth (the client gets its whole history from the CreateObject on), or through a private
- * "enter" row: a history row only this client gets, creating the object with its current state
- * written as defaults (so that the client's own concurrent writes to the same key, an offline
- * create for instance, merge with it by the rules instead of being overwritten). And an object
- * leaves the view through a private "leave" row that erases it on that client only: it is a
- * download, never uploaded, and other replicas keep the object.
- *
- * Because these rows are history, a client that reconnects from an older cursor gets exactly
- * the same view changes again; the membership of objects is only worked out anew where no
- * such row exists yet.
+ * birth (the client gets its whole history from the CreateObject on), or at an "entry marker":
+ * an empty history row only this client gets, whose version the client is sent a changeset at
+ * that creates the object with its current state written as defaults (so that the client's own
+ * concurrent writes to the same key, an offline create for instance, merge with it by the rules
+ * instead of being overwritten). The state is not kept in the history (a copy of every device's
+ * view would be); an upload the client made before the marker that touches such an object is
+ * answered with a correction (integrate.ts), and a client that reconnects from before a marker
+ * has those objects entered again (session.ts, `identify`). An object leaves the view through a
+ * private "leave" row that erases it on that client only: it is a download, never uploaded, and
+ * other replicas keep the object; being history, it is sent again to a client that reconnects
+ * from before it.
  */
 
 export interface PlannerSession {
@@ -45,7 +47,7 @@ export interface PlannerSession {
    * View changes of this session per object, in version order: `in` from `version` on. A
    * removal logged at cursor r takes effect for rows after r.
    */
-  readonly transitions: Map<string, { version: number; in: boolean }[]>;
+  readonly transitions: ViewTransitions;
   /**
    * Rows up to this version were planned by an earlier session, and an upload was integrated on
    * the strength of how they were cut: they are cut again exactly so (the `commitments`), with
@@ -126,14 +128,7 @@ export async function guardSession(tx: StoreReader, session: Pick<PlannerSession
 
 /** Records a view change of a session, keeping each object's list in version order. */
 export function transition(session: Pick<PlannerSession, 'transitions'>, key: string, version: number, isIn: boolean): void {
-  const list = session.transitions.get(key);
-  if (!list) {
-    session.transitions.set(key, [{ version, in: isIn }]);
-    return;
-  }
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.version > version) i--;
-  list.splice(i, 0, { version, in: isIn });
+  session.transitions.add(key, version, isIn);
 }
 
 /**
@@ -141,14 +136,7 @@ export function transition(session: Pick<PlannerSession, 'transitions'>, key: st
  * membership when the session started, then its view changes in order.
  */
 export function inViewAt(session: Pick<PlannerSession, 'transitions' | 'baseView'>, key: string, version: number): boolean {
-  let state = session.baseView.has(key);
-  const list = session.transitions.get(key);
-  if (!list) return state;
-  for (const t of list) {
-    if (t.version > version) break;
-    state = t.in;
-  }
-  return state;
+  return session.transitions.stateAt(key, session.baseView.has(key), version);
 }
 
 /**
@@ -351,9 +339,17 @@ export function membership(session: PlannerSession, keys: Iterable<string>, foun
 }
 
 /**
- * Appends the private rows that move objects into (their state) and out of (an erase) a
- * client's view, in chunks, and returns their items. Runs inside the transaction that read the
- * objects, so their state is the state at these rows.
+ * Moves objects into (their state) and out of (an erase) a client's view, and returns the items
+ * that do it. Runs inside the transaction that read the objects, so their state is the state at
+ * the rows appended here.
+ *
+ * An erase is a private row like any other (it names the objects, nothing of their state). The
+ * objects entering are not written to the history: one empty private row, the entry marker, takes
+ * the position, and the client is sent their state as the changeset of that version. A history
+ * shared by every device therefore grows by a row per page a device bootstraps, not by a copy of
+ * its view. A marker read back from the history brings nothing (downloads.ts): a client that
+ * reconnects from before it did not get those objects, and they are worked out again (the
+ * session's view log drops them, see session.ts `identify`).
  */
 export async function appendViewRows(
   ctx: PlannerContext,
@@ -362,26 +358,35 @@ export async function appendViewRows(
   leave: readonly string[],
   enter: readonly { key: string; type: string; record: ObjectRecord }[],
   clientVersion: number,
-  chunk: number,
 ): Promise<{ items: Item[]; last: number }> {
   const items: Item[] = [];
   let last = 0;
-  const parts: Instruction[][] = [];
-  if (leave.length) parts.push(leave.map((k) => ({ op: 'EraseObject', ...splitKey(k) })));
-  for (let i = 0; i < enter.length; i += chunk) {
-    parts.push(enter.slice(i, i + chunk).flatMap((o) => enterInstructions(ctx.schema, o.type, o.record)));
-  }
-  for (const instructions of parts) {
-    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions };
+  const append = async (changeset: Changeset) => {
     const latest = await tx.latestVersion();
-    const v = await tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
+    return tx.appendHistory({ origin: SERVER_ORIGIN, originVersion: latest + 1, privateTo: session.ident, changeset });
+  };
+  if (leave.length) {
+    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp: ctx.tick(), instructions: leave.map((k) => ({ op: 'EraseObject', ...splitKey(k) })) };
+    const v = await append(changeset);
     items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
-    const { added, removed } = privateRowChanges({ changeset });
     // Objects a cut took out of the view earlier (`logDepartures`) are out already.
-    await logView(tx, session, v, added, removed.filter((k) => session.viewSet.has(k)));
+    await logView(tx, session, v, [], leave.filter((k) => session.viewSet.has(k)));
+    last = v;
+  }
+  if (enter.length) {
+    const timestamp = ctx.tick();
+    const v = await append({ origin: SERVER_ORIGIN, timestamp, instructions: [] });
+    const changeset: Changeset = { origin: SERVER_ORIGIN, timestamp, instructions: enter.flatMap((o) => enterInstructions(ctx.schema, o.type, o.record)) };
+    items.push({ kind: 'changeset', serverVersion: v, clientVersion, changeset });
+    await logView(tx, session, v, enter.map((o) => o.key).filter((k) => !session.viewSet.has(k)), []);
     last = v;
   }
   return { items, last };
+}
+
+/** Whether a history row is an entry marker (see `appendViewRows`). */
+export function isEntryMarker(row: { privateTo: number | null; changeset: Changeset }): boolean {
+  return row.privateTo !== null && row.changeset.instructions.length === 0;
 }
 
 export interface PlannedDownload {
@@ -422,7 +427,7 @@ export async function planDownload(
     const m = membership(session, check, states);
     const leave = [...new Set([...c.left.keys(), ...m.leave])];
     if (m.enter.length === 0 && leave.length === 0) return { items, cursor };
-    const r = await appendViewRows(ctx, locked, session, leave, m.enter, cursor.clientVersion, 1000);
+    const r = await appendViewRows(ctx, locked, session, leave, m.enter, cursor.clientVersion);
     return { items: [...items, ...r.items], cursor: { serverVersion: r.last, clientVersion: cursor.clientVersion }, appended: r.last };
   }
   const m = membership(session, check, states);
@@ -454,7 +459,7 @@ export async function planDownload(
       result = { items: all, cursor: at };
       return;
     }
-    const r = await appendViewRows(ctx, tx, session, [...leaving], m2.enter, at.clientVersion, 1000);
+    const r = await appendViewRows(ctx, tx, session, [...leaving], m2.enter, at.clientVersion);
     result = { items: [...all, ...r.items], cursor: { serverVersion: r.last, clientVersion: at.clientVersion }, appended: r.last };
   });
   return result;

@@ -29,7 +29,9 @@ import { TokenBucket } from './rate-limit.ts';
 import { SessionRoles } from './roles.ts';
 import { SessionView } from './view.ts';
 import { checkClockBound } from './clock-bound.ts';
-import { guardSession, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
+import { guardSession, isEntryMarker, privateRowChanges, transition, type PlannedMessage, type ViewChangeAt } from './planner.ts';
+import { byVersion, withoutMissedEntries } from './entry-markers.ts';
+import { ViewTransitions } from './view-transitions.ts';
 import { planFreshState } from './state.ts';
 
 /** What a session needs of its socket (the `ws` WebSocket has it; tests use an in-memory one). */
@@ -139,7 +141,7 @@ export class SyncSession implements EngineSession {
   readonly commitments: ViewChangeAt[] = [];
   readonly futureAdds = new Map<string, number>();
   readonly futureRemoves = new Map<string, number>();
-  readonly transitions = new Map<string, { version: number; in: boolean }[]>();
+  readonly transitions = new ViewTransitions();
   view: SessionView;
   roles: SessionRoles;
   clientFilter: ClientSchemaFilter;
@@ -459,26 +461,47 @@ export class SyncSession implements EngineSession {
         roleKey: this.roles.signature(),
         sessionSeq: this.epoch,
       });
-      // The view set as of the client's cursor: view changes it received are settled. Those it
-      // did not receive, up to where an upload relied on them (`plannedVersion`), are
-      // commitments: the rows up to there are cut again exactly as they were. Later ones are
-      // worked out again, except enter and leave rows, which are history and come again by
-      // themselves.
+      // The view set as of the client's cursor: view changes it received are settled, up to the
+      // base of its last upload; those after it stay in the log (the session knows them as
+      // changes, `received`), as uploads it made before them may still come and are transformed
+      // as it received the rows (an object entered at a marker among them is corrected,
+      // integrate.ts). Those it did not receive, up to where an upload relied on them
+      // (`plannedVersion`), are commitments: the rows up to there are cut again exactly as they
+      // were. Later ones are worked out again, except leave rows, which are history and come
+      // again by themselves.
       const replayUpTo = Math.max(current.plannedVersion, at);
-      await tx.settleViewLog(this.ident, at);
+      const settleTo = Math.min(at, current.reciprocalBase);
+      await tx.settleViewLog(this.ident, settleTo);
       await tx.dropViewLog(this.ident, replayUpTo);
-      const logged = await tx.viewLog(this.ident, at);
-      for (const type of this.engine.schema.types.keys()) {
-        for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
-      }
       // Only this file's private entries (filtered in the store: a new file at cursor 0 must not
       // read and decode the whole history to find none).
       const latest = await tx.latestVersion();
       const rows = await tx.privateHistory(this.ident, at, latest);
-      return { logged, rows, file: current, replayUpTo, latest };
+      // Objects entered at a marker the client did not get: their state is not in the history to
+      // be sent again (planner.ts, `appendViewRows`), so they are not in its view; a view that
+      // still has them enters them again, as they are now.
+      const logged = withoutMissedEntries(await tx.viewLog(this.ident, at), rows);
+      if (logged.dropped) {
+        await tx.dropViewLog(this.ident, at);
+        for (const group of byVersion(logged.kept)) await tx.logViewChanges(this.ident, group[0]!.version, group);
+      }
+      const received = settleTo < at ? (await tx.viewLog(this.ident, settleTo)).filter((c) => c.version <= at) : [];
+      for (const type of this.engine.schema.types.keys()) {
+        for (const pkText of await tx.viewOf(this.ident, type)) this.viewSet.add(keyOf(type, pkFromText(pkText)));
+      }
+      // Markers after the cursor entered objects the client did not get (their view log
+      // entries are dropped above or here): the view is entered again.
+      return { logged: logged.kept, reenter: rows.some(isEntryMarker), rows, file: current, replayUpTo, latest, received };
     });
     const { file: current, latest: latestNow } = future;
     for (const k of this.viewSet) this.baseView.add(k);
+    // Changes the client received after its last upload's base: in the view set, and known by version.
+    for (const c of future.received) {
+      const k = keyOf(c.type, c.pk);
+      if (c.kind === 'add') this.viewSet.add(k);
+      else this.viewSet.delete(k);
+      transition(this, k, c.kind === 'add' ? c.version : c.version + 1, c.kind === 'add');
+    }
     this.replayUpTo = future.replayUpTo;
     // Every change ahead of the cursor, in version order (a logged one, then a private row's).
     const ahead: ViewChangeAt[] = future.logged.map((c) => ({ key: keyOf(c.type, c.pk), version: c.version, in: c.kind === 'add' }));
@@ -527,7 +550,9 @@ export class SyncSession implements EngineSession {
         this.cursor = d.cursor;
       }
     }
-    if (wanted.version !== stored.version || JSON.stringify(storedSubscriptions(wanted.queries)) !== JSON.stringify(stored.queries)) {
+    // Objects entered at markers the client did not get enter again: the set is bootstrapped anew,
+    // which enters what the client's view lacks.
+    if (future.reenter || wanted.version !== stored.version || JSON.stringify(storedSubscriptions(wanted.queries)) !== JSON.stringify(stored.queries)) {
       // The client changed its subscriptions while offline (or this is its first session).
       const ok = await this.changeSubscriptions(wanted.version, wanted.queries);
       if (ok) return;
