@@ -12,13 +12,25 @@ import {
 import { recordFromStorable, type StoredRecord } from './codec.ts';
 import { indexKeyOf, type IndexLayout } from './index-keys.ts';
 import { rowId, typeBounds, type ObjectRow, type OutpostDexie } from './store.ts';
+import { hiddenGen, STAGING_KEY } from './hidden-bootstrap.ts';
 
 /*
  * Runs a compiled query against IndexedDB: the planner (src/query/plan.ts) picks an equality, IN
  * or range condition on an indexed field; the worker fetches the candidates through the `ix`
  * multi-entry index (or the primary key), re-checks the condition with the evaluator's meaning
- * and tests the residual predicate. Without a usable condition it scans the type.
+ * and tests the residual predicate. Without a usable condition it scans the type. Rows of a
+ * bootstrap being applied hidden are skipped (hidden-bootstrap.ts): the staging row is read in the
+ * same read transaction as the rows, so a query sees a bootstrap wholly or not at all.
  */
+
+/** Rows of one read transaction, without those of a bootstrap applied hidden. */
+async function visibleRows(db: OutpostDexie, read: () => Promise<ObjectRow[]>): Promise<ObjectRow[]> {
+  return db.transaction('r', db.objects, db.meta, async () => {
+    const [staging, rows] = await Promise.all([db.meta.get(STAGING_KEY), read()]);
+    const gen = hiddenGen(staging);
+    return gen === undefined ? rows : rows.filter((r) => r.g !== gen);
+  });
+}
 
 export interface RunStats {
   /** Which access path was used: 'pk', 'index:<field>' or 'scan'. */
@@ -80,7 +92,7 @@ function linkedTypes(schema: Schema, type: string, out = new Set<string>()): Set
 export async function loadResolver(db: OutpostDexie, schema: Schema, type: string): Promise<ObjectResolver> {
   const objects: { type: string; record: ObjectRecord }[] = [];
   for (const t of linkedTypes(schema, type)) {
-    const rows = await typeRange(db, t).toArray();
+    const rows = await visibleRows(db, () => typeRange(db, t).toArray());
     for (const r of rows) objects.push({ type: t, record: recordFromStorable(r.r) });
   }
   return createResolver(schema, objects);
@@ -109,12 +121,12 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
     if (c.field === pkField && (c.kind === 'eq' || c.kind === 'in')) {
       const values = c.kind === 'eq' ? [c.value] : c.values;
       const ids = values.map((v) => rowId(type, pkKey(v as PrimaryKey)));
-      rows = (await db.objects.bulkGet(ids)).filter((r): r is ObjectRow => r !== undefined);
+      rows = await visibleRows(db, async () => (await db.objects.bulkGet(ids)).filter((r): r is ObjectRow => r !== undefined));
       access = 'pk';
     } else if (layout.isIndexed(type, c.field)) {
       const range = indexRange(db, type, c);
       if (!range) continue;
-      rows = await range.toArray();
+      rows = await visibleRows(db, () => range.toArray());
       access = `index:${c.field}`;
     } else continue;
     chosen = c;
@@ -137,7 +149,7 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
       stored.push(row.r);
     }
   } else {
-    rows = await typeRange(db, type).toArray();
+    rows = await visibleRows(db, () => typeRange(db, type).toArray());
     for (const row of rows) {
       const rec = recordFromStorable(row.r);
       if (!q.matches(rec, resolver)) continue;

@@ -32,6 +32,8 @@ export interface ObjectRow {
   readonly k: string;
   readonly r: StoredRecord;
   readonly ix: [string, string, IndexKey][];
+  /** The generation of a bootstrap applied hidden (hidden-bootstrap.ts); absent on most rows. */
+  readonly g?: number;
 }
 
 /** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (one JSON text grouped by object, see codec.ts). */
