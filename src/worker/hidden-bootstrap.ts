@@ -1,3 +1,4 @@
+import Dexie from 'dexie';
 import { applyChangeset, ObjectState, type Changeset, type HybridClock, type Instruction } from '../changeset/index.ts';
 import { pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, type Download } from '../protocol/index.ts';
@@ -124,8 +125,12 @@ export async function applyHidden(
     if (rec) puts.push({ ...row(t, rec), g: st.gen });
     else if (existing.has(id)) dels.push(id);
   }
-  if (puts.length) await d.objects.bulkPut(puts);
-  if (dels.length) await d.objects.bulkDelete(dels);
+  // Straight to IndexedDB, in the same transaction: Dexie's bulkPut adds about half the time of
+  // the puts themselves (its key extraction and request bookkeeping, in the bench's profile), and
+  // nothing here needs its results (a failed request aborts the transaction, which Dexie reports).
+  const store = (Dexie.currentTransaction as unknown as { idbtrans: IDBTransaction }).idbtrans.objectStore('objects');
+  for (const r of puts) store.put(r);
+  for (const id of dels) store.delete(id);
   const queryVersions = st.queryVersions.includes(m.queryVersion) ? st.queryVersions : [...st.queryVersions, m.queryVersion];
   await d.meta.put({ ...st, types: [...types], cursor: staged, queryVersions } as never);
   return true;
