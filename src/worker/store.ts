@@ -101,6 +101,8 @@ export interface OutpostDexie extends Dexie {
   subs: Table<SubscriptionRow, number>;
   batches: Table<BatchRow, number>;
   backup: Table<BackupRow, string>;
+  /** The IDBKeyRange of the IndexedDB this connection uses (for reads on it directly). */
+  keyRange: typeof IDBKeyRange;
 }
 
 /** One object as it was before a client reset (index entries are not needed). */
@@ -124,6 +126,7 @@ export function define(name: string, env: IndexedDbEnv | undefined, durability: 
     // Dexie's optimistic query cache serves liveQuery(); Outpost has its own live queries.
     cache: 'disabled',
   }) as OutpostDexie;
+  db.keyRange = env?.IDBKeyRange ?? globalThis.IDBKeyRange;
   db.version(STORAGE_VERSION).stores({
     objects: 'id, *ix',
     history: 'v',
