@@ -61,11 +61,6 @@ function getAll(source: IDBObjectStore | IDBIndex, range: IDBKeyRange, add: (row
   r.onsuccess = () => add(r.result as ObjectRow[]);
 }
 
-export function typeRange(db: OutpostDexie, type: string) {
-  const [lo, hi] = typeBounds(type);
-  return db.objects.where('id').between(lo, hi, true, false);
-}
-
 /** The `ix` key ranges serving condition `c`, or undefined when a value has no index key. */
 function indexRanges(keyRange: typeof IDBKeyRange, type: string, c: IndexCondition): IDBKeyRange[] | undefined {
   switch (c.kind) {
