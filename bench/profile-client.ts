@@ -5,6 +5,7 @@ import type { CDPSession, Page } from 'playwright';
 import { queryable, schema } from './lib/data.ts';
 import { buildPage, launchBrowser } from './lib/browser.ts';
 import { startServerProcess } from './lib/server-proc.ts';
+import { seed } from './lib/seed.ts';
 
 /*
  * CPU profiles of Outpost's local operations in the benchmark page (bench/pages/client), one per
@@ -14,7 +15,9 @@ import { startServerProcess } from './lib/server-proc.ts';
  * writes the .cpuprofile files (open them in Chrome DevTools).
  * The bench page is a production build without source maps: function names survive minification
  * poorly, so the page is built unminified here (OUTPOST_BENCH_UNMINIFIED).
- * Run: npx tsx bench/profile-client.ts [--n 10000] [--rounds 30] [--out /tmp/outpost-profiles]
+ * With `--sync N`, instead: the initial sync of N objects seeded on the server (bench:client's
+ * `initialSync`), profiled on the page and the worker.
+ * Run: npx tsx bench/profile-client.ts [--n 10000] [--rounds 30] [--out /tmp/outpost-profiles] [--sync 20000]
  */
 
 const argv = process.argv.slice(2);
@@ -22,6 +25,7 @@ const at = (name: string, d: string) => (argv.includes(name) ? argv[argv.indexOf
 const n = Number(at('--n', '10000'));
 const rounds = Number(at('--rounds', '30'));
 const out = at('--out', join(tmpdir(), 'outpost-profiles'));
+const syncN = Number(at('--sync', '0'));
 mkdirSync(out, { recursive: true });
 
 interface ProfileNode {
@@ -49,7 +53,7 @@ function pageThread(cdp: CDPSession): Thread {
 }
 
 /** The worker, reached through Target.sendMessageToTarget from the page's session. */
-async function workerThreads(cdp: CDPSession): Promise<() => Thread[]> {
+async function workerThreads(cdp: CDPSession, startOnAttach: boolean): Promise<() => Thread[]> {
   const threads: Thread[] = [];
   const pending = new Map<number, (v: unknown) => void>();
   let seq = 1_000_000;
@@ -74,7 +78,9 @@ async function workerThreads(cdp: CDPSession): Promise<() => Thread[]> {
     threads.push(t);
     void (async () => {
       await t.send('Profiler.enable');
-      await t.send('Profiler.setSamplingInterval', { interval: 100 });
+      await t.send('Profiler.setSamplingInterval', { interval: startOnAttach ? 1000 : 100 });
+      // A worker started by the profiled stage itself (an initial sync) is profiled from its start.
+      if (startOnAttach) await t.send('Profiler.start');
       await t.send('Runtime.runIfWaitingForDebugger');
     })();
   });
@@ -111,7 +117,12 @@ const evaluate = (page: Page, name: string, ...a: unknown[]) =>
 process.env.OUTPOST_BENCH_UNMINIFIED = '1';
 const pageDir = await buildPage(resolve(import.meta.dirname, 'pages/client'));
 const store = mkdtempSync(join(tmpdir(), 'outpost-prof-'));
-const srv = await startServerProcess({ store, schema, queryable, staticDir: pageDir });
+let srv = await startServerProcess({ store, schema, queryable, staticDir: pageDir, ...(syncN ? { messagesPerSecond: 100_000, bytesPerSecond: 1024 ** 3 } : {}) });
+if (syncN) {
+  await seed(srv.wsUrl, await srv.login(), syncN);
+  await srv.stop();
+  srv = await startServerProcess({ store, schema, queryable, staticDir: pageDir });
+}
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage();
@@ -119,25 +130,29 @@ try {
   await page.goto(srv.url + '/');
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
   // Warm-up (JIT), as the benchmark does.
-  await evaluate(page, 'peer', 'outpost', 1000, 3);
-  await evaluate(page, 'peer', 'idb-strict', n, 3);
+  if (!syncN) {
+    await evaluate(page, 'peer', 'outpost', 1000, 3);
+    await evaluate(page, 'peer', 'idb-strict', n, 3);
+  }
   const cdp = await page.context().newCDPSession(page);
-  const workers = await workerThreads(cdp);
+  const workers = await workerThreads(cdp, syncN > 0);
   await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  await evaluate(page, 'outpostOpen', n);
-  const stages: [string, () => Promise<unknown>][] = [
-    ['insert', () => evaluate(page, 'outpostInsert')],
-    ['query', () => evaluate(page, 'outpostQuery')],
-    ['observe-query', () => evaluate(page, 'outpostObserve', 'query', rounds)],
-    ['observe-sorted', () => evaluate(page, 'outpostObserve', 'sorted', rounds)],
-  ];
+  await cdp.send('Profiler.setSamplingInterval', { interval: syncN ? 1000 : 100 });
+  if (!syncN) await evaluate(page, 'outpostOpen', n);
+  const stages: [string, () => Promise<unknown>][] = syncN
+    ? [['initial-sync', () => evaluate(page, 'initialSync', syncN, true)]]
+    : [
+        ['insert', () => evaluate(page, 'outpostInsert')],
+        ['query', () => evaluate(page, 'outpostQuery')],
+        ['observe-query', () => evaluate(page, 'outpostObserve', 'query', rounds)],
+        ['observe-sorted', () => evaluate(page, 'outpostObserve', 'sorted', rounds)],
+      ];
   for (const [stage, run] of stages) {
     const threads = [pageThread(cdp), ...workers()];
     for (const t of threads) await t.send('Profiler.start');
     const result = await run();
     console.log(`\n=== ${stage}: ${JSON.stringify(result)}`);
-    for (const t of threads) {
+    for (const t of [pageThread(cdp), ...workers()]) {
       const { profile } = (await t.send('Profiler.stop')) as { profile: Profile };
       writeFileSync(join(out, `${stage}-${t.name}.cpuprofile`), JSON.stringify(profile));
       const s = summarize(profile);
@@ -146,7 +161,7 @@ try {
       for (const [f, ms] of s.top.slice(0, 18)) console.log(`  ${ms.toFixed(1).padStart(8)}  ${f}`);
     }
   }
-  await evaluate(page, 'outpostClose');
+  if (!syncN) await evaluate(page, 'outpostClose');
   console.log(`\nprofiles in ${out}`);
 } finally {
   await browser.close();

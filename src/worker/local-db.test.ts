@@ -5,6 +5,8 @@ import { encodeMessage, type Download } from '../protocol/index.ts';
 import { workOrderSchema } from '../client/testing/fixtures.ts';
 import { LocalDatabase } from './local-db.ts';
 import { toStorable } from './codec.ts';
+import { matchQuery } from './query-runner.ts';
+import { compileSpec } from './query-spec.ts';
 
 async function open() {
   const { db } = await LocalDatabase.open('t', workOrderSchema, { indexedDB: new IDBFactory(), IDBKeyRange });
@@ -100,7 +102,8 @@ describe('LocalDatabase.integrate', () => {
     expect((await db.meta()).serverVersion).toBe(0);
     const r = await db.integrate([dl([mk('c', 3)], { serverVersion: 3, clientVersion: 0 }, { queryVersion: 1 })], 3, { staged: true });
     expect(r.queryVersions).toEqual([1]);
-    expect(r.changes.map((c) => c.key).sort()).toEqual(['sa', 'sb', 'sc']);
+    // Applied hidden as they arrived: the switch names the types whose queries run again.
+    expect(r.changedTypes).toEqual(['Customer']);
     expect(await db.stagedCursor()).toBeUndefined();
     expect((await db.read([['Customer', 'sa'], ['Customer', 'sb'], ['Customer', 'sc']])).map((c) => c.record?.name)).toEqual(['a', 'b', 'c']);
     expect((await db.meta()).serverVersion).toBe(3);
@@ -125,9 +128,66 @@ describe('LocalDatabase.integrate', () => {
     }
     expect(staged!.serverVersion).toBe(perDownload * downloads);
     const r = await db.integrate([dl([], { serverVersion: perDownload * downloads, clientVersion: 0 }, { queryVersion: 1 })], perDownload * downloads, { staged: true });
-    expect(r.heldObjects).toBe(perDownload);
+    // Each download was applied hidden in its own transaction: the switch holds none of them.
+    expect(r.heldObjects).toBe(0);
     expect(await db.dexie.objects.count()).toBe(perDownload * downloads);
     expect((await db.meta()).serverVersion).toBe(perDownload * downloads);
+    db.close();
+  });
+
+  it('hides a bootstrap applied as it arrives from queries, reads and writes until it is complete', async () => {
+    const db = await open();
+    const spec = { type: 'Customer', filters: [], sorts: [] };
+    const item = (id: string, v: number, name: string) => ({
+      kind: 'changeset' as const,
+      serverVersion: v,
+      clientVersion: 0,
+      changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['name'], value: name, default: true }]),
+    });
+    const m1 = dl([item('a', 1, 'server a'), item('b', 2, 'server b')], { serverVersion: 2, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+    const staged = await db.stageDownload(m1, encodeMessage(m1), undefined);
+    // The rows are stored, but no read the app makes sees them.
+    expect(await db.dexie.objects.count()).toBe(2);
+    expect((await matchQuery(db.dexie, db.layout, compileSpec(db.schema, spec))).keys).toEqual([]);
+    expect((await db.readObject('Customer', 'a')).record).toBeUndefined();
+    expect((await db.read([['Customer', 'sb']]))[0]!.record).toBeUndefined();
+    const r = await db.integrate([dl([item('c', 3, 'server c')], { serverVersion: 3, clientVersion: 0 }, { queryVersion: 1 })], 3, { staged: true });
+    expect(r.changedTypes).toEqual(['Customer']);
+    expect(staged.serverVersion).toBe(2);
+    expect((await matchQuery(db.dexie, db.layout, compileSpec(db.schema, spec))).keys.sort()).toEqual(['sa', 'sb', 'sc']);
+    expect((await db.readObject('Customer', 'a')).record?.name).toBe('server a');
+    db.close();
+  });
+
+  it('falls back to applying every staged download when a local write meets a bootstrap applied hidden', async () => {
+    const db = await open();
+    const item = (id: string, v: number) => ({
+      kind: 'changeset' as const,
+      serverVersion: v,
+      clientVersion: 0,
+      changeset: cs(1, v, [{ op: 'CreateObject', type: 'Customer', pk: id }, { op: 'Set', type: 'Customer', pk: id, path: ['name'], value: `server ${id}`, default: true }]),
+    });
+    const m1 = dl([item('a', 1), item('b', 2)], { serverVersion: 2, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+    let staged = await db.stageDownload(m1, encodeMessage(m1), undefined);
+    // The app does not see 'a' yet and creates it, with a field of its own.
+    await db.write([
+      { op: 'instr', instr: toStorable({ op: 'CreateObject', type: 'Customer', pk: 'a' } as never) },
+      { op: 'instr', instr: { op: 'AddInteger', type: 'Customer', pk: 'a', path: ['tier'], value: 5 } },
+    ]);
+    expect((await db.readObject('Customer', 'a')).record).toMatchObject({ name: '', tier: 5 });
+    expect((await db.readObject('Customer', 'b')).record).toBeUndefined();
+    const m2 = dl([item('d', 3)], { serverVersion: 3, clientVersion: 0 }, { batch: 'more', queryVersion: 1 });
+    staged = await db.stageDownload(m2, encodeMessage(m2), staged);
+    expect((await db.readObject('Customer', 'd')).record).toBeUndefined();
+    const r = await db.integrate([dl([], { serverVersion: 3, clientVersion: 0 }, { queryVersion: 1 })], 3, { staged: true });
+    expect(r.heldObjects).toBeGreaterThan(0);
+    // The old way: the bootstrap merged with the local write (its default does not override it), nothing hidden left.
+    expect((await db.readObject('Customer', 'a')).record).toMatchObject({ name: 'server a', tier: 5 });
+    expect((await db.readObject('Customer', 'b')).record?.name).toBe('server b');
+    expect((await db.readObject('Customer', 'd')).record?.name).toBe('server d');
+    expect(await db.dexie.objects.count()).toBe(3);
+    expect((await matchQuery(db.dexie, db.layout, compileSpec(db.schema, { type: 'Customer', filters: [], sorts: [] }))).keys.sort()).toEqual(['sa', 'sb', 'sd']);
+    expect((await db.pendingUploads(0, 10)).entries.length).toBe(1);
     db.close();
   });
 

@@ -12,12 +12,15 @@ import {
 import { recordFromStorable, type StoredRecord } from './codec.ts';
 import { indexKeyOf, type IndexLayout } from './index-keys.ts';
 import { rowId, typeBounds, type ObjectRow, type OutpostDexie } from './store.ts';
+import { hiddenGen, STAGING_KEY } from './hidden-bootstrap.ts';
 
 /*
  * Runs a compiled query against IndexedDB: the planner (src/query/plan.ts) picks an equality, IN
  * or range condition on an indexed field; the worker fetches the candidates through the `ix`
  * multi-entry index (or the primary key), re-checks the condition with the evaluator's meaning
- * and tests the residual predicate. Without a usable condition it scans the type.
+ * and tests the residual predicate. Without a usable condition it scans the type. Rows of a
+ * bootstrap being applied hidden are skipped (hidden-bootstrap.ts): the staging row is read in the
+ * same read transaction as the rows, so a query sees a bootstrap wholly or not at all.
  */
 
 export interface RunStats {
@@ -30,22 +33,45 @@ export interface RunStats {
 /** The last query plans run, for tests and the benchmark. */
 export const lastRunStats: RunStats = { access: 'none', examined: 0 };
 
-export function typeRange(db: OutpostDexie, type: string) {
-  const [lo, hi] = typeBounds(type);
-  return db.objects.where('id').between(lo, hi, true, false);
+type Reads = (objects: IDBObjectStore, keyRange: typeof IDBKeyRange, add: (rows: readonly (ObjectRow | undefined)[]) => void) => void;
+
+/**
+ * Rows of one read transaction on IndexedDB directly (Dexie's promise machinery was a good part
+ * of a small indexed query), without those of a bootstrap applied hidden: the staging row is read
+ * in the same transaction.
+ */
+function visibleRows(db: OutpostDexie, reads: Reads): Promise<ObjectRow[]> {
+  return new Promise((resolve, reject) => {
+    const tx = db.backendDB().transaction(['objects', 'meta'], 'readonly');
+    const rows: ObjectRow[] = [];
+    let gen: number | undefined;
+    const s = tx.objectStore('meta').get(STAGING_KEY);
+    s.onsuccess = () => (gen = hiddenGen(s.result));
+    reads(tx.objectStore('objects'), db.keyRange, (found) => {
+      for (const r of found) if (r) rows.push(r);
+    });
+    tx.oncomplete = () => resolve(gen === undefined ? rows : rows.filter((r) => r.g !== gen));
+    tx.onabort = () => reject(tx.error);
+  });
 }
 
-function indexRange(db: OutpostDexie, type: string, c: IndexCondition) {
-  const where = db.objects.where('ix');
+/** Issues `getAll` over `range` (on the store or an index), adding what it finds. */
+function getAll(source: IDBObjectStore | IDBIndex, range: IDBKeyRange, add: (rows: readonly ObjectRow[]) => void): void {
+  const r = source.getAll(range);
+  r.onsuccess = () => add(r.result as ObjectRow[]);
+}
+
+/** The `ix` key ranges serving condition `c`, or undefined when a value has no index key. */
+function indexRanges(keyRange: typeof IDBKeyRange, type: string, c: IndexCondition): IDBKeyRange[] | undefined {
   switch (c.kind) {
     case 'eq': {
       const k = indexKeyOf(c.value);
-      return k === undefined ? undefined : where.equals([type, c.field, k]);
+      return k === undefined ? undefined : [keyRange.only([type, c.field, k])];
     }
     case 'in': {
       const keys = c.values.map(indexKeyOf);
       if (keys.some((k) => k === undefined)) return undefined;
-      return where.anyOf(keys.map((k) => [type, c.field, k!]));
+      return keys.map((k) => keyRange.only([type, c.field, k!]));
     }
     case 'range': {
       const lo = c.lower ? indexKeyOf(c.lower.value) : undefined;
@@ -54,9 +80,17 @@ function indexRange(db: OutpostDexie, type: string, c: IndexCondition) {
       // [type, field] sorts before every [type, field, key]; [type, field, []] after (arrays sort last).
       const lower = lo === undefined ? [type, c.field] : [type, c.field, lo];
       const upper = hi === undefined ? [type, c.field, []] : [type, c.field, hi];
-      return where.between(lower, upper, c.lower ? c.lower.inclusive : true, c.upper ? c.upper.inclusive : true);
+      return [keyRange.bound(lower, upper, c.lower ? !c.lower.inclusive : false, c.upper ? !c.upper.inclusive : false)];
     }
   }
+}
+
+/** Every row of a type, read straight from the store. */
+function scanType(type: string): Reads {
+  return (objects, keyRange, add) => {
+    const [lo, hi] = typeBounds(type);
+    getAll(objects, keyRange.bound(lo, hi, false, true), add);
+  };
 }
 
 /** Types reachable through links from `type` (what a link-following query may read). */
@@ -86,7 +120,7 @@ function linkedTypes(schema: Schema, type: string, out = new Set<string>()): Set
 export async function loadResolver(db: OutpostDexie, schema: Schema, type: string, reads?: ReadonlySet<string>): Promise<ObjectResolver> {
   const objects: { type: string; record: ObjectRecord }[] = [];
   for (const t of reads ?? linkedTypes(schema, type)) {
-    const rows = await typeRange(db, t).toArray();
+    const rows = await visibleRows(db, scanType(t));
     for (const r of rows) objects.push({ type: t, record: recordFromStorable(r.r) });
   }
   return createResolver(schema, objects);
@@ -140,12 +174,20 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
     if (c.field === pkField && (c.kind === 'eq' || c.kind === 'in')) {
       const values = c.kind === 'eq' ? [c.value] : c.values;
       const ids = values.map((v) => rowId(type, pkKey(v as PrimaryKey)));
-      rows = (await db.objects.bulkGet(ids)).filter((r): r is ObjectRow => r !== undefined);
+      rows = await visibleRows(db, (objects, _, add) => {
+        for (const id of ids) {
+          const r = objects.get(id);
+          r.onsuccess = () => add([r.result as ObjectRow | undefined]);
+        }
+      });
       access = 'pk';
     } else if (layout.isIndexed(type, c.field)) {
-      const range = indexRange(db, type, c);
-      if (!range) continue;
-      rows = await range.toArray();
+      const ranges = indexRanges(db.keyRange, type, c);
+      if (!ranges) continue;
+      rows = await visibleRows(db, (objects, _, add) => {
+        const ix = objects.index('ix');
+        for (const range of ranges) getAll(ix, range, add);
+      });
       access = `index:${c.field}`;
     } else continue;
     chosen = c;
@@ -168,7 +210,7 @@ export async function matchQuery(db: OutpostDexie, layout: IndexLayout, q: Compi
       stored.push(row.r);
     }
   } else {
-    rows = await typeRange(db, type).toArray();
+    rows = await visibleRows(db, scanType(type));
     for (const row of rows) {
       const rec = recordFromStorable(row.r);
       if (!q.matches(rec, resolver)) continue;

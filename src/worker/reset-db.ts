@@ -5,6 +5,7 @@ import { recordFromStorable, storableEqual, type StoredRecord } from './codec.ts
 import type { ObjectChange } from './live.ts';
 import type { LocalDatabase } from './local-db.ts';
 import { rowId, storageError, typeBounds, type BackupRow, type ObjectRow, type SyncMeta } from './store.ts';
+import { dropHidden } from './hidden-bootstrap.ts';
 
 /*
  * The storage side of a client reset: one IndexedDB transaction that backs up the objects,
@@ -61,6 +62,8 @@ export async function applyReset(db: LocalDatabase, input: ResetInput): Promise<
   try {
     return await d.transaction('rw', [d.objects, d.history, d.meta, d.subs, d.batches, d.backup], async () => {
       const meta = (await d.meta.get('sync')) as SyncMeta;
+      // A bootstrap applied hidden is abandoned: its rows were never the app's (hidden-bootstrap.ts).
+      await dropHidden(d);
       const oldRows = await d.objects.toArray();
       await d.backup.clear();
       await d.backup.bulkAdd(oldRows.map((r): BackupRow => ({ id: r.id, t: r.t, k: r.k, r: r.r })));

@@ -32,6 +32,8 @@ export interface ObjectRow {
   readonly k: string;
   readonly r: StoredRecord;
   readonly ix: [string, string, IndexKey][];
+  /** The generation of a bootstrap applied hidden (hidden-bootstrap.ts); absent on most rows. */
+  readonly g?: number;
 }
 
 /** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (one JSON text grouped by object, see codec.ts). */
@@ -99,6 +101,8 @@ export interface OutpostDexie extends Dexie {
   subs: Table<SubscriptionRow, number>;
   batches: Table<BatchRow, number>;
   backup: Table<BackupRow, string>;
+  /** The IDBKeyRange of the IndexedDB this connection uses (for reads on it directly). */
+  keyRange: typeof IDBKeyRange;
 }
 
 /** One object as it was before a client reset (index entries are not needed). */
@@ -122,6 +126,7 @@ export function define(name: string, env: IndexedDbEnv | undefined, durability: 
     // Dexie's optimistic query cache serves liveQuery(); Outpost has its own live queries.
     cache: 'disabled',
   }) as OutpostDexie;
+  db.keyRange = env?.IDBKeyRange ?? globalThis.IDBKeyRange;
   db.version(STORAGE_VERSION).stores({
     objects: 'id, *ix',
     history: 'v',
@@ -202,30 +207,29 @@ export function typeBounds(type: string): [string, string] {
 
 /**
  * The rows of these ids (undefined where absent), in order. A large batch (an import, a
- * bootstrap) first finds which ids exist from the keys alone: reading ten thousand absent ids one
- * by one costs more than one key cursor over the type.
+ * bootstrap) first finds which ids exist from the keys alone, over the range its ids span (a
+ * bootstrap sends objects in key order, so that range holds few others): reading ten thousand
+ * absent ids one by one costs more than one key cursor, and counting every row of the type again
+ * for each batch of a long bootstrap grows with the rows stored so far.
  */
 export async function getRows(table: Table<ObjectRow, string>, ids: readonly string[]): Promise<(ObjectRow | undefined)[]> {
   if (ids.length < 500) return table.bulkGet(ids as string[]);
-  const byType = new Map<string, string[]>();
+  let lo = ids[0]!;
+  let hi = lo;
   for (const id of ids) {
-    const type = id.slice(0, id.indexOf('\u0000'));
-    let list = byType.get(type);
-    if (!list) byType.set(type, (list = []));
-    list.push(id);
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
   }
-  const existing = new Set<string>();
-  for (const [type, list] of byType) {
-    const [lo, hi] = typeBounds(type);
-    const range = table.where('id').between(lo, hi, true, false);
-    const count = await range.count();
-    if (count === 0) continue;
-    if (count <= list.length * 4) for (const k of await range.primaryKeys()) existing.add(k);
-    else for (const id of list) existing.add(id);
+  const cap = ids.length * 4;
+  const keys = await table.where('id').between(lo, hi, true, true).limit(cap + 1).primaryKeys();
+  // Too many other rows in the span: reading the ids themselves is cheaper.
+  let wanted = ids;
+  if (keys.length <= cap) {
+    const existing = new Set(keys);
+    wanted = ids.filter((id) => existing.has(id));
   }
-  const wanted = ids.filter((id) => existing.has(id));
   const found = new Map<string, ObjectRow>();
-  if (wanted.length) (await table.bulkGet(wanted)).forEach((r) => r && found.set(r.id, r));
+  if (wanted.length) (await table.bulkGet(wanted as string[])).forEach((r) => r && found.set(r.id, r));
   return ids.map((id) => found.get(id));
 }
 
