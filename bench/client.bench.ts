@@ -309,7 +309,7 @@ try {
     curve({ id: 'client.initialSyncServerMemory', label: 'Server memory during an initial sync (peak RSS growth)', xLabel: 'objects', yLabel: 'server peak Δ (MiB)', points: serverMemPoints }),
   );
   if (parts.has('sync') && syncSizes.some((n) => n > browserMax)) {
-    notes.push(`initial sync above ${browserMax.toLocaleString('en-US')} objects runs only with the protocol-level client in Node (src/server/sync/test-client.ts, objects in memory): a browser run at a million objects (the client stages bootstraps batch by batch, docs/client.md) has not been measured yet.`);
+    notes.push(`initial sync above ${browserMax.toLocaleString('en-US')} objects runs only with the protocol-level client in Node (src/server/testing/protocol-client.ts, objects in memory): a browser run at a million objects (the client stages bootstraps batch by batch, docs/client.md) has not been measured yet.`);
   }
 
   const result: SuiteResult = {

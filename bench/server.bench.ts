@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseSchema } from '../src/model/index.ts';
-import { TestClient } from '../src/server/sync/test-client.ts';
+import { TestClient } from '../src/server/testing/protocol-client.ts';
 import { createInstructions, queryable, schema, WORK_ORDER, workOrders } from './lib/data.ts';
 import { fanout } from './lib/fanout.ts';
 import { LightSession } from './lib/light-session.ts';

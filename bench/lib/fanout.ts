@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeChangeset, type Instruction } from '../../src/changeset/index.ts';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/sync/test-client.ts';
+import { TestClient } from '../../src/server/testing/protocol-client.ts';
 import { LightSession } from './light-session.ts';
 import { schema, WORK_ORDER } from './data.ts';
 import { percentile } from './stats.ts';

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Instruction } from '../../src/changeset/index.ts';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/sync/test-client.ts';
+import { TestClient } from '../../src/server/testing/protocol-client.ts';
 import { createInstructions, prng, queryable, schema, WORK_ORDER, workOrders } from './data.ts';
 import { startServerProcess } from './server-proc.ts';
 

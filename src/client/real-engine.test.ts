@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectId } from '../model/index.ts';
-import { startTestServer, type TestServer } from '../server/sync/harness.ts';
+import { startTestServer, type TestServer } from '../server/testing/sync-server.ts';
 import { nextMatching, workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
 import { openTestClient, type TestClient } from './testing/open-test-client.ts';

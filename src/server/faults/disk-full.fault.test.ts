@@ -3,9 +3,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkWrites, converge, report, waitFor, Writer } from '../testing/fault-support.ts';
-import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { acknowledgedNow, checkWrites, converge, report, waitFor, Writer } from '../testing/faults.ts';
+import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * Fault: the disk under the embedded store fills up (a real full filesystem: a small tmpfs

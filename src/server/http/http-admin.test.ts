@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { ADMIN_KEY, bearer, request, startTestServer, type TestServer } from '../testing/http-server.ts';
 
 let t: TestServer;
 const schema = [{ name: 'Task', primaryKey: '_id', properties: { _id: 'objectId', owner: 'string', title: 'string' } }];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { bearer, request, startTestServer, type TestServer } from '../testing/http-server.ts';
 
 let t: TestServer;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutpostError } from '../../protocol/errors.ts';
-import { bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { bearer, request, startTestServer, type TestServer } from '../testing/http-server.ts';
 
 let t: TestServer;
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config/load.ts';
 import { silentLogger } from '../log.ts';
 import { startServer, type ServerParts } from '../main.ts';
-import { request } from './test-support.ts';
+import { request } from '../testing/http-server.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { ADMIN_KEY, AUDIENCE, ISSUER, JWT_SECRET, startServerProcess, user, type ServerProcess } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { ADMIN_KEY, AUDIENCE, ISSUER, JWT_SECRET, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 import { importApp } from './import-app.ts';
 
 /*

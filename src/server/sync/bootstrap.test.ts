@@ -5,10 +5,10 @@ import type { Download } from '../../protocol/index.ts';
 import { Random } from '../../sim/random.ts';
 import { MemoryStore } from '../store/memory.ts';
 import { SyncEngine } from './engine.ts';
-import { startTestServer, testAuth, type TestServer } from './harness.ts';
-import { Loopback } from './loopback.ts';
-import type { ClientSocket } from './test-client.ts';
-import { TestClient } from './test-client.ts';
+import { startTestServer, testAuth, type TestServer } from '../testing/sync-server.ts';
+import { Loopback } from '../testing/loopback.ts';
+import type { ClientSocket } from '../testing/protocol-client.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * Bootstraps stream (bootstrap.ts): the view is read in pages of the batch size and sent as it

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
-import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import type { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import type { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * The conflict journal on PostgreSQL with two server nodes: a loss decided on one node reaches

@@ -5,8 +5,8 @@ import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { encodeMessage, WS_SUBPROTOCOL, type ServerMessage } from '../../protocol/index.ts';
 import type { Download } from '../../protocol/index.ts';
 import { decodeServerFrame, SharedFrames, type Frame } from './frames.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startTestServer, type TestServer } from '../testing/sync-server.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * Fan-out shares one encoded (and compressed) DOWNLOAD among the sessions that need the same

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, everything, METRICS_TOKEN, schema, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { baseConfig, everything, METRICS_TOKEN, schema, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * Crash safety of group commit: several sessions upload at once, so that the server integrates

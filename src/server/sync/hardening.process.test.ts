@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcFromWall } from '../../changeset/index.ts';
-import { ADMIN_KEY, api, baseConfig, everything, schema, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, everything, schema, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * The hardening points of docs/protocol.md against a real server process: the clock bound, the

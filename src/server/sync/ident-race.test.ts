@@ -3,8 +3,8 @@ import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { encodeMessage } from '../../protocol/index.ts';
 import type { ClientFileRow } from '../store/types.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient, type ClientSocket } from './test-client.ts';
+import { startTestServer, type TestServer } from '../testing/sync-server.ts';
+import { TestClient, type ClientSocket } from '../testing/protocol-client.ts';
 
 /*
  * A reconnect racing an upload of the connection it replaces (found by `npm run fuzz:server --

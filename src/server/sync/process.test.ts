@@ -17,9 +17,9 @@ import {
   workOrder,
   METRICS_TOKEN,
   type ServerProcess,
-} from './process-support.ts';
+} from '../testing/server-process.ts';
 import { decodeServerFrame } from './frames.ts';
-import type { TestClient } from './test-client.ts';
+import type { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * Protocol integration tests against a real server process (bin/outpost-server.js) on the

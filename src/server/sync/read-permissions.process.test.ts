@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * What a user may learn through a real server process (issue 15, holes 1, 2 and 4): a field its

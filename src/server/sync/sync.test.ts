@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startTestServer, type TestServer } from '../testing/sync-server.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 const schemaInput: ObjectSchemaInput[] = [
   {

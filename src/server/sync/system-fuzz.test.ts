@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectState } from '../../changeset/index.ts';
 import { Random } from '../../sim/random.ts';
 import { Workload, fuzzSchema } from '../../sim/workload.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startTestServer, type TestServer } from '../testing/sync-server.ts';
+import { TestClient } from '../testing/protocol-client.ts';
 
 /*
  * The convergence fuzzer against the real sync engine: protocol clients over real WebSockets,

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Random } from '../../sim/random.ts';
-import type { SyncEngine } from './engine.ts';
-import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionSocket } from './session.ts';
-import type { ClientSocket } from './test-client.ts';
+import type { SyncEngine } from '../sync/engine.ts';
+import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionSocket } from '../sync/session.ts';
+import type { ClientSocket } from './protocol-client.ts';
 
 /*
  * In-memory connections between protocol test clients and real sync sessions, delivered one

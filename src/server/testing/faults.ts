@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { ObjectState } from '../../changeset/index.ts';
-import { everything, schema, user } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { everything, schema, user } from './server-process.ts';
+import { TestClient } from './protocol-client.ts';
 import type { ErrorMessage } from '../../protocol/index.ts';
 
 /*

@@ -18,7 +18,7 @@ import {
   type Subscription,
   type TransactResult,
 } from '../../protocol/index.ts';
-import { decodeServerFrame } from './frames.ts';
+import { decodeServerFrame } from '../sync/frames.ts';
 import { pkKey, type PrimaryKey } from '../../model/index.ts';
 
 /*

@@ -5,10 +5,10 @@ import { OutpostError } from '../../protocol/errors.ts';
 import type { QueryableFields } from '../../query/index.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { SyncStore } from '../store/types.ts';
-import { SyncEngine, type EngineOptions } from './engine.ts';
-import type { RulesSpec } from './roles.ts';
-import type { SessionAuth, SessionLimits } from './session.ts';
-import { createSyncEndpoint, type SyncEndpoint } from './websocket.ts';
+import { SyncEngine, type EngineOptions } from '../sync/engine.ts';
+import type { RulesSpec } from '../sync/roles.ts';
+import type { SessionAuth, SessionLimits } from '../sync/session.ts';
+import { createSyncEndpoint, type SyncEndpoint } from '../sync/websocket.ts';
 
 /*
  * An in-process sync server for tests of the engine: a real HTTP server and WebSocket endpoint

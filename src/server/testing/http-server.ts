@@ -4,8 +4,8 @@ import { parseConfig, type OutpostConfig } from '../config/load.ts';
 import { silentLogger } from '../log.ts';
 import { MetricsRegistry } from '../metrics.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { createHttpServer, type HttpServerOptions } from './app.ts';
-import type { OutpostHttpServer } from './server.ts';
+import { createHttpServer, type HttpServerOptions } from '../http/app.ts';
+import type { OutpostHttpServer } from '../http/server.ts';
 
 /* Test support for the HTTP tests: a server on an ephemeral port over a MemoryStore. */
 

@@ -3,10 +3,10 @@ import { Workload, fuzzSchema } from '../../sim/workload.ts';
 import { compileQuery } from '../../query/index.ts';
 import { canonicalJson } from '../../model/index.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { SyncEngine } from './engine.ts';
-import { testAuth } from './harness.ts';
+import { SyncEngine } from '../sync/engine.ts';
+import { testAuth } from './sync-server.ts';
 import { Loopback } from './loopback.ts';
-import { TestClient } from './test-client.ts';
+import { TestClient } from './protocol-client.ts';
 
 /*
  * The convergence fuzzer against the real sync engine and sessions, deterministic: protocol

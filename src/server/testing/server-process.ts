@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { TestClient } from './test-client.ts';
+import { TestClient } from './protocol-client.ts';
 
 /*
  * Test support: the real server as a separate process (bin/outpost-server.js, the same command
