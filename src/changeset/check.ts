@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import { parseSchema, samePropertySchema, type ObjectSchema, type PropertySchema, type Schema } from '../model/schema.ts';
 import { checkElement, checkPrimaryKey, dictionaryKeyProblem, formatPath } from '../model/validate.ts';
 import type { Changeset, Instruction, Path, SchemaInstruction } from './instructions.ts';

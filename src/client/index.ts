@@ -29,6 +29,6 @@ export type {
   SyncProgress,
   SyncTimings,
   UpdateMode,
-} from '../worker/api.ts';
+} from '../worker-api/api.ts';
 export { OutpostError, type ErrorCode } from '../protocol/index.ts';
 export { Decimal128, ObjectId, UUID, type ObjectSchemaInput } from '../model/index.ts';

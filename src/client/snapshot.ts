@@ -1,4 +1,4 @@
-import { toPlain, type StoredRecord } from '../worker/codec.ts';
+import { toPlain, type StoredRecord } from '../worker-api/codec.ts';
 
 /*
  * What application code gets: frozen plain objects. Records and arrays are frozen all the way

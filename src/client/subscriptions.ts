@@ -2,8 +2,8 @@ import { BehaviorSubject, distinctUntilChanged, filter, firstValueFrom, map, Obs
 import { type Schema } from '../model/index.ts';
 import { compileQuery } from '../query/index.ts';
 import { OutpostError } from '../protocol/index.ts';
-import type { Result, StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker/api.ts';
-import { toPlain, toStorable } from '../worker/codec.ts';
+import type { Result, StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker-api/api.ts';
+import { toPlain, toStorable } from '../worker-api/codec.ts';
 import type { Results, SyncOptions, SyncStatus } from './results.ts';
 
 /*

@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import { checkFieldValue } from './validate.ts';
 import type { Value } from './values.ts';
 

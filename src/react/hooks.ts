@@ -5,7 +5,7 @@ import type { Credentials } from '../client/credentials.ts';
 import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
 import type { Snapshot } from '../client/snapshot.ts';
 import type { User } from '../client/user.ts';
-import type { ConnectionState, SyncProgress } from '../worker/api.ts';
+import type { ConnectionState, SyncProgress } from '../worker-api/api.ts';
 import { snapshotKey, useObservable, useStableList } from './observable.ts';
 import { useApp, useDatabase } from './providers.ts';
 

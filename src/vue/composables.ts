@@ -5,8 +5,8 @@ import type { Credentials } from '../client/credentials.ts';
 import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
 import type { Snapshot } from '../client/snapshot.ts';
 import type { User } from '../client/user.ts';
-import { specKey } from '../worker/query-spec.ts';
-import type { ConnectionState, SyncProgress } from '../worker/api.ts';
+import { specKey } from '../worker-api/query-spec.ts';
+import type { ConnectionState, SyncProgress } from '../worker-api/api.ts';
 import { useApp, useDatabase } from './plugin.ts';
 
 /*

@@ -21,16 +21,16 @@ import type {
   WireOp,
   WorkerApi,
   WorkerEvent,
-} from './api.ts';
+} from '../worker-api/api.ts';
 import { defaultChannels, type ChannelFactory, type ChannelLike, type TabMessage } from './channel.ts';
-import { fromStorable, recordToStorable } from './codec.ts';
+import { fromStorable, recordToStorable } from '../worker-api/codec.ts';
 import { checkPrimaryKey } from '../model/index.ts';
 import { LiveQueries, orderByDescriptors, type ObjectChange } from './live.ts';
 import { LocalDatabase, type IntegrationResult } from './local-db.ts';
 import { defaultLocks, type LockManagerLike } from './locks.ts';
-import { compileSpec, specKey } from './query-spec.ts';
+import { compileSpec, specKey } from '../worker-api/query-spec.ts';
 import { loadResolver, matchQuery } from './query-runner.ts';
-import { readSnapshot } from './reset-db.ts';
+import { readSnapshot } from './reset/storage.ts';
 import { SyncSession } from './session.ts';
 import type { IndexedDbEnv, SyncMeta } from './store.ts';
 import { subprotocolSockets, type SocketFactory } from './transport.ts';

@@ -4,7 +4,7 @@ import { pkKey } from '../model/index.ts';
 import { encodeMessage, type Download } from '../protocol/index.ts';
 import { workOrderSchema } from '../client/testing/fixtures.ts';
 import { LocalDatabase } from './local-db.ts';
-import { toStorable } from './codec.ts';
+import { toStorable } from '../worker-api/codec.ts';
 
 async function open() {
   const { db } = await LocalDatabase.open('t', workOrderSchema, { indexedDB: new IDBFactory(), IDBKeyRange });

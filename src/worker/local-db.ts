@@ -2,8 +2,8 @@ import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, hlcFromWall, HybridClock, Ob
 import { rebase } from '../merge/index.ts';
 import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, parseServerMessage, type Download } from '../protocol/index.ts';
-import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from './api.ts';
-import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from './codec.ts';
+import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from '../worker-api/api.ts';
+import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from '../worker-api/codec.ts';
 import { IndexLayout } from './index-keys.ts';
 import type { ObjectChange } from './live.ts';
 import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type StagedCursor, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
@@ -366,7 +366,7 @@ export class LocalDatabase {
     });
   }
 
-  /** Holds a client-reset STATE segment until the last one arrives (session-reset.ts). */
+  /** Holds a client-reset STATE segment until the last one arrives (src/worker/reset/controller.ts). */
   async holdBatch(queryVersion: number, frame: string): Promise<void> {
     await this.storage.db.batches.add({ queryVersion, frame });
   }

@@ -1,8 +1,8 @@
 import Dexie, { type Table } from 'dexie';
 import { OutpostError } from '../protocol/index.ts';
-import type { Storable, StoredRecord } from './codec.ts';
+import type { Storable, StoredRecord } from '../worker-api/codec.ts';
 import type { IndexKey } from './index-keys.ts';
-import type { StoredSubscription, SubscriptionState, WireError } from './api.ts';
+import type { StoredSubscription, SubscriptionState, WireError } from '../worker-api/api.ts';
 
 /*
  * The worker's IndexedDB database, one per app and user (`outpost:<appId>:<userId>`):

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import { parseConfig, type RolesConfig } from '../config/load.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';

@@ -2,7 +2,7 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { importApp } from './import-app.ts';
 import { importData, type ImportProgress } from './import-data.ts';

@@ -1,4 +1,4 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { rulesFromConfig, sessionLimitsFromConfig } from '../config/load.ts';
 import { currentRules } from '../http/admin-routes.ts';

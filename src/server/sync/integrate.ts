@@ -9,7 +9,7 @@ import {
 } from '../../changeset/index.ts';
 import { rebase } from '../../merge/index.ts';
 import { cloneValue, pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { ConflictBound, NewConflict, ObjectKey, StoreWriter } from '../store/types.ts';
 import { detectConcurrentConflicts, detectReverts, type ConcurrentRow, type DetectedConflict, type RevertedWrite } from './conflicts.ts';
 import { keyOf } from './keys.ts';

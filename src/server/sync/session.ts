@@ -1,5 +1,5 @@
 import type { PermissionUser } from '../../query/index.ts';
-import { OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { OutpostError, type ErrorCode } from '../../errors.ts';
 import {
   CLOSE_CODES,
   LIMITS,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { SYNC_PATH, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '../../protocol/index.ts';
 import type { SyncEngine } from './engine.ts';
 import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionLog } from './session.ts';

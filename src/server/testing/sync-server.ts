@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ObjectSchemaInput } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { QueryableFields } from '../../query/index.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { SyncStore } from '../store/types.ts';

@@ -1,6 +1,6 @@
 /** The auth part of the storage contract (users, identities, refresh tokens, API keys). */
 import { expect, it } from 'vitest';
-import { OutpostError } from '../../../protocol/errors.ts';
+import { OutpostError } from '../../../errors.ts';
 import type { RefreshTokenRow, ServerStore, UserRow } from '../../store/types.ts';
 
 function user(id: string, email: string | null, extra: Partial<UserRow> = {}): UserRow {

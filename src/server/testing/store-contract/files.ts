@@ -1,7 +1,7 @@
 /** The client-file part of the storage contract: client files, reciprocal changesets, view sets and the view log. */
 import { expect, it } from 'vitest';
 import { ObjectId, UUID, pkKey } from '../../../model/index.ts';
-import { OutpostError } from '../../../protocol/errors.ts';
+import { OutpostError } from '../../../errors.ts';
 import { changeset, keyOf, richChangeset } from './fixtures.ts';
 import type { ServerStore } from '../../store/types.ts';
 

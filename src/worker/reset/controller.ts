@@ -1,13 +1,13 @@
-import { OutpostError, parseServerMessage, type ClientMessage, type ClientVersionMessage, type ErrorMessage, type ServerIdent, type StateMessage } from '../protocol/index.ts';
-import type { ClientResetMode, SyncErrorInfo } from './api.ts';
-import type { LocalDatabase } from './local-db.ts';
-import { finishReset, ResetFailure, ResetRun, resolveResetMode, type PendingReset, type ResetHooks } from './reset.ts';
-import { clearResetGuard } from './reset-db.ts';
-import type { SessionEvents } from './session.ts';
-import type { SyncMeta } from './store.ts';
+import { OutpostError, parseServerMessage, type ClientMessage, type ClientVersionMessage, type ErrorMessage, type ServerIdent, type StateMessage } from '../../protocol/index.ts';
+import type { ClientResetMode, SyncErrorInfo } from '../../worker-api/api.ts';
+import type { LocalDatabase } from '../local-db.ts';
+import { finishReset, ResetFailure, ResetRun, resolveResetMode, type PendingReset, type ResetHooks } from './run.ts';
+import { clearResetGuard } from './storage.ts';
+import type { SessionEvents } from '../session.ts';
+import type { SyncMeta } from '../store.ts';
 
 /*
- * The sync session's client-reset control (the protocol steps and the swap are in reset.ts):
+ * The sync session's client-reset control (the protocol steps and the swap are in run.ts and storage.ts):
  * when to reset (an ERROR with a reset action, or `resetClient`), the attempt on the current
  * connection, the fallback (sync stops, onError and onFallback), and the reset guard: set by a
  * reset, cleared by the first full sync after it (a MARK answered with every upload
