@@ -20,8 +20,7 @@ describe('server start-up (src/server/main.ts, bin/outpost-server.js)', () => {
       log: silentLogger(),
       attachSync: async (parts) => {
         attached = parts;
-        parts.http.route('GET', '/api/sync-info', () => ({ status: 200, body: { attached: true } }));
-        return { close: async () => void (closed = true) };
+        return { routes: [{ method: 'GET', path: '/api/sync-info', handler: () => ({ status: 200, body: { attached: true } }) }], close: async () => void (closed = true) };
       },
     });
     expect(attached?.store).toBe(server.store);
