@@ -11,7 +11,9 @@ export { MutableSubscriptionSet, Subscriptions, type SubscriptionInfo } from './
 export { SerializedTransaction } from './transact-tx.ts';
 export type { ClientResetConfig, ClientResetDetails, ClientResetModeInput, ResetSnapshot } from './reset.ts';
 export { ObjectRef, WriteTransaction, type DictionaryOps, type ListOps, type ObjectTarget, type PathLike, type SetOps } from './write-tx.ts';
-export { OBJECT_TYPE, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+export { OBJECT_TYPE, sameContent, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+// The key of a query (type, filter, arguments, sort): bindings memoize on it.
+export { specKey } from '../worker-api/query-spec.ts';
 export { SyncError, type CompensatingWrite } from './errors.ts';
 export { isRestorable, type Conflict, type ConflictSide, type ConflictValue } from './conflicts.ts';
 export { MemoryStore, type KeyValueStore } from './kv.ts';
