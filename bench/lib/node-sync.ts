@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/testing/protocol-client.ts';
+import { ProtocolClient } from '../../src/server/testing/protocol-client.ts';
 import { schema, WORK_ORDER } from './data.ts';
 
 /*
@@ -11,7 +11,7 @@ import { schema, WORK_ORDER } from './data.ts';
  * follows the bootstrap, like `waitForDownload` in the browser.
  */
 export async function nodeInitialSync(wsUrl: string, token: string, expected: number): Promise<number> {
-  const client = new TestClient({ url: wsUrl, token, schema: parseSchema(schema) });
+  const client = new ProtocolClient({ url: wsUrl, token, schema: parseSchema(schema) });
   const t0 = performance.now();
   try {
     await client.connect();

@@ -16,7 +16,7 @@ export { OBJECT_TYPE, sameContent, typeOfSnapshot, type Snapshot } from './snaps
 export { specKey } from '../worker-api/query-spec.ts';
 export { SyncError, type CompensatingWrite } from './errors.ts';
 export { isRestorable, type Conflict, type ConflictSide, type ConflictValue } from './conflicts.ts';
-export { MemoryStore, type KeyValueStore } from './kv.ts';
+export { MemoryKeyValueStore, type KeyValueStore } from './kv.ts';
 export type { FetchLike } from './http.ts';
 export type { InProcessOptions } from './connection.ts';
 export type { WorkerSource } from './worker-start.ts';

@@ -20,7 +20,7 @@ import { Credentials } from '../client/credentials.ts';
 import type { Database } from '../client/database.ts';
 import type { SyncError } from '../client/errors.ts';
 import type { FetchLike } from '../client/http.ts';
-import { MemoryStore } from '../client/kv.ts';
+import { MemoryKeyValueStore } from '../client/kv.ts';
 import type { ClientResetConfig } from '../client/reset.ts';
 import type { User } from '../client/user.ts';
 import { freshIndexedDb, uniqueAppId } from '../client/testing/fixtures.ts';
@@ -218,7 +218,7 @@ export interface Device {
   readonly user: User;
   readonly db: Database;
   readonly net: Network;
-  readonly storage: MemoryStore;
+  readonly storage: MemoryKeyValueStore;
   /** Every error `onError` reported. */
   readonly errors: SyncError[];
 }
@@ -228,7 +228,7 @@ export interface DeviceOptions {
   readonly net?: Network;
   readonly subscribeAll?: boolean;
   /** Edits the stored user (tokens) between the login and the open, as a reload would find it. */
-  readonly beforeOpen?: (storage: MemoryStore, appId: string) => Promise<void> | void;
+  readonly beforeOpen?: (storage: MemoryKeyValueStore, appId: string) => Promise<void> | void;
   readonly clientReset?: ClientResetConfig<Database>;
   /** The device's wall clock for timestamps (a device whose clock is off). */
   readonly now?: () => number;
@@ -240,7 +240,7 @@ export interface DeviceOptions {
  */
 export async function device(server: ServerProcess, name: string, email: string, options: DeviceOptions = {}): Promise<Device> {
   const net = options.net ?? new Network();
-  const storage = new MemoryStore();
+  const storage = new MemoryKeyValueStore();
   const appId = uniqueAppId(name);
   const make = () =>
     new App({

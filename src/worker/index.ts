@@ -16,7 +16,7 @@ export type {
   ResetHandler,
   ResetInfo,
   Result,
-  StoredSubscription,
+  LocalSubscription,
   SubscriptionMutation,
   SubscriptionSetInfo,
   SubscriptionState,

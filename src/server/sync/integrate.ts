@@ -3,6 +3,7 @@ import {
   applyInstructions,
   checkChangeset,
   ObjectState,
+  SERVER_ORIGIN,
   type Changeset,
   type Instruction,
   type ObjectChange,
@@ -28,7 +29,7 @@ import type { SessionView } from './view.ts';
  * that only this client receives. The reciprocal forms this upload rewrote are stored.
  */
 
-export const SERVER_ORIGIN = 1;
+export { SERVER_ORIGIN };
 
 export interface UploadEntry {
   readonly clientVersion: number;

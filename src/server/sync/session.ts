@@ -130,7 +130,7 @@ function storedSubscriptions(queries: readonly Subscription[]): StoredSubscripti
  * together with download pushes (a per-session queue), so the session's cursor and view set
  * never see two changes at once.
  */
-export class SyncSession implements EngineSession {
+export class ServerSession implements EngineSession {
   ident = 0;
   readonly viewSet = new Set<string>();
   readonly baseView = new Set<string>();

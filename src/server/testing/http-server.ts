@@ -11,7 +11,7 @@ import type { OutpostHttpServer } from '../http/server.ts';
 
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789-abcdefgh';
 
-export interface TestServer {
+export interface HttpTestServer {
   readonly http: OutpostHttpServer;
   readonly store: MemoryStore;
   readonly auth: AuthService;
@@ -21,10 +21,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
+export async function startHttpTestServer(
   raw: Record<string, unknown> = {},
   extra: { auth?: Partial<AuthServiceOptions>; adminKey?: string | null; http?: Partial<HttpServerOptions> } = {},
-): Promise<TestServer> {
+): Promise<HttpTestServer> {
   const config = parseConfig({ developmentMode: true, store: 'memory:', allowedOrigins: ['https://app.example.com'], ...raw });
   const store = new MemoryStore();
   const auth = new AuthService({

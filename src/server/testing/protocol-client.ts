@@ -56,7 +56,7 @@ interface LocalEntry {
   changeset: Changeset;
 }
 
-export class TestClient {
+export class ProtocolClient {
   fileIdent: number | undefined;
   salt: string | undefined;
   state: ObjectState;
