@@ -11,9 +11,6 @@
  * {"$oid"}, {"$uuid"}, {"$decimal"}, {"$utf8": text} (binary data), {"$number": "NaN"}; arguments may also be
  * {"$obj": [type, pk]} (the object itself) and arrays (list arguments).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   Decimal128,
@@ -21,17 +18,15 @@ import {
   UUID,
   newObjectRecord,
   parseSchema,
-  validateObject,
   type ObjectRecord,
   type ObjectSchemaInput,
   type PropertyInput,
   type Schema,
 } from '../model/index.ts';
-import { compileQuery, createResolver } from './compile.ts';
+import { createResolver } from './compile.ts';
 import { QueryError } from './errors.ts';
+import { addRecord, runQuery, loadConformance, printTally, rejectionFailure } from './testing/conformance.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const DATA = path.resolve(here, '../../test-data/conformance');
 const SYNTHETIC_PK = '_outpost_id';
 
 interface RawType {
@@ -83,10 +78,8 @@ function buildWorld(suite: Suite): { schema: Schema; tables: Map<string, ObjectR
       const rec = newObjectRecord(schema.require(t.name));
       if (!t.primaryKey) rec[SYNTHETIC_PK] = i;
       for (const [k, v] of Object.entries(values)) rec[k] = decode(v) as ObjectRecord[string];
-      const checked = validateObject(schema, t.name, rec);
-      for (const k of Object.keys(checked)) rec[k] = checked[k]!;
+      addRecord(schema, resolver, t.name, rec);
       table.push(rec);
-      resolver.add(t.name, rec);
     });
     tables.set(t.name, table);
   }
@@ -99,8 +92,8 @@ export function caseKey(suite: string, query: string, args: unknown[]): string {
 
 describe('realm-core parser conformance', () => {
   it('passes every ported case of test_parser.cpp that is not excluded with a reason', () => {
-    const table = JSON.parse(readFileSync(path.join(DATA, 'realm-core-parser-tests.json'), 'utf8')) as Record<string, Suite>;
-    const exclusions = JSON.parse(readFileSync(path.join(DATA, 'realm-core-exclusions.json'), 'utf8')) as Exclusion[];
+    const table = loadConformance<Record<string, Suite>>('realm-core-parser-tests.json');
+    const exclusions = loadConformance<Exclusion[]>('realm-core-exclusions.json');
     const excluded = new Map(exclusions.map((e) => [caseKey(e.suite, e.query, e.args ?? []), e]));
     let total = 0;
     let passed = 0;
@@ -126,16 +119,9 @@ describe('realm-core parser conformance', () => {
         try {
           const args = rawArgs.map(arg);
           if (kind === 'QueryCount') {
-            const got = compileQuery(world.schema, type, text, args).run(world.tables.get(type) ?? [], world.resolver).length;
+            const got = runQuery(world.schema, world.tables, world.resolver, type, text, args).length;
             if (got !== test[1]) failure = `expected ${String(test[1])}, got ${got}`;
-          } else {
-            try {
-              compileQuery(world.schema, type, text, args);
-              failure = 'expected an error, none thrown';
-            } catch (err) {
-              if (!(err instanceof QueryError)) failure = `threw a non-QueryError: ${String(err)}`;
-            }
-          }
+          } else failure = rejectionFailure(world.schema, type, text, args);
         } catch (err) {
           failure = `threw ${err instanceof QueryError ? 'QueryError' : 'error'}: ${(err as Error).message}`;
         }
@@ -145,8 +131,7 @@ describe('realm-core parser conformance', () => {
         } else if (!excluded.has(key)) failures.push(`${key}\n    ${failure}`);
       }
     }
-    console.log(`realm-core conformance: ${passed}/${total} passed (${exclusions.length} excluded with reasons)`);
-    if (failures.length) console.log(failures.join('\n'));
+    printTally('realm-core', passed, total, failures, `${exclusions.length} excluded with reasons`);
     if (stale.length) console.log(`excluded but passing:\n${stale.join('\n')}`);
     for (const e of exclusions) expect(e.reason.trim().length).toBeGreaterThan(10);
     expect(failures).toEqual([]);
