@@ -315,7 +315,7 @@ try {
     curve({ id: 'client.initialSyncServerMemory', label: 'Server memory during an initial sync (peak RSS growth)', xLabel: 'objects', yLabel: 'server peak Δ (MiB)', points: serverMemPoints }),
   );
   if (parts.has('sync') && syncSizes.some((n) => n > browserMax)) {
-    notes.push(`initial sync above ${browserMax.toLocaleString('en-US')} objects runs only with the protocol-level client in Node (src/server/sync/test-client.ts, objects in memory).`);
+    notes.push(`initial sync above ${browserMax.toLocaleString('en-US')} objects runs only with the protocol-level client in Node (src/server/testing/protocol-client.ts, objects in memory).`);
   }
 
   const result: SuiteResult = {

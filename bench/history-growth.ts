@@ -5,9 +5,9 @@ import { parseSchema } from '../src/model/index.ts';
 import { Random } from '../src/sim/random.ts';
 import { SqliteStore } from '../src/server/store/sqlite.ts';
 import { SyncEngine } from '../src/server/sync/engine.ts';
-import { testAuth } from '../src/server/sync/harness.ts';
-import { Loopback } from '../src/server/sync/loopback.ts';
-import { TestClient } from '../src/server/sync/test-client.ts';
+import { testAuth } from '../src/server/testing/sync-server.ts';
+import { Loopback } from '../src/server/testing/loopback.ts';
+import { ProtocolClient } from '../src/server/testing/protocol-client.ts';
 import { createInstructions, schema, WORK_ORDER, workOrders } from './lib/data.ts';
 
 /*
@@ -41,7 +41,7 @@ try {
   const started = performance.now();
   try {
     for (let d = 0; d < devices; d++) {
-      const c = new TestClient({ schema: parseSchema(schema), socket: () => loop.connect('device' + d) });
+      const c = new ProtocolClient({ schema: parseSchema(schema), socket: () => loop.connect('device' + d) });
       await c.connect();
       await c.subscribe([{ objectType: WORK_ORDER, query: 'TRUEPREDICATE', args: [] }]);
       const got = [...c.state.objects(WORK_ORDER)].length;

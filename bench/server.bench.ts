@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseSchema } from '../src/model/index.ts';
-import { TestClient } from '../src/server/sync/test-client.ts';
+import { ProtocolClient } from '../src/server/testing/protocol-client.ts';
 import { createInstructions, queryable, schema, WORK_ORDER, workOrders } from './lib/data.ts';
 import { fanout } from './lib/fanout.ts';
 import { LightSession } from './lib/light-session.ts';
@@ -147,7 +147,7 @@ try {
     const sessions: LightSession[] = [];
     try {
       const token = await srv.login();
-      const seeder = new TestClient({ url: srv.wsUrl, token, schema: parseSchema(schema) });
+      const seeder = new ProtocolClient({ url: srv.wsUrl, token, schema: parseSchema(schema) });
       await seeder.connect();
       await seeder.subscribe([{ objectType: WORK_ORDER, query: 'TRUEPREDICATE', args: [] }]);
       seeder.write(workOrders(0, 10).flatMap(createInstructions));

@@ -5,4 +5,4 @@
 export * from './model/index.ts';
 export * from './changeset/index.ts';
 export * from './merge/index.ts';
-export { ERROR_CODES, OutpostError, isErrorCode, type ErrorCode } from './protocol/errors.ts';
+export { ERROR_CODES, OutpostError, isErrorCode, type ErrorCode } from './errors.ts';

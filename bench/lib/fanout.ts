@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeChangeset, type Instruction } from '../../src/changeset/index.ts';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/sync/test-client.ts';
+import { ProtocolClient } from '../../src/server/testing/protocol-client.ts';
 import { LightSession } from './light-session.ts';
 import { schema, WORK_ORDER } from './data.ts';
 import { percentile } from './stats.ts';
@@ -84,7 +84,7 @@ export async function fanout(srv: ServerProcess, opts: { levels: readonly number
     if (Date.now() - tokenAt > 5 * 60_000) (token = await srv.login()), (tokenAt = Date.now());
     return token;
   };
-  const writer = new TestClient({ url: srv.wsUrl, token, schema: parsed });
+  const writer = new ProtocolClient({ url: srv.wsUrl, token, schema: parsed });
   await writer.connect();
   await writer.subscribe(FANOUT);
   const floor = await startBroadcastProcess();

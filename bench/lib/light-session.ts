@@ -9,7 +9,7 @@ import { decodeServerFrame } from '../../src/server/sync/frames.ts';
  * bootstrap's last batch, and from then on only timestamps the frames it receives. It does not
  * parse or integrate downloads, so that thousands of them in one process measure the server's
  * fan-out (and loopback) rather than the clients' own work; the writer in the fan-out benchmark
- * is a full protocol client (src/server/sync/test-client.ts). It inflates compressed (binary)
+ * is a full protocol client (src/server/testing/protocol-client.ts). It inflates compressed (binary)
  * frames as a client of protocol 2 must.
  */
 

@@ -1,17 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/sync/test-client.ts';
+import { ProtocolClient } from '../../src/server/testing/protocol-client.ts';
 import { schema, WORK_ORDER } from './data.ts';
 
 /*
- * Initial sync into the protocol-level client (src/server/sync/test-client.ts) in Node: the same
+ * Initial sync into the protocol-level client (src/server/testing/protocol-client.ts) in Node: the same
  * server work and wire traffic as a browser client's, but the client keeps its objects in memory
  * (no IndexedDB, no worker). Used for the scale curve up to 1,000,000 objects, which a browser
  * client cannot hold (see docs/benchmarks.md). Timed from opening the socket to the MARK that
  * follows the bootstrap, like `waitForDownload` in the browser.
  */
 export async function nodeInitialSync(wsUrl: string, token: string, expected: number): Promise<number> {
-  const client = new TestClient({ url: wsUrl, token, schema: parseSchema(schema) });
+  const client = new ProtocolClient({ url: wsUrl, token, schema: parseSchema(schema) });
   const t0 = performance.now();
   try {
     await client.connect();

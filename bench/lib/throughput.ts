@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Instruction } from '../../src/changeset/index.ts';
 import { parseSchema } from '../../src/model/index.ts';
-import { TestClient } from '../../src/server/sync/test-client.ts';
+import { ProtocolClient } from '../../src/server/testing/protocol-client.ts';
 import { createInstructions, prng, queryable, schema, WORK_ORDER, workOrders } from './data.ts';
 import { startServerProcess } from './server-proc.ts';
 
@@ -66,14 +66,14 @@ export async function mergedThroughput(kind: 'sqlite' | 'postgres', opts: { dir:
   // One after the other: the first creates the tables.
   for (let n = 0; n < nodes; n++) servers.push(await start());
   const parsed = parseSchema(schema);
-  const writers: TestClient[] = [];
+  const writers: ProtocolClient[] = [];
   let admin: pg.Client | undefined;
   let sqlite: Database.Database | undefined;
   try {
     const token = await servers[0]!.login();
     for (let w = 0; w < opts.writers; w++) {
       // Writers split between the nodes (any node accepts any user's token: one secret).
-      const c = new TestClient({ url: servers[w % nodes]!.wsUrl, token, schema: parsed });
+      const c = new ProtocolClient({ url: servers[w % nodes]!.wsUrl, token, schema: parsed });
       await c.connect();
       await c.subscribe([{ objectType: WORK_ORDER, query: 'TRUEPREDICATE', args: [] }]);
       writers.push(c);

@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import type { ObjectSchema, Schema } from '../model/schema.ts';
 import { formatPath, newObjectRecord, zeroValue } from '../model/validate.ts';
 import {

@@ -1,5 +1,6 @@
-import { OutpostError } from '../protocol/errors.ts';
-import { parseSchema, samePropertySchema, type ObjectSchema, type PropertySchema, type Schema } from '../model/schema.ts';
+import { OutpostError } from '../errors.ts';
+import { parseSchema } from '../model/parse-schema.ts';
+import { samePropertySchema, type ObjectSchema, type PropertySchema, type Schema } from '../model/schema.ts';
 import { checkElement, checkPrimaryKey, dictionaryKeyProblem, formatPath } from '../model/validate.ts';
 import type { Changeset, Instruction, Path, SchemaInstruction } from './instructions.ts';
 

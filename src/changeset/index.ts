@@ -39,3 +39,4 @@ export {
   type SetInstr,
 } from './instructions.ts';
 export { ObjectState } from './state.ts';
+export { SERVER_ORIGIN } from './origin.ts';

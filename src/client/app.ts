@@ -2,7 +2,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { parseSchema, Schema, type ObjectSchemaInput } from '../model/index.ts';
 import { fromRealmSchema, type RealmSchemaEntry } from '../model/realm-schema.ts';
 import { OutpostError, SYNC_PATH } from '../protocol/index.ts';
-import type { AuthBridge, OpenRequest, SyncTimings } from '../worker/api.ts';
+import type { AuthBridge, OpenRequest, SyncTimings } from '../worker-api/api.ts';
 import { defaultLocks, type LockManagerLike } from '../worker/locks.ts';
 import { syncUrl } from '../worker/transport.ts';
 import { connectWorker, type InProcessOptions } from './connection.ts';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { SyncEngine } from '../server/sync/engine.ts';
-import { testAuth } from '../server/sync/harness.ts';
+import { testAuth } from '../server/testing/sync-server.ts';
 import { MemoryStore } from '../server/store/memory.ts';
 import { createSyncEndpoint, type SyncEndpoint } from '../server/sync/websocket.ts';
 import { decodeServerFrame } from '../server/sync/frames.ts';

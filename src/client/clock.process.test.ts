@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { localizeTokens, type Tokens } from './user.ts';
-import { device, localObject, Network, serverObjects, settle, startServer, TEST_TIMEOUT, unexpected, until, useServerDevices, WAIT } from './testing/server-devices.ts';
+import { device, localObject, Network, serverObjects, settle, startServer, TEST_TIMEOUT, unexpected, until, useServerDevices, WAIT } from '../testing/server-devices.ts';
 
 /*
  * Devices whose wall clocks are hours off, against the real server process. The server refuses

@@ -6,7 +6,7 @@ import { createApp, defineComponent, h as vh, nextTick } from 'vue';
 import { AppProvider, DatabaseProvider, useConflicts } from '../react/index.ts';
 import { createOutpost, useConflicts as useVueConflicts } from '../vue/index.ts';
 import { nodeFetch, workOrderSchema } from './testing/fixtures.ts';
-import { clockPast, device, localObject, serverObjects, settle, startServer, TEST_TIMEOUT, until, useServerDevices } from './testing/server-devices.ts';
+import { clockPast, device, localObject, serverObjects, settle, startServer, TEST_TIMEOUT, until, useServerDevices } from '../testing/server-devices.ts';
 import { isRestorable, type Conflict } from './conflicts.ts';
 
 /*

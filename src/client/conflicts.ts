@@ -1,6 +1,6 @@
 import { OutpostError } from '../protocol/index.ts';
-import type { ConflictInfo, ConflictSideInfo } from '../worker/api.ts';
-import { toPlain } from '../worker/codec.ts';
+import type { ConflictInfo, ConflictSideInfo } from '../worker-api/api.ts';
+import { toPlain } from '../worker-api/codec.ts';
 
 /*
  * Conflicts this user lost, from the server's conflict journal (docs/client.md, "Conflicts"):

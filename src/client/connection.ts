@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { WorkerApi } from '../worker/api.ts';
+import type { WorkerApi } from '../worker-api/api.ts';
 import type { HostOptions } from '../worker/host.ts';
 import { createWorker, waitForWorkerStart, type StartedWorker, type WorkerSource } from './worker-start.ts';
 

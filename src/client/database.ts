@@ -11,10 +11,10 @@ import type {
   SubscriptionSetInfo,
   SyncProgress,
   WorkerEvent,
-} from '../worker/api.ts';
-import { applyIndexChanges } from '../worker/diff.ts';
-import { specKey, type QuerySpec } from '../worker/query-spec.ts';
-import type { StoredRecord } from '../worker/codec.ts';
+} from '../worker-api/api.ts';
+import { applyIndexChanges } from '../worker-api/diff.ts';
+import { specKey, type QuerySpec } from '../worker-api/query-spec.ts';
+import type { StoredRecord } from '../worker-api/codec.ts';
 import type { WorkerConnection } from './connection.ts';
 import { conflictFromInfo, isRestorable, notRestorable, type Conflict } from './conflicts.ts';
 import { fromWire, SyncError } from './errors.ts';

@@ -1,6 +1,6 @@
 import { OutpostError, type ErrorCode } from '../protocol/index.ts';
-import type { SyncErrorInfo, WireError } from '../worker/api.ts';
-import { toPlain } from '../worker/codec.ts';
+import type { SyncErrorInfo, WireError } from '../worker-api/api.ts';
+import { toPlain } from '../worker-api/codec.ts';
 
 /** A write the server rejected and reverted (a compensating write), with the object and the reason. */
 export interface CompensatingWrite {

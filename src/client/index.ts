@@ -11,10 +11,12 @@ export { MutableSubscriptionSet, Subscriptions, type SubscriptionInfo } from './
 export { SerializedTransaction } from './transact-tx.ts';
 export type { ClientResetConfig, ClientResetDetails, ClientResetModeInput, ResetSnapshot } from './reset.ts';
 export { ObjectRef, WriteTransaction, type DictionaryOps, type ListOps, type ObjectTarget, type PathLike, type SetOps } from './write-tx.ts';
-export { OBJECT_TYPE, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+export { OBJECT_TYPE, sameContent, typeOfSnapshot, type Snapshot } from './snapshot.ts';
+// The key of a query (type, filter, arguments, sort): bindings memoize on it.
+export { specKey } from '../worker-api/query-spec.ts';
 export { SyncError, type CompensatingWrite } from './errors.ts';
 export { isRestorable, type Conflict, type ConflictSide, type ConflictValue } from './conflicts.ts';
-export { MemoryStore, type KeyValueStore } from './kv.ts';
+export { MemoryKeyValueStore, type KeyValueStore } from './kv.ts';
 export type { FetchLike } from './http.ts';
 export type { InProcessOptions } from './connection.ts';
 export type { WorkerSource } from './worker-start.ts';
@@ -29,6 +31,6 @@ export type {
   SyncProgress,
   SyncTimings,
   UpdateMode,
-} from '../worker/api.ts';
+} from '../worker-api/api.ts';
 export { OutpostError, type ErrorCode } from '../protocol/index.ts';
 export { Decimal128, ObjectId, UUID, type ObjectSchemaInput } from '../model/index.ts';

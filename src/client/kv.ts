@@ -12,7 +12,7 @@ export interface KeyValueStore {
   removeItem(key: string): void;
 }
 
-export class MemoryStore implements KeyValueStore {
+export class MemoryKeyValueStore implements KeyValueStore {
   private readonly map = new Map<string, string>();
   getItem(key: string): string | null {
     return this.map.get(key) ?? null;
@@ -37,7 +37,7 @@ export function defaultStore(): KeyValueStore {
   } catch {
     // storage disabled (private mode, sandboxed frame)
   }
-  return new MemoryStore();
+  return new MemoryKeyValueStore();
 }
 
 export function readJson<T>(store: KeyValueStore, key: string): T | undefined {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectId } from '../model/index.ts';
 import { MemoryLockManager } from '../worker/locks.ts';
-import { MemoryStore } from './kv.ts';
+import { MemoryKeyValueStore } from './kv.ts';
 import type { SyncError } from './errors.ts';
 import { freshIndexedDb, nextMatching, uniqueAppId, workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
@@ -30,7 +30,7 @@ afterEach(async () => {
 
 /** Several tabs of one browser profile: one IndexedDB, one localStorage, one lock manager. */
 function device() {
-  const shared = { indexedDB: freshIndexedDb(), storage: new MemoryStore(), appId: uniqueAppId('tabs'), locks: new MemoryLockManager() };
+  const shared = { indexedDB: freshIndexedDb(), storage: new MemoryKeyValueStore(), appId: uniqueAppId('tabs'), locks: new MemoryLockManager() };
   return async () => {
     const c = await openTestClient({ baseUrl: server.baseUrl, schema: workOrderSchema, sync: { timings }, ...shared });
     clients.push(c);
@@ -90,7 +90,7 @@ describe('multi-tab', () => {
 
 describe('durability', () => {
   it('detects a local database the browser evicted and resyncs under a fresh identity', async () => {
-    const storage = new MemoryStore();
+    const storage = new MemoryKeyValueStore();
     const appId = uniqueAppId('evict');
     const a = await openTestClient({ baseUrl: server.baseUrl, schema: workOrderSchema, sync: { timings }, storage, appId });
     await a.db.write((tx) => tx.create('Customer', { _id: 'kept', name: 'K', tier: 1 }));
@@ -111,7 +111,7 @@ describe('durability', () => {
   });
 
   it('opens at once offline, or waits for the first download with a timeout', async () => {
-    const storage = new MemoryStore();
+    const storage = new MemoryKeyValueStore();
     const a = await openTestClient({ baseUrl: 'http://127.0.0.1:9', schema: workOrderSchema, sync: { timings }, storage, user: undefined }).catch((e: unknown) => e);
     // No server at all: logging in fails (offline); a logged-in user can still open.
     expect(a).toMatchObject({ code: 'offline' });

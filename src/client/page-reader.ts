@@ -1,9 +1,9 @@
 import type { Schema } from '../model/index.ts';
 import type { CompiledQuery } from '../query/index.ts';
-import type { StoredRecord } from '../worker/codec.ts';
+import type { StoredRecord } from '../worker-api/codec.ts';
 import { IndexLayout } from '../worker/index-keys.ts';
 import { orderByDescriptors } from '../worker/live.ts';
-import { compileSpec, specKey, type QuerySpec } from '../worker/query-spec.ts';
+import { compileSpec, specKey, type QuerySpec } from '../worker-api/query-spec.ts';
 import { matchQuery } from '../worker/query-runner.ts';
 import { define, type OutpostDexie } from '../worker/store.ts';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectId } from '../model/index.ts';
-import { ADMIN_KEY, api, type ServerProcess } from '../server/sync/process-support.ts';
+import { ADMIN_KEY, api, type ServerProcess } from '../server/testing/server-process.ts';
 import { prng } from '../sim/random.ts';
 import { App } from './app.ts';
 import { Credentials } from './credentials.ts';
 import type { Database } from './database.ts';
 import type { SyncError } from './errors.ts';
-import { MemoryStore } from './kv.ts';
+import { MemoryKeyValueStore } from './kv.ts';
 import { freshIndexedDb, uniqueAppId } from './testing/fixtures.ts';
-import { cleanups, hash, Network, PASSWORD, SEED, startServer, TEST_TIMEOUT, TIMINGS, until, useServerDevices, WAIT } from './testing/server-devices.ts';
+import { cleanups, hash, Network, PASSWORD, SEED, startServer, TEST_TIMEOUT, TIMINGS, until, useServerDevices, WAIT } from '../testing/server-devices.ts';
 
 /*
  * Realm's partition-based sync against the real server process: the server's config names the
@@ -58,7 +58,7 @@ async function openPartition(server: ServerProcess, name: string, email: string,
   const app = new App({
     baseUrl: server.url,
     appId: uniqueAppId(name),
-    storage: new MemoryStore(),
+    storage: new MemoryKeyValueStore(),
     fetch: net.fetch,
     inProcess: { indexedDB: freshIndexedDb(), sockets: net.sockets, random: prng(SEED ^ hash(name)) },
   });
@@ -124,7 +124,7 @@ describe('partition-based sync (sync.partitionValue) against a real server', () 
 
   it('refuses partitionValue against a server without partition-based sync, and with initialSubscriptions', async () => {
     const server = await startServer({ roles: { default: [] } });
-    const app = new App({ baseUrl: server.url, appId: uniqueAppId('flex'), storage: new MemoryStore(), inProcess: { indexedDB: freshIndexedDb() } });
+    const app = new App({ baseUrl: server.url, appId: uniqueAppId('flex'), storage: new MemoryKeyValueStore(), inProcess: { indexedDB: freshIndexedDb() } });
     const user = await app.logIn(Credentials.anonymous());
     await expect(app.open({ schema: [Note], sync: { user, partitionValue: 'x' } })).rejects.toMatchObject({ code: 'schema_mismatch' });
     await expect(app.open({ schema: [Note], sync: { user, partitionValue: 'x', initialSubscriptions: () => {} } })).rejects.toMatchObject({ code: 'bad_query' });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObjectId } from '../model/index.ts';
-import { startTestServer, type TestServer } from '../server/sync/harness.ts';
+import { startSyncTestServer, type SyncTestServer } from '../server/testing/sync-server.ts';
 import { nextMatching, workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
 import { openTestClient, type TestClient } from './testing/open-test-client.ts';
@@ -12,7 +12,7 @@ import { openTestClient, type TestClient } from './testing/open-test-client.ts';
  */
 
 const timings = { initialBackoffMs: 30, maxBackoffMs: 500 };
-let engine: TestServer;
+let engine: SyncTestServer;
 let front: FakeServer;
 const clients: TestClient[] = [];
 
@@ -23,7 +23,7 @@ async function client() {
 }
 
 beforeEach(async () => {
-  engine = await startTestServer({
+  engine = await startSyncTestServer({
     schema: workOrderSchema,
     queryable: { byType: { Customer: ['tier', 'name'], WorkOrder: ['status', 'priority'] } },
   });

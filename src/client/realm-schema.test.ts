@@ -2,7 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ObjectId } from '../model/index.ts';
 import { App } from './app.ts';
-import { MemoryStore } from './kv.ts';
+import { MemoryKeyValueStore } from './kv.ts';
 import { freshIndexedDb, uniqueAppId } from './testing/fixtures.ts';
 
 /*
@@ -30,7 +30,7 @@ const Visit = { name: 'Visit', embedded: true, properties: { visitedOn: { type: 
 const Reading = { name: 'Reading', asymmetric: true, primaryKey: '_id', properties: { _id: 'objectId', value: 'double' } };
 
 async function open() {
-  const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: uniqueAppId('realm'), inProcess: { indexedDB: freshIndexedDb() }, storage: new MemoryStore() });
+  const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: uniqueAppId('realm'), inProcess: { indexedDB: freshIndexedDb() }, storage: new MemoryKeyValueStore() });
   return app.open({ schema: [Customer, Address, Visit] });
 }
 
@@ -79,7 +79,7 @@ describe('app.open with a Realm JS schema', () => {
   });
 
   it('refuses asymmetric types clearly (the server has no write-only types yet)', async () => {
-    const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: uniqueAppId('asym'), inProcess: { indexedDB: freshIndexedDb() }, storage: new MemoryStore() });
+    const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: uniqueAppId('asym'), inProcess: { indexedDB: freshIndexedDb() }, storage: new MemoryKeyValueStore() });
     await expect(app.open({ schema: [Customer, Address, Visit, Reading] })).rejects.toMatchObject({ code: 'schema_invalid', details: { types: ['Reading'] } });
   });
 });

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, api, type ServerProcess } from '../server/sync/process-support.ts';
+import { ADMIN_KEY, api, type ServerProcess } from '../server/testing/server-process.ts';
 import type { Database } from './database.ts';
 import type { ClientResetConfig, ClientResetDetails } from './reset.ts';
 import type { SerializedTransaction } from './transact-tx.ts';
@@ -20,7 +20,7 @@ import {
   until,
   useServerDevices,
   type Device,
-} from './testing/server-devices.ts';
+} from '../testing/server-devices.ts';
 
 /*
  * Client reset and serialized transactions with the product client against the REAL server

@@ -4,7 +4,7 @@ import type { Database } from './database.ts';
 import type { SyncError } from './errors.ts';
 import type { ClientResetConfig, ResetSnapshot } from './reset.ts';
 import { MemoryLockManager } from '../worker/locks.ts';
-import { MemoryStore } from './kv.ts';
+import { MemoryKeyValueStore } from './kv.ts';
 import { freshIndexedDb, nextMatching, uniqueAppId, workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
 import { openTestClient, type TestClient } from './testing/open-test-client.ts';
@@ -249,7 +249,7 @@ describe('client reset', () => {
   });
 
   it('in another tab: live queries follow the reset, and resetClient() is forwarded to the tab holding the socket', async () => {
-    const shared = { indexedDB: freshIndexedDb(), storage: new MemoryStore(), appId: uniqueAppId('reset-tabs'), locks: new MemoryLockManager() };
+    const shared = { indexedDB: freshIndexedDb(), storage: new MemoryKeyValueStore(), appId: uniqueAppId('reset-tabs'), locks: new MemoryLockManager() };
     const open = async () => {
       const c = await openTestClient({ baseUrl: server.baseUrl, schema: workOrderSchema, sync: { timings: fast }, ...shared });
       clients.push(c);

@@ -1,6 +1,6 @@
 import { OutpostError } from '../protocol/index.ts';
-import type { ClientResetMode, ResetHandler, ResetInfo, Result, WorkerApi } from '../worker/api.ts';
-import { toStorable } from '../worker/codec.ts';
+import type { ClientResetMode, ResetHandler, ResetInfo, Result, WorkerApi } from '../worker-api/api.ts';
+import { toStorable } from '../worker-api/codec.ts';
 import type { Schema } from '../model/index.ts';
 import { checkPrimaryKey } from '../model/index.ts';
 import { fromWire, SyncError } from './errors.ts';

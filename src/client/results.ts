@@ -1,10 +1,10 @@
 import { combineLatest, defer, map, Observable, shareReplay } from 'rxjs';
 import { checkPrimaryKey, type Schema } from '../model/index.ts';
 import { formatQuery } from '../query/index.ts';
-import type { StoredRecord } from '../worker/codec.ts';
-import { toStorable } from '../worker/codec.ts';
-import type { IndexChanges } from '../worker/diff.ts';
-import { compileSpec, specToAst, type QuerySpec } from '../worker/query-spec.ts';
+import type { StoredRecord } from '../worker-api/codec.ts';
+import { toStorable } from '../worker-api/codec.ts';
+import type { IndexChanges } from '../worker-api/diff.ts';
+import { compileSpec, specToAst, type QuerySpec } from '../worker-api/query-spec.ts';
 import type { Snapshot } from './snapshot.ts';
 import { snapshotOf } from './snapshot.ts';
 import type { RealmSurface } from './realm-names.ts';

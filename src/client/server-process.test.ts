@@ -1,5 +1,5 @@
 import { expect, describe, it } from 'vitest';
-import { ADMIN_KEY, api, forgeToken, type ServerProcess } from '../server/sync/process-support.ts';
+import { ADMIN_KEY, api, forgeToken, type ServerProcess } from '../server/testing/server-process.ts';
 import type { Database } from './database.ts';
 import { prng } from '../sim/random.ts';
 import type { SyncError } from './errors.ts';
@@ -24,10 +24,10 @@ import {
   until,
   useServerDevices,
   WAIT,
-} from './testing/server-devices.ts';
+} from '../testing/server-devices.ts';
 
 /*
- * The product client against the REAL server process (testing/server-devices.ts): offline writes
+ * The product client against the REAL server process (src/testing/server-devices.ts): offline writes
  * and reconnects, subscription changes, compensating writes, tokens that expire mid-session.
  */
 

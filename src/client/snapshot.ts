@@ -1,4 +1,4 @@
-import { toPlain, type StoredRecord } from '../worker/codec.ts';
+import { toPlain, type StoredRecord } from '../worker-api/codec.ts';
 import type { Names } from './realm-names.ts';
 
 /*

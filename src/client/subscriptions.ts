@@ -2,8 +2,8 @@ import { BehaviorSubject, distinctUntilChanged, filter, firstValueFrom, map, Obs
 import { type Schema } from '../model/index.ts';
 import { compileQuery } from '../query/index.ts';
 import { OutpostError } from '../protocol/index.ts';
-import type { Result, StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker/api.ts';
-import { toPlain, toStorable } from '../worker/codec.ts';
+import type { Result, LocalSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState } from '../worker-api/api.ts';
+import { toPlain, toStorable } from '../worker-api/codec.ts';
 import type { Results, SyncOptions, SyncStatus } from './results.ts';
 import type { RealmSurface } from './realm-names.ts';
 
@@ -21,7 +21,7 @@ export interface SubscriptionInfo {
   readonly createdAt: Date;
 }
 
-function toInfo(q: StoredSubscription): SubscriptionInfo {
+function toInfo(q: LocalSubscription): SubscriptionInfo {
   return {
     ...(q.name !== undefined ? { name: q.name } : {}),
     objectType: q.objectType,

@@ -1,6 +1,6 @@
 import type { Schema } from '../model/index.ts';
-import type { Result, Storable, StoredRecord } from '../worker/api.ts';
-import { storableEqual, toStorable } from '../worker/codec.ts';
+import type { Result, Storable, StoredRecord } from '../worker-api/api.ts';
+import { storableEqual, toStorable } from '../worker-api/codec.ts';
 import { fromWire } from './errors.ts';
 import { snapshotOf, type Snapshot } from './snapshot.ts';
 import type { RealmSurface } from './realm-names.ts';

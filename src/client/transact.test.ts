@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryLockManager } from '../worker/locks.ts';
-import { MemoryStore } from './kv.ts';
+import { MemoryKeyValueStore } from './kv.ts';
 import { freshIndexedDb, uniqueAppId, workOrderSchema } from './testing/fixtures.ts';
 import { startFakeServer, type FakeServer } from './testing/fake-server.ts';
 import { openTestClient, type TestClient } from './testing/open-test-client.ts';
@@ -149,7 +149,7 @@ describe('db.transact', () => {
   });
 
   it('works from a tab that does not hold the socket (forwarded to the one that does)', async () => {
-    const shared = { indexedDB: freshIndexedDb(), storage: new MemoryStore(), appId: uniqueAppId('tx-tabs'), locks: new MemoryLockManager() };
+    const shared = { indexedDB: freshIndexedDb(), storage: new MemoryKeyValueStore(), appId: uniqueAppId('tx-tabs'), locks: new MemoryLockManager() };
     const leader = await client(shared);
     const follower = await client(shared);
     expect(leader.db.sync.isLeader).toBe(true);

@@ -12,8 +12,8 @@ import {
   type Value,
 } from '../model/index.ts';
 import { OutpostError } from '../protocol/index.ts';
-import type { UpdateMode, WireOp } from '../worker/api.ts';
-import { instructionToStorable, recordToStorable, toStorable } from '../worker/codec.ts';
+import type { UpdateMode, WireOp } from '../worker-api/api.ts';
+import { instructionToStorable, recordToStorable, toStorable } from '../worker-api/codec.ts';
 import { snapshotFromRecord, typeOfSnapshot, type Snapshot } from './snapshot.ts';
 import type { RealmSurface } from './realm-names.ts';
 

@@ -4,7 +4,7 @@ import { Decimal128, ObjectId, UUID } from '../model/index.ts';
 import { OutpostError } from '../protocol/index.ts';
 import { openLocal } from './testing/fixtures.ts';
 import type { Database } from './database.ts';
-import { instructionsFromJson } from '../worker/codec.ts';
+import { instructionsFromJson } from '../worker-api/codec.ts';
 
 async function rawTables(db: Database, indexedDB: { indexedDB: IDBFactory; IDBKeyRange: typeof IDBKeyRange }) {
   const d = new Dexie(db.name, { indexedDB: indexedDB.indexedDB, IDBKeyRange: indexedDB.IDBKeyRange });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyChangeset, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import { canonicalJson, parseSchema, type Value } from '../model/index.ts';
 import { transformChangesets } from './transform.ts';
 import { transform } from './rebase.ts';

@@ -2,7 +2,6 @@ export {
   PRIMITIVE_TYPES,
   PRIMARY_KEY_TYPES,
   Schema,
-  parseSchema,
   parseShorthand,
   samePropertySchema,
   type CollectionKind,
@@ -14,6 +13,7 @@ export {
   type PropertyInput,
   type PropertySchema,
 } from './schema.ts';
+export { parseSchema } from './parse-schema.ts';
 export {
   checkElement,
   checkFieldValue,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import { Decimal128, ObjectId, UUID, parseSchema, validateObject } from './index.ts';
 
 const schema = parseSchema([

@@ -1,5 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
-import { checkFieldValue } from './validate.ts';
+import { OutpostError } from '../errors.ts';
 import type { Value } from './values.ts';
 
 /** Scalar element types. `float` is stored as a double; `counter` is an int whose increments add up. */
@@ -184,10 +183,11 @@ function rawProperty(input: PropertyInput, where: Record<string, unknown>): RawP
 }
 
 /**
- * Normalizes and checks a whole schema: names, types, links to known types, primary keys,
- * embedded-type rules. Throws `schema_invalid` naming the type and property.
+ * Normalizes and checks a whole schema's structure: names, types, links to known types, primary
+ * keys, embedded-type rules. Throws `schema_invalid` naming the type and property. Default values
+ * are checked against it afterwards (parseSchema, parse-schema.ts), by the value rules above it.
  */
-export function parseSchema(input: readonly ObjectSchemaInput[] | Schema): Schema {
+export function parseSchemaStructure(input: readonly ObjectSchemaInput[] | Schema): Schema {
   if (input instanceof Schema) return input;
   if (!Array.isArray(input)) throw schemaError('a schema is a list of object schemas', {});
   const names = new Map<string, ObjectSchemaInput>();
@@ -237,21 +237,7 @@ export function parseSchema(input: readonly ObjectSchemaInput[] | Schema): Schem
     types.set(name, { name, embedded, ...(primaryKey !== undefined ? { primaryKey } : {}), properties: props, linkingObjects: linking });
   }
   checkLinkingObjects(types);
-  const schema = new Schema(types);
-  for (const t of types.values()) {
-    for (const prop of t.properties.values()) {
-      if (prop.default === undefined) continue;
-      try {
-        (prop as { default?: Value }).default = checkFieldValue(schema, t.name, prop, prop.default, [prop.name]);
-      } catch (err) {
-        throw schemaError(`invalid default for ${t.name}.${prop.name}: ${(err as Error).message}`, {
-          type: t.name,
-          property: prop.name,
-        });
-      }
-    }
-  }
-  return schema;
+  return new Schema(types);
 }
 
 function linkingObjectsInput(name: string, input: Exclude<PropertyInput, string>, where: Record<string, unknown>): LinkingObjectsSchema {

@@ -1,5 +1,5 @@
 import { Binary } from 'bson';
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import type { ObjectSchema, PrimaryKeyType, PropertySchema, Schema } from './schema.ts';
 import {
   Decimal128,

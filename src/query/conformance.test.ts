@@ -22,9 +22,6 @@
  * - An argument `[i, "prop"]` is the value of `prop` on the i-th top-level object; for a link that
  *   is the linked object's record (the binder compares it by primary key).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   Decimal128,
@@ -32,18 +29,15 @@ import {
   UUID,
   newObjectRecord,
   parseSchema,
-  validateObject,
   type ObjectRecord,
   type ObjectSchemaInput,
   type PropertyInput,
   type Schema,
 } from '../model/index.ts';
 import { decodeBase64 } from './base64.ts';
-import { compileQuery, createResolver } from './compile.ts';
-import { QueryError } from './errors.ts';
+import { createResolver } from './compile.ts';
+import { addRecord, runQuery, loadConformance, printTally, rejectionFailure } from './testing/conformance.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const TABLE_PATH = path.resolve(here, '../../test-data/conformance/realm-query-tests.json');
 const SYNTHETIC_PK = '_outpost_id';
 const EXPECTED_ENABLED = 209;
 
@@ -162,16 +156,13 @@ class SuiteWorld {
         rec[p.name] = (list ? ((v as unknown[] | null) ?? []).map((x) => this.scalar(base, x)) : this.scalar(base, v)) as ObjectRecord[string];
       }
     });
-    // The model must accept what the runner built.
-    const checked = validateObject(this.schema, typeName, rec);
-    for (const k of Object.keys(checked)) rec[k] = checked[k]!;
-    this.resolver.add(typeName, rec);
+    addRecord(this.schema, this.resolver, typeName, rec);
     return rec;
   }
 }
 
 function loadTable(): Record<string, Suite> {
-  return JSON.parse(readFileSync(TABLE_PATH, 'utf8')) as Record<string, Suite>;
+  return loadConformance<Record<string, Suite>>('realm-query-tests.json');
 }
 
 describe('Realm query conformance', () => {
@@ -206,8 +197,7 @@ describe('Realm query conformance', () => {
             const type = test[2] as string;
             const text = test[3] as string;
             const args = test.slice(4).map(argValue);
-            const q = compileQuery(world.schema, type, text, args);
-            const results = q.run(world.tables.get(type) ?? [], world.resolver);
+            const results = runQuery(world.schema, world.tables, world.resolver, type, text, args);
             if (kind === 'QueryCount') {
               if (results.length !== test[1]) throw new Error(`expected ${String(test[1])} results, got ${results.length}`);
             } else {
@@ -221,13 +211,8 @@ describe('Realm query conformance', () => {
             const type = test[1] as string;
             const text = test[2] as string;
             const args = test.slice(3).map(argValue);
-            let threw: unknown = undefined;
-            try {
-              compileQuery(world.schema, type, text, args);
-            } catch (err) {
-              threw = err;
-            }
-            if (!(threw instanceof QueryError)) throw new Error(threw ? `threw a non-QueryError: ${String(threw)}` : 'did not throw');
+            const failure = rejectionFailure(world.schema, type, text, args);
+            if (failure !== undefined) throw new Error(failure);
           } else {
             throw new Error(`unknown case kind ${kind}`);
           }
@@ -237,8 +222,7 @@ describe('Realm query conformance', () => {
         }
       }
     }
-    console.log(`rql conformance: ${passed}/${EXPECTED_ENABLED} passed`);
-    if (failures.length) console.log(failures.join('\n'));
+    printTally('rql', passed, EXPECTED_ENABLED, failures);
     expect(enabled).toBe(EXPECTED_ENABLED);
     expect(failures).toEqual([]);
     expect(passed).toBe(EXPECTED_ENABLED);

@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 
 /** Line and column (both 1-based) of an offset into a query text. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

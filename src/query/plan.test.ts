@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileQuery, createResolver } from './compile.ts';
-import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from './diff-fixtures.ts';
+import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from '../sim/diff-fixtures.ts';
 import { QueryError } from './errors.ts';
 import { MemoryIndex, planIndexes, type IndexCondition } from './plan.ts';
 import { validateSubscription } from './subscription.ts';

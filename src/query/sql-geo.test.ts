@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { parseSchema, type ObjectRecord } from '../model/index.ts';
 import { createResolver } from './compile.ts';
-import { Rand, prng } from './diff-fixtures.ts';
+import { Rand, prng } from '../sim/diff-fixtures.ts';
 import { toSql } from './sql.ts';
 import { OBJECTS_TABLE, objectsTableDdl, storagePrimaryKey, toStorageJson } from './storage-doc.ts';
 import { validateSubscription } from './subscription.ts';

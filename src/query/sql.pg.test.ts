@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type ObjectRecord } from '../model/index.ts';
 import { CompiledQuery, createResolver } from './compile.ts';
-import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from './diff-fixtures.ts';
+import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from '../sim/diff-fixtures.ts';
 import { QueryError } from './errors.ts';
 import { toSql, toSqlForView } from './sql.ts';
 import { fromStorageDocument, objectsTableDdl, storagePrimaryKey, toStorageJson } from './storage-doc.ts';

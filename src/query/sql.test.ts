@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Decimal128, canonicalJson } from '../model/index.ts';
 import { compileQuery, createResolver, type CompiledQuery } from './compile.ts';
-import { Rand, diffQueryable, diffSchema, prng, randomFullQuery, randomItem, randomPeople, randomSubscriptionQuery } from './diff-fixtures.ts';
+import { Rand, diffQueryable, diffSchema, prng, randomFullQuery, randomItem, randomPeople, randomSubscriptionQuery } from '../sim/diff-fixtures.ts';
 import { QueryError } from './errors.ts';
 import { astEquals, formatQuery } from './format.ts';
 import { parseQuery } from './parser.ts';

@@ -1,11 +1,6 @@
 import { useCallback, useMemo, useState, type DependencyList } from 'react';
 import { combineLatest, map } from 'rxjs';
-import type { Conflict } from '../client/conflicts.ts';
-import type { Credentials } from '../client/credentials.ts';
-import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
-import type { Snapshot } from '../client/snapshot.ts';
-import type { User } from '../client/user.ts';
-import type { ConnectionState, SyncProgress } from '../worker/api.ts';
+import type { Conflict, ConnectionState, Credentials, Results, Snapshot, SyncOptions, SyncProgress, SyncStatus, User } from '../client/index.ts';
 import { snapshotKey, useObservable, useStableList } from './observable.ts';
 import { useApp, useDatabase } from './providers.ts';
 

@@ -1,6 +1,6 @@
 import { useMemo, useRef, useSyncExternalStore, type DependencyList } from 'react';
 import type { Observable } from 'rxjs';
-import { sameContent, typeOfSnapshot } from '../client/snapshot.ts';
+import { sameContent, typeOfSnapshot } from '../client/index.ts';
 
 /*
  * RxJS → React: an observable's latest value through useSyncExternalStore. The store is made once

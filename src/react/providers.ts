@@ -1,8 +1,5 @@
 import { createContext, createElement, useContext, useEffect, useState, type ReactNode } from 'react';
-import { App, type AppConfig, type OpenConfig, type SyncConfig } from '../client/app.ts';
-import type { Database } from '../client/database.ts';
-import type { User } from '../client/user.ts';
-import { OutpostError } from '../protocol/index.ts';
+import { App, OutpostError, type AppConfig, type Database, type OpenConfig, type SyncConfig, type User } from '../client/index.ts';
 import { useObservable } from './observable.ts';
 
 /*

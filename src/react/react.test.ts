@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../client/app.ts';
 import { Credentials } from '../client/credentials.ts';
 import type { Database } from '../client/database.ts';
-import { MemoryStore } from '../client/kv.ts';
+import { MemoryKeyValueStore } from '../client/kv.ts';
 import WebSocket from 'ws';
 import { headerSockets } from '../worker/transport.ts';
 import { freshIndexedDb, nodeFetch, openLocal, uniqueAppId, workOrderSchema } from '../client/testing/fixtures.ts';
@@ -65,7 +65,7 @@ describe('React bindings', () => {
     const { startFakeServer } = await import('../client/testing/fake-server.ts');
     const server = await startFakeServer({ schema: workOrderSchema });
     await server.auth.users.set('u-ana', { id: 'u-ana', provider: 'email', email: 'ana@x', password: 'pw' });
-    const app = new App({ baseUrl: server.baseUrl, appId: uniqueAppId('react'), storage: new MemoryStore(), fetch: nodeFetch, inProcess: { indexedDB: freshIndexedDb(), sockets: headerSockets(WebSocket as never) } });
+    const app = new App({ baseUrl: server.baseUrl, appId: uniqueAppId('react'), storage: new MemoryKeyValueStore(), fetch: nodeFetch, inProcess: { indexedDB: freshIndexedDb(), sockets: headerSockets(WebSocket as never) } });
     function Login() {
       const auth = useAuth();
       return h(

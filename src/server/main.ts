@@ -1,4 +1,4 @@
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AuthService } from './auth/service.ts';
@@ -10,50 +10,20 @@ import { MetricsHistory } from './metrics-history.ts';
 import type { OutpostHttpServer } from './http/server.ts';
 import { createLogger, type Logger } from './log.ts';
 import { MetricsRegistry, registerProcessMetrics } from './metrics.ts';
+import type { ServerParts, SyncAttach, SyncAttachment } from './parts.ts';
 import { openStore } from './store/open.ts';
 import type { ServerStore } from './store/types.ts';
 import { attachSyncEngine } from './sync/attach.ts';
-import { defaultNodeId, LocalNodes } from './cluster/nodes.ts';
+import { defaultNodeId, LocalNodes, type NodesView } from './cluster/nodes.ts';
 import { PgNodes } from './cluster/pg-nodes.ts';
 
 /*
- * The server process: configuration, logs, store, auth, metrics, HTTP. The sync engine attaches
- * through `attachSync` (see SyncAttach below): it receives every piece, mounts its WebSocket
- * endpoint with `http.onUpgrade` and its HTTP routes with `http.route`, and returns what to close
- * on shutdown and, optionally, admin hooks for live schema/rules changes.
+ * The server process, assembled in one direction: configuration and logs, the store, auth and
+ * metrics (the ServerParts), then the sync engine on those parts (`attachSync`, see parts.ts),
+ * then the HTTP server with the engine's WebSocket endpoint, routes and admin hooks, then listen.
  */
 
-export interface ServerParts {
-  readonly config: OutpostConfig;
-  /** The admin API key (also accepted by the data API). */
-  readonly adminKey: string | undefined;
-  readonly log: Logger;
-  readonly store: ServerStore;
-  readonly auth: AuthService;
-  readonly metrics: MetricsRegistry;
-  readonly http: OutpostHttpServer;
-}
-
-export interface SyncAttachment {
-  /** Admin API hooks (schema, rules) that apply changes to the running engine. */
-  readonly adminHooks?: AdminHooks;
-  /** Ends the sync sessions (called before the HTTP server and the store close). */
-  close(): Promise<void>;
-}
-
-/**
- * THE SYNC ENGINE HOOK. The lead's wiring goes here, e.g.:
- *
- *   // Rules set through the admin API (stored) win over the configured ones.
- *   const roles = await currentRules(store, config.roles);
- *   const engine = await SyncEngine.open({ store, schema: config.schema, developmentMode: config.developmentMode,
- *     queryable: config.queryableFields, rules: rulesFromConfig({ roles }), metrics: createSyncMetrics(metrics) });
- *   const endpoint = createSyncEndpoint({ engine, auth, log, allowedOrigins: config.allowedOrigins,
- *     maxSessions: config.limits.maxSessions, limits: sessionLimitsFromConfig(config) });
- *   http.onUpgrade((req, socket, head) => endpoint.handleUpgrade(req, socket, head));
- *   return { close: () => endpoint.close(), adminHooks: { setSchema: …, setRules: … } };
- */
-export type SyncAttach = (parts: ServerParts) => Promise<SyncAttachment | void>;
+export type { ServerParts, SyncAttach, SyncAttachment } from './parts.ts';
 
 export interface StartOptions {
   readonly config?: OutpostConfig;
@@ -64,9 +34,31 @@ export interface StartOptions {
 }
 
 export interface RunningServer extends ServerParts {
+  readonly http: OutpostHttpServer;
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+/**
+ * The admin API's hooks: the engine's where it has them; without an engine, schema and rules are
+ * stored and the operations that need a running engine are refused.
+ */
+function adminHooks(store: ServerStore, history: MetricsHistory, engine: SyncAttachment['adminHooks']): AdminHooks {
+  const needEngine = (): never => {
+    throw new OutpostError('internal', 'the sync engine is not running');
+  };
+  return {
+    metricsHistory: () => ({ intervalMs: history.intervalMs, samples: history.samples() }),
+    setSchema: (schema, o) => (engine?.setSchema ? engine.setSchema(schema, o) : store.transaction((tx) => tx.setSchema(schema))),
+    setRules: (rules) => (engine?.setRules ? engine.setRules(rules) : store.setSetting('rules', rules)),
+    compact: () => (engine?.compact ? engine.compact() : needEngine()),
+    resetClients: (selector, reason) => (engine?.resetClients ? engine.resetClients(selector, reason) : needEngine()),
+    retireClientFile: (clientFile) => (engine?.retireClientFile ? engine.retireClientFile(clientFile) : needEngine()),
+    sessions: () => engine?.sessions?.() ?? [],
+    disconnect: (clientFile) => engine?.disconnect?.(clientFile) ?? 0,
+    dryRun: (rules, userId, type) => (engine?.dryRun ? engine.dryRun(rules, userId, type) : needEngine()),
+  };
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -76,6 +68,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(config.store.kind === 'postgres' ? { pgSchema: config.store.schema, pgPoolSize: config.store.poolSize, pgTimeouts: config.store.timeouts } : {}),
     onError: (err, where) => log.warn({ err: err.message, where }, 'store background error'),
   });
+  let attachment: SyncAttachment | void = undefined;
+  let stopProcessMetrics: (() => void) | undefined;
+  let history: MetricsHistory | undefined;
+  let nodes: NodesView | undefined;
   try {
     if (config.developmentMode) {
       log.warn({}, 'development mode is ON (asked for by the configuration, OUTPOST_DEV or --dev): secrets are generated and kept in the data directory, and clients\u2019 schemas add types and fields. Never use it in production.');
@@ -84,47 +80,26 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     for (const note of secrets.notes) log.info({}, `development secret: ${note}`);
     const auth = new AuthService(authOptionsFromConfig(config, secrets, store));
     const metrics = new MetricsRegistry();
-    const stopProcessMetrics = registerProcessMetrics(metrics);
-    let attachment: SyncAttachment | void = undefined;
+    const stopMetrics = (stopProcessMetrics = registerProcessMetrics(metrics));
     // The last hour of the server's own metrics, for the dashboard's charts.
-    const history = new MetricsHistory(metrics);
-    const hooks: AdminHooks = {
-      metricsHistory: () => ({ intervalMs: history.intervalMs, samples: history.samples() }),
-      setSchema: (schema, o) => (attachment?.adminHooks?.setSchema ? attachment.adminHooks.setSchema(schema, o) : store.transaction((tx) => tx.setSchema(schema))),
-      setRules: (rules) => (attachment?.adminHooks?.setRules ? attachment.adminHooks.setRules(rules) : store.setSetting('rules', rules)),
-      compact: () => {
-        if (!attachment?.adminHooks?.compact) throw new OutpostError('internal', 'the sync engine is not running');
-        return attachment.adminHooks.compact();
-      },
-      resetClients: (selector, reason) => {
-        if (!attachment?.adminHooks?.resetClients) throw new OutpostError('internal', 'the sync engine is not running');
-        return attachment.adminHooks.resetClients(selector, reason);
-      },
-      retireClientFile: (clientFile) => {
-        if (!attachment?.adminHooks?.retireClientFile) throw new OutpostError('internal', 'the sync engine is not running');
-        return attachment.adminHooks.retireClientFile(clientFile);
-      },
-      sessions: () => attachment?.adminHooks?.sessions?.() ?? [],
-      disconnect: (clientFile) => attachment?.adminHooks?.disconnect?.(clientFile) ?? 0,
-      dryRun: (rules, userId, type) => {
-        if (!attachment?.adminHooks?.dryRun) throw new OutpostError('internal', 'the sync engine is not running');
-        return attachment.adminHooks.dryRun(rules, userId, type);
-      },
-    };
+    const hist = (history = new MetricsHistory(metrics));
+    const parts: ServerParts = { config, log, store, auth, metrics, adminKey: secrets.adminKey };
+    const sync = (attachment = options.attachSync ? await options.attachSync(parts) : undefined);
+    const hooks = adminHooks(store, hist, sync?.adminHooks);
     // Every node's sessions and metrics for the dashboard: through PostgreSQL when nodes share one.
-    const local = { sessions: () => hooks.sessions!(), disconnect: (f: number) => hooks.disconnect!(f), samples: () => history.samples() };
+    const local = { sessions: () => hooks.sessions!(), disconnect: (f: number) => hooks.disconnect!(f), samples: () => hist.samples() };
     const nodeId = config.nodeId ?? defaultNodeId();
-    const nodes =
+    const view = (nodes =
       config.store.kind === 'postgres'
         ? await PgNodes.start({ connection: config.storeSpec, schema: config.store.schema, nodeId, local, onError: (err) => log.warn({ err: err.message }, 'node view background error') })
-        : new LocalNodes(nodeId, local);
-    hooks.nodes = nodes;
-    history.onSample = (sample) => nodes.published(sample);
-    history.start();
-    const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
-    const parts: ServerParts = { config, log, store, auth, metrics, http, adminKey: secrets.adminKey };
-    attachment = options.attachSync ? await options.attachSync(parts) : undefined;
+        : new LocalNodes(nodeId, local));
+    hooks.nodes = view;
+    hist.onSample = (sample) => view.published(sample);
+    hist.start();
     if (!options.attachSync) log.warn({}, 'no sync engine attached: serving HTTP (auth, admin, health, metrics) only');
+    const http = createHttpServer({ config, store, auth, metrics, log, adminKey: secrets.adminKey, adminHooks: hooks });
+    for (const r of sync?.routes ?? []) http.route(r.method, r.path, r.handler, r.options);
+    if (sync?.upgrade) http.onUpgrade(sync.upgrade);
     const { port, url } = await http.listen(config.port, config.host);
     const prune = setInterval(() => {
       auth.pruneExpired().catch((err: Error) => log.warn({ err: err.message }, 'pruning refresh tokens failed'));
@@ -134,16 +109,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     let closing: Promise<void> | undefined;
     return {
       ...parts,
+      http,
       url,
       port,
       close() {
         closing ??= (async () => {
           clearInterval(prune);
-          history.stop();
-          await nodes.close();
-          if (attachment) await attachment.close();
+          hist.stop();
+          await view.close();
+          if (sync) await sync.close();
           await http.close();
-          stopProcessMetrics();
+          stopMetrics();
           await store.close();
           log.info({}, 'outpost server stopped');
         })();
@@ -151,6 +127,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       },
     };
   } catch (err) {
+    history?.stop();
+    await nodes?.close().catch(() => {});
+    stopProcessMetrics?.();
+    if (attachment) await attachment.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }

@@ -1,6 +1,6 @@
 import { applyChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../changeset/index.ts';
 import { rebase } from '../merge/index.ts';
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import type { Schema } from '../model/index.ts';
 import type { Download, UploadEntry } from './server.ts';
 

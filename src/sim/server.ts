@@ -1,6 +1,6 @@
-import { applyChangeset, checkChangeset, HybridClock, ObjectState, type Changeset } from '../changeset/index.ts';
+import { applyChangeset, checkChangeset, HybridClock, ObjectState, SERVER_ORIGIN, type Changeset } from '../changeset/index.ts';
 import { rebase } from '../merge/index.ts';
-import { OutpostError } from '../protocol/errors.ts';
+import { OutpostError } from '../errors.ts';
 import type { Schema } from '../model/index.ts';
 
 /*
@@ -48,7 +48,7 @@ interface ClientFile {
   prunedTo: number;
 }
 
-export const SERVER_ORIGIN = 1;
+export { SERVER_ORIGIN };
 
 export class SimServer {
   readonly history: HistoryEntry[] = [];

@@ -1,12 +1,6 @@
 import { combineLatest, type Observable, type Subscription } from 'rxjs';
 import { onScopeDispose, ref, shallowRef, toValue, watch, type MaybeRefOrGetter, type Ref, type ShallowRef } from 'vue';
-import type { Conflict } from '../client/conflicts.ts';
-import type { Credentials } from '../client/credentials.ts';
-import type { Results, SyncOptions, SyncStatus } from '../client/results.ts';
-import type { Snapshot } from '../client/snapshot.ts';
-import type { User } from '../client/user.ts';
-import { specKey } from '../worker/query-spec.ts';
-import type { ConnectionState, SyncProgress } from '../worker/api.ts';
+import { specKey, type Conflict, type ConnectionState, type Credentials, type Results, type Snapshot, type SyncOptions, type SyncProgress, type SyncStatus, type User } from '../client/index.ts';
 import { useApp, useDatabase } from './plugin.ts';
 
 /*

@@ -1,7 +1,5 @@
 import { inject, provide, shallowRef, isRef, type App as VueApp, type InjectionKey, type Plugin, type Ref, type ShallowRef } from 'vue';
-import type { App } from '../client/app.ts';
-import type { Database } from '../client/database.ts';
-import { OutpostError } from '../protocol/index.ts';
+import { OutpostError, type App, type Database } from '../client/index.ts';
 
 export const OutpostKey: InjectionKey<App> = Symbol('outpost.app');
 export const DatabaseKey: InjectionKey<ShallowRef<Database | null>> = Symbol('outpost.database');

@@ -1,4 +1,4 @@
-import type { ClientResetMode, ConflictInfo, ConnectionState, Result, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, TransactRequest } from './api.ts';
+import type { ClientResetMode, ConflictInfo, ConnectionState, Result, SubscriptionSetInfo, SyncErrorInfo, SyncProgress, TransactRequest } from '../worker-api/api.ts';
 
 /*
  * What the workers of one database (one per tab) tell each other over a BroadcastChannel. Change

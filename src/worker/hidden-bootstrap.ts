@@ -2,7 +2,7 @@ import Dexie from 'dexie';
 import { applyChangeset, ObjectState, type Changeset, type HybridClock, type Instruction } from '../changeset/index.ts';
 import { pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, type Download } from '../protocol/index.ts';
-import { recordFromStorable } from './codec.ts';
+import { recordFromStorable } from '../worker-api/codec.ts';
 import { getRows, rowId, typeBounds, type ObjectRow, type OutpostDexie, type StagedCursor, type SyncMeta } from './store.ts';
 
 /*

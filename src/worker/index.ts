@@ -16,7 +16,7 @@ export type {
   ResetHandler,
   ResetInfo,
   Result,
-  StoredSubscription,
+  LocalSubscription,
   SubscriptionMutation,
   SubscriptionSetInfo,
   SubscriptionState,
@@ -30,16 +30,16 @@ export type {
   WirePath,
   WorkerApi,
   WorkerEvent,
-} from './api.ts';
+} from '../worker-api/api.ts';
 export { MemoryLockManager, defaultLocks, type LockManagerLike, type LockOptions } from './locks.ts';
 export { defaultChannels, type ChannelFactory, type ChannelLike, type TabMessage } from './channel.ts';
 export { headerSockets, subprotocolSockets, syncUrl, type SocketFactory, type SocketLike } from './transport.ts';
 export { Backoff } from './backoff.ts';
-export { diffKeys, applyIndexChanges, type IndexChanges } from './diff.ts';
-export { toStorable, fromStorable, toPlain, storableEqual } from './codec.ts';
+export { diffKeys, applyIndexChanges, type IndexChanges } from '../worker-api/diff.ts';
+export { toStorable, fromStorable, toPlain, storableEqual } from '../worker-api/codec.ts';
 export { codePointOrderKey, indexKeyOf, IndexLayout } from './index-keys.ts';
 export { lastRunStats, matchQuery } from './query-runner.ts';
-export { compileSpec, specKey, specToAst, type QuerySpec } from './query-spec.ts';
+export { compileSpec, specKey, specToAst, type QuerySpec } from '../worker-api/query-spec.ts';
 export { LocalDatabase } from './local-db.ts';
 export { SyncSession, DEFAULT_TIMINGS } from './session.ts';
 export type { IndexedDbEnv } from './store.ts';

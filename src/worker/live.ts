@@ -3,11 +3,11 @@ import { applyDescriptors, sortCompare, type CompiledQuery, type ObjectResolver 
 import { readKeyPath } from '../query/evaluate.ts';
 import type { BoundDescriptor } from '../query/index.ts';
 import { OutpostError } from '../protocol/index.ts';
-import type { WorkerEvent, WireError } from './api.ts';
-import { recordToStorable } from './codec.ts';
-import { diffKeys } from './diff.ts';
+import type { WorkerEvent, WireError } from '../worker-api/api.ts';
+import { recordToStorable } from '../worker-api/codec.ts';
+import { diffKeys } from '../worker-api/diff.ts';
 import type { IndexLayout } from './index-keys.ts';
-import { compileSpec, type QuerySpec } from './query-spec.ts';
+import { compileSpec, type QuerySpec } from '../worker-api/query-spec.ts';
 import { linkingSourceTypes, loadResolver, matchQuery, withLinkingObjects } from './query-runner.ts';
 import type { OutpostDexie } from './store.ts';
 

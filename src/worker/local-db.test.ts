@@ -4,9 +4,9 @@ import { pkKey } from '../model/index.ts';
 import { encodeMessage, type Download } from '../protocol/index.ts';
 import { workOrderSchema } from '../client/testing/fixtures.ts';
 import { LocalDatabase } from './local-db.ts';
-import { toStorable } from './codec.ts';
+import { toStorable } from '../worker-api/codec.ts';
 import { matchQuery } from './query-runner.ts';
-import { compileSpec } from './query-spec.ts';
+import { compileSpec } from '../worker-api/query-spec.ts';
 
 async function open() {
   const { db } = await LocalDatabase.open('t', workOrderSchema, { indexedDB: new IDBFactory(), IDBKeyRange });

@@ -3,11 +3,11 @@ import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, hlcFromWall, HybridClock, Ob
 import { rebase } from '../merge/index.ts';
 import { parseSchema, pkKey, valuesEqual, zeroValue, newRecord, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../model/index.ts';
 import { OutpostError, parseServerMessage, type Download } from '../protocol/index.ts';
-import type { StoredSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from './api.ts';
-import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from './codec.ts';
+import type { LocalSubscription, SubscriptionMutation, SubscriptionSetInfo, SubscriptionState, SyncProgress, WireError, WireOp } from '../worker-api/api.ts';
+import { instructionsFromJson, instructionsToJson, recordFromStorable, recordToStorable, storableEqual } from '../worker-api/codec.ts';
 import { IndexLayout } from './index-keys.ts';
 import type { ObjectChange } from './live.ts';
-import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type HistoryRow, type StagedCursor, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
+import { getRows, randomId, rowId, Storage, storageError, type BatchRow, type LocalHistoryRow, type StagedCursor, type IndexedDbEnv, type ObjectRow, type OutpostDexie, type SubscriptionRow, type SyncMeta } from './store.ts';
 import { readRows, runTx } from './raw-tx.ts';
 import { applyOps, touchedKey } from './writes.ts';
 import { applyHidden, dropHidden, finished, hiddenGen, readHiddenGen, STAGING_KEY, visible, type StagingRow } from './hidden-bootstrap.ts';
@@ -150,7 +150,7 @@ export class LocalDatabase {
   }
 
   /** @internal */
-  changesetOf(r: HistoryRow): Changeset {
+  changesetOf(r: LocalHistoryRow): Changeset {
     let d = this.decoded.get(r.v);
     if (!d || d.ops !== r.ops) {
       d = { ops: r.ops, instructions: instructionsFromJson(r.ops) };
@@ -160,7 +160,7 @@ export class LocalDatabase {
   }
 
   /** @internal */
-  historyRow(v: number, c: Changeset): HistoryRow {
+  historyRow(v: number, c: Changeset): LocalHistoryRow {
     const ops = instructionsToJson(c.instructions);
     this.decoded.set(v, { ops, instructions: c.instructions });
     return { v, origin: c.origin, ts: c.timestamp, ops };
@@ -334,7 +334,7 @@ export class LocalDatabase {
     return d.transaction('rw', d.meta, d.history, async () => {
       const meta = (await d.meta.get('sync')) as SyncMeta;
       if (meta.fileIdent !== null) return meta;
-      await d.history.toCollection().modify((row: HistoryRow) => {
+      await d.history.toCollection().modify((row: LocalHistoryRow) => {
         if (row.origin === 0) (row as { origin: number }).origin = fileIdent;
       });
       const next: SyncMeta = { ...meta, fileIdent, salt };
@@ -380,7 +380,7 @@ export class LocalDatabase {
     });
   }
 
-  /** Holds a client-reset STATE segment until the last one arrives (session-reset.ts). */
+  /** Holds a client-reset STATE segment until the last one arrives (src/worker/reset/controller.ts). */
   async holdBatch(queryVersion: number, frame: string): Promise<void> {
     await this.storage.db.batches.add({ queryVersion, frame });
   }
@@ -656,12 +656,12 @@ export class LocalDatabase {
       const rows = await d.subs.orderBy('version').reverse().toArray();
       const base = rows.find((r) => r.state !== 'error');
       const maxVersion = rows[0]?.version ?? 0;
-      let queries: StoredSubscription[] = [...(base?.queries ?? [])];
+      let queries: LocalSubscription[] = [...(base?.queries ?? [])];
       const now = Date.now();
       for (const m of mutations) {
         switch (m.op) {
           case 'add': {
-            const same = (q: StoredSubscription) => q.objectType === m.sub.objectType && q.query === m.sub.query && storableEqual(q.args, m.sub.args);
+            const same = (q: LocalSubscription) => q.objectType === m.sub.objectType && q.query === m.sub.query && storableEqual(q.args, m.sub.args);
             if (m.sub.name !== undefined) {
               const i = queries.findIndex((q) => q.name === m.sub.name);
               if (i >= 0) {
@@ -721,4 +721,4 @@ function toInfo(r: SubscriptionRow): SubscriptionSetInfo {
   return { version: r.version, state: r.state, queries: r.queries, ...(r.error ? { error: r.error } : {}) };
 }
 
-export type { HistoryRow };
+export type { LocalHistoryRow };

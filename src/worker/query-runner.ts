@@ -9,7 +9,7 @@ import {
   type IndexPlan,
   type ObjectResolver,
 } from '../query/index.ts';
-import { recordFromStorable, type StoredRecord } from './codec.ts';
+import { recordFromStorable, type StoredRecord } from '../worker-api/codec.ts';
 import { indexKeyOf, type IndexLayout } from './index-keys.ts';
 import { rowId, typeBounds, type ObjectRow, type OutpostDexie } from './store.ts';
 import { hiddenGen, STAGING_KEY } from './hidden-bootstrap.ts';

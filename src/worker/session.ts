@@ -11,13 +11,14 @@ import {
   type Download,
   type ErrorMessage,
 } from '../protocol/index.ts';
-import type { AuthBridge, ClientResetMode, ConflictInfo, ConnectionState, ResetFallbackInfo, SyncErrorInfo, SyncProgress, SyncTimings, TransactRequest } from './api.ts';
+import type { AuthBridge, ClientResetMode, ConflictInfo, ConnectionState, ResetFallbackInfo, SyncErrorInfo, SyncProgress, SyncTimings, TransactRequest } from '../worker-api/api.ts';
 import { Backoff } from './backoff.ts';
-import { toStorable } from './codec.ts';
+import { toStorable } from '../worker-api/codec.ts';
 import type { IntegrationResult, LocalDatabase } from './local-db.ts';
 import type { StagedCursor } from './store.ts';
-import type { ResetHooks } from './reset.ts';
-import { SessionReset } from './session-reset.ts';
+import type { ResetHooks } from './reset/run.ts';
+import { SessionReset } from './reset/controller.ts';
+import type { ConnectionControl } from './reset/control.ts';
 import { wireQueries } from './subscriptions-wire.ts';
 import { Transactions } from './transact.ts';
 import { frameText, type SocketFactory, type SocketLike } from './transport.ts';
@@ -31,7 +32,7 @@ import { frameText, type SocketFactory, type SocketLike } from './transport.ts';
  * the bootstrap is complete (see `onDownload`), MARK, PING, and REFRESH before the access token
  * expires. Incoming messages are handled strictly in order on one
  * promise chain; a new connection starts a new generation and drops whatever the old one queued.
- * Client reset (reset.ts) and serialized transactions (transact.ts) ride on the same connection.
+ * Client reset (reset/) and serialized transactions (transact.ts) ride on the same connection.
  */
 
 export const DEFAULT_TIMINGS: Required<SyncTimings> = {
@@ -145,15 +146,20 @@ export class SyncSession {
         this.uploadsHeld = hold;
       },
     });
-    this.reset = new SessionReset({
-      db: this.db,
-      events: options.events,
-      mode: options.clientReset ?? 'recoverOrDiscardUnsyncedChanges',
-      generation: () => this.gen,
-      isClosed: () => this.closed,
-      isStopped: () => this.stopped,
-      setStopped: (stopped) => {
-        this.stopped = stopped;
+    // The reset controller sees the session only through this control (reset/control.ts).
+    const session = this;
+    const connection: ConnectionControl = {
+      get generation() {
+        return session.gen;
+      },
+      get closed() {
+        return session.closed;
+      },
+      get stopped() {
+        return session.stopped;
+      },
+      set stopped(stopped: boolean) {
+        session.stopped = stopped;
       },
       send: (m) => this.send(m),
       drop: (cause, hintMs, immediate) => this.drop(cause, hintMs, immediate),
@@ -168,7 +174,8 @@ export class SyncSession {
         await this.sendNewSubscriptions();
       },
       applied: (meta) => this.transactions.onIntegrated(meta),
-    });
+    };
+    this.reset = new SessionReset(this.db, options.events, options.clientReset ?? 'recoverOrDiscardUnsyncedChanges', connection);
   }
 
   get connectionState(): ConnectionState {

@@ -1,8 +1,8 @@
 import Dexie, { type Table } from 'dexie';
 import { OutpostError } from '../protocol/index.ts';
-import type { Storable, StoredRecord } from './codec.ts';
+import type { Storable, StoredRecord } from '../worker-api/codec.ts';
 import type { IndexKey } from './index-keys.ts';
-import type { StoredSubscription, SubscriptionState, WireError } from './api.ts';
+import type { LocalSubscription, SubscriptionState, WireError } from '../worker-api/api.ts';
 
 /*
  * The worker's IndexedDB database, one per app and user (`outpost:<appId>:<userId>`):
@@ -37,7 +37,7 @@ export interface ObjectRow {
 }
 
 /** One local changeset: its client version, origin (0 until IDENT), timestamp and instructions (one JSON text grouped by object, see codec.ts). */
-export interface HistoryRow {
+export interface LocalHistoryRow {
   readonly v: number;
   readonly origin: number;
   readonly ts: number;
@@ -71,7 +71,7 @@ export interface SyncMeta {
 export interface SubscriptionRow {
   readonly version: number;
   readonly state: SubscriptionState;
-  readonly queries: readonly StoredSubscription[];
+  readonly queries: readonly LocalSubscription[];
   readonly error?: WireError;
   readonly updatedAt: number;
 }
@@ -96,7 +96,7 @@ export interface StagedCursor {
 
 export interface OutpostDexie extends Dexie {
   objects: Table<ObjectRow, string>;
-  history: Table<HistoryRow, number>;
+  history: Table<LocalHistoryRow, number>;
   meta: Table<SyncMeta | ({ key: string } & Record<string, Storable>), string>;
   subs: Table<SubscriptionRow, number>;
   batches: Table<BatchRow, number>;

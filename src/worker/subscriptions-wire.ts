@@ -1,6 +1,6 @@
 import type { Subscription } from '../protocol/index.ts';
-import type { SubscriptionSetInfo } from './api.ts';
-import { fromStorable } from './codec.ts';
+import type { SubscriptionSetInfo } from '../worker-api/api.ts';
+import { fromStorable } from '../worker-api/codec.ts';
 
 /** A stored subscription set's queries as the protocol carries them (IDENT, QUERY, STATE_REQUEST). */
 export function wireQueries(set: SubscriptionSetInfo): Subscription[] {

@@ -1,6 +1,6 @@
 import { OutpostError, type ClientMessage, type TransactResult } from '../protocol/index.ts';
-import type { TransactRequest } from './api.ts';
-import { fromStorable } from './codec.ts';
+import type { TransactRequest } from '../worker-api/api.ts';
+import { fromStorable } from '../worker-api/codec.ts';
 import type { LocalDatabase } from './local-db.ts';
 import type { SyncMeta } from './store.ts';
 import type { PrimaryKey } from '../model/index.ts';

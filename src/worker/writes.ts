@@ -1,8 +1,8 @@
 import { applyInstructions, type Instruction, type ObjectState } from '../changeset/index.ts';
 import { cloneValue, compareValues, formatPath, isRecord, newRecord, pkKey, validateObject, valuesEqual, zeroValue, type ObjectRecord, type ObjectSchema, type PrimaryKey, type PropertySchema, type Schema, type Value } from '../model/index.ts';
 import { OutpostError } from '../protocol/index.ts';
-import type { WireOp } from './api.ts';
-import { fromStorable, instructionFromStorable, recordFromStorable } from './codec.ts';
+import type { WireOp } from '../worker-api/api.ts';
+import { fromStorable, instructionFromStorable, recordFromStorable } from '../worker-api/codec.ts';
 
 /*
  * Turns the operations a page recorded into instructions, against the objects as they are inside

@@ -15,7 +15,7 @@ export interface FakeAuthOptions {
   /**
    * 'dots' (default): `user.<id>.<expiresAtMs>`, valid in a WebSocket subprotocol (browsers pass
    * the token as one). 'colons': `user:<id>:<expiresAtMs>`, the format of the sync engine's test
-   * harness (src/server/sync/harness.ts), for Node clients that send an Authorization header.
+   * server (src/server/testing/sync-server.ts), for Node clients that send an Authorization header.
    */
   tokenFormat?: 'dots' | 'colons';
 }

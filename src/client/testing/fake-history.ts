@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { applyChangeset, checkChangeset, HybridClock, ObjectState, type Changeset, type Instruction } from '../../changeset/index.ts';
+import { applyChangeset, checkChangeset, HybridClock, ObjectState, SERVER_ORIGIN, type Changeset, type Instruction } from '../../changeset/index.ts';
 import { rebase } from '../../merge/index.ts';
 import { pkKey, valuesEqual, zeroValue, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { OutpostError, type ErrorCode, type Subscription } from '../../protocol/index.ts';
@@ -20,8 +20,6 @@ import { compileQuery, type CompiledQuery } from '../../query/index.ts';
  * can be taken and restored (a backup), a new file can take the current state at once (STATE),
  * and a serialized transaction is checked against the rows after its base.
  */
-
-export const SERVER_ORIGIN = 1;
 
 export interface Row {
   readonly version: number;

@@ -1,7 +1,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { ObjectSchemaInput } from '../../model/index.ts';
 import { App } from '../app.ts';
-import { MemoryStore } from '../kv.ts';
+import { MemoryKeyValueStore } from '../kv.ts';
 import type { InProcessOptions } from '../connection.ts';
 
 /*
@@ -46,7 +46,7 @@ export function uniqueAppId(prefix = 'test'): string {
 
 export async function openLocal(options: { indexedDB?: InProcessOptions['indexedDB']; schema?: ObjectSchemaInput[]; appId?: string } = {}) {
   const indexedDB = options.indexedDB ?? freshIndexedDb();
-  const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: options.appId ?? uniqueAppId(), inProcess: { indexedDB }, storage: new MemoryStore() });
+  const app = new App({ baseUrl: 'http://127.0.0.1:1', appId: options.appId ?? uniqueAppId(), inProcess: { indexedDB }, storage: new MemoryKeyValueStore() });
   const db = await app.open({ schema: options.schema ?? workOrderSchema });
   return { app, db, indexedDB };
 }

@@ -7,7 +7,7 @@ import { headerSockets } from '../../worker/transport.ts';
 import { App, type SyncConfig } from '../app.ts';
 import { Credentials } from '../credentials.ts';
 import type { Database } from '../database.ts';
-import { MemoryStore, type KeyValueStore } from '../kv.ts';
+import { MemoryKeyValueStore, type KeyValueStore } from '../kv.ts';
 import type { User } from '../user.ts';
 import { freshIndexedDb, uniqueAppId } from './fixtures.ts';
 
@@ -49,7 +49,7 @@ export interface TestClient {
 
 export async function openTestClient(options: TestClientOptions): Promise<TestClient> {
   const indexedDB = options.indexedDB ?? freshIndexedDb();
-  const storage = options.storage ?? new MemoryStore();
+  const storage = options.storage ?? new MemoryKeyValueStore();
   const app = new App({
     baseUrl: options.baseUrl,
     appId: options.appId ?? uniqueAppId('client'),

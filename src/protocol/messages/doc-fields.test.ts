@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES } from '../../errors.ts';
 import { clientMessageSchema, serverMessageSchema } from './index.ts';
 
 /*

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES } from '../../errors.ts';
 import { name, primaryKey, uint } from './common.ts';
 
 /** What the client should do about an ERROR. */

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { OutpostError } from '../errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { bindSchema } from './bind.ts';
 import { conflictDismissSchema, conflictsSchema } from './conflicts.ts';
 import { encodeChangeset, encodeSubscription, encodeValue } from './common.ts';

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES } from '../../errors.ts';
 import { LIMITS } from '../version.ts';
 import { changeset, name, positiveInt, primaryKey, uint } from './common.ts';
 

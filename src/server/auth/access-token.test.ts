@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { AccessTokens, type AccessTokenSigning } from './access-token.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * Access tokens: JWTs signed by this server (jose), typ `at+jwt` (RFC 9068) so that no other

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { CustomJwtVerifier } from './custom-jwt.ts';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * The custom JWT provider: the app's own identity service issues JWTs, Outpost verifies them

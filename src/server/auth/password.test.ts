@@ -1,6 +1,6 @@
 import { scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { checkPassword, checkScryptParams, hashPassword, KEY_BYTES, needsRehash, parseHash, SALT_BYTES, SCRYPT_DEFAULTS, verifyPassword } from './password.ts';
 
 describe('password hashing (scrypt)', () => {

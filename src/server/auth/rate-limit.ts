@@ -1,4 +1,4 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 export interface LimitRule {
   /** Failures allowed per window. */

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { SessionAuth } from '../sync/session.ts';
 import { AuthService, type AuthServiceOptions } from './service.ts';

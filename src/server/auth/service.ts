@@ -1,4 +1,4 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { PermissionUser } from '../../query/index.ts';
 import type { AuthStore, RefreshTokenRow, UserRow } from '../store/types.ts';
 import { AccessTokens, type AccessTokenSigning, type VerifiedAccessToken } from './access-token.ts';

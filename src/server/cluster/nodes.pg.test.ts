@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, api, baseConfig, client, everything, METRICS_TOKEN, startServerProcess, user, workOrder, type ServerProcess } from '../sync/process-support.ts';
-import type { TestClient } from '../sync/test-client.ts';
+import { ADMIN_KEY, api, baseConfig, client, everything, METRICS_TOKEN, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import type { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The dashboard's view of several nodes: two real server processes on the real PostgreSQL of
@@ -14,7 +14,7 @@ const PG_URL = process.env.OUTPOST_TEST_PG ?? 'postgres://postgres@127.0.0.1:543
 const pgSchema = `outpost_nodes_${process.pid}_${Date.now().toString(36)}`;
 let nodeA: ServerProcess;
 let nodeB: ServerProcess;
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 
 const admin = (node: ServerProcess, method: string, path: string, body?: unknown) => api(node.url, method, `/api/admin${path}`, body, ADMIN_KEY);
 

@@ -17,20 +17,8 @@ import { applyPartition, type PartitionConfig } from './partition.ts';
  */
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type RuleConfig = boolean | string;
-
-export interface RoleConfig {
-  readonly name: string;
-  readonly applyWhen: RuleConfig;
-  readonly read: RuleConfig;
-  readonly write: RuleConfig;
-  readonly fields?: Readonly<Record<string, { readonly read?: boolean; readonly write?: boolean }>>;
-}
-
-export interface RolesConfig {
-  readonly byType: Readonly<Record<string, readonly RoleConfig[]>>;
-  readonly default: readonly RoleConfig[];
-}
+export type { RoleConfig, RolesConfig, RuleConfig } from './roles.ts';
+import type { RoleConfig, RolesConfig } from './roles.ts';
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly dir: string }

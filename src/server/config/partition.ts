@@ -1,5 +1,5 @@
 import { PRIMARY_KEY_TYPES, type Schema } from '../../model/index.ts';
-import type { RoleConfig, RolesConfig, RuleConfig } from './load.ts';
+import type { RoleConfig, RolesConfig, RuleConfig } from './roles.ts';
 
 /*
  * Partition-based sync (Realm's older sync mode), on top of flexible sync. The configuration

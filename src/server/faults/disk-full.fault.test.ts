@@ -3,9 +3,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkWrites, converge, report, waitFor, Writer } from '../testing/fault-support.ts';
-import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { acknowledgedNow, checkWrites, converge, report, waitFor, Writer } from '../testing/faults.ts';
+import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Fault: the disk under the embedded store fills up (a real full filesystem: a small tmpfs
@@ -66,7 +66,7 @@ describe('fault: disk full under the embedded store', () => {
   it('refuses writes with storage_full, loses nothing acknowledged, and takes writes again when space returns', async () => {
     const writer = await Writer.open('full-a', server.url, server.wsUrl);
     // A reader that has its client file already (a new one could not be created on a full disk).
-    const reader = new TestClient({ schema, url: server.wsUrl, token: (await user(server.url, 'full-reader@faults.example')).accessToken });
+    const reader = new ProtocolClient({ schema, url: server.wsUrl, token: (await user(server.url, 'full-reader@faults.example')).accessToken });
     await reader.connect();
     await reader.subscribe(everything);
     for (let i = 0; i < 20; i++) writer.writeOne();

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkerToken, checkWrites, converge, FULL, report, serverCopy, size, Writer } from '../testing/fault-support.ts';
+import { acknowledgedNow, checkerToken, checkWrites, converge, FULL, report, serverCopy, size, Writer } from '../testing/faults.ts';
 import { TcpProxy, type ProxyMode } from '../testing/tcp-proxy.ts';
-import { baseConfig, startServerProcess, type ServerProcess } from '../sync/process-support.ts';
+import { baseConfig, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 
 /*
  * Fault: a partition between clients and the server. Two writers reach the real server process

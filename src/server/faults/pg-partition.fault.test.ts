@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, Writer } from '../testing/fault-support.ts';
+import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, Writer } from '../testing/faults.ts';
 import { TcpProxy } from '../testing/tcp-proxy.ts';
-import { baseConfig, startServerProcess, type ServerProcess } from '../sync/process-support.ts';
-import { dropSchema, PG_TEST, uniqueSchema } from '../store/pg-test-support.ts';
+import { baseConfig, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
+import { dropSchema, PG_TEST, uniqueSchema } from '../testing/shared-postgres.ts';
 
 /*
  * Fault: a partition between a server node and PostgreSQL. The node reaches the database through

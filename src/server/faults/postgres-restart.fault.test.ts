@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, waitFor, Writer } from '../testing/fault-support.ts';
+import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, waitFor, Writer } from '../testing/faults.ts';
 import { PrivatePostgres } from '../testing/private-postgres.ts';
-import { baseConfig, startServerProcess, type ServerProcess } from '../sync/process-support.ts';
+import { baseConfig, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 
 /*
  * Fault: PostgreSQL crashes and restarts (`pg_ctl stop -m immediate`, then start) under load, on a

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, waitFor, Writer } from '../testing/fault-support.ts';
+import { acknowledgedNow, checkerToken, checkWrites, converge, report, serverCopy, size, waitFor, Writer } from '../testing/faults.ts';
 import { TcpProxy } from '../testing/tcp-proxy.ts';
-import { baseConfig, startServerProcess, type ServerProcess } from '../sync/process-support.ts';
+import { baseConfig, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 
 /*
  * Fault: the server process killed with SIGKILL, over and over, while several clients upload as

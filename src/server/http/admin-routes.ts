@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import { parseConfig, type RolesConfig } from '../config/load.ts';
+import { currentRules } from '../config/stored-rules.ts';
 import { objectOf, roleSchema } from '../config/schema.ts';
 import { encodeInstruction, encodeValue, hlcWall, type Instruction } from '../../changeset/index.ts';
 import { pkKey, type PrimaryKey } from '../../model/index.ts';
@@ -134,11 +135,6 @@ async function checkRules(store: ServerStore, options: AdminOptions, rules: unkn
 }
 
 /** The stored rules, or the configured ones. */
-export async function currentRules(store: ServerStore, configured: RolesConfig): Promise<RolesConfig> {
-  const stored = await store.getSetting('rules');
-  return (stored as RolesConfig | undefined) ?? configured;
-}
-
 export function mountAdminRoutes(http: OutpostHttpServer, store: ServerStore, auth: AuthService, options: AdminOptions): void {
   const expected = options.adminKey === undefined ? undefined : digest(options.adminKey);
   const sessions = new AdminSessions();

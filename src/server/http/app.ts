@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { AuthService } from '../auth/service.ts';
 import type { OutpostConfig } from '../config/load.ts';
 import type { Logger } from '../log.ts';

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { AuthService, LoginRequest } from '../auth/service.ts';
 import type { MetricsRegistry } from '../metrics.ts';
 import { parseBody } from './errors.ts';

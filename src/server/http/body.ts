@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * Reading JSON request bodies: only `application/json`, at most `limit` bytes (checked against

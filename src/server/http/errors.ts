@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import * as v from 'valibot';
-import { OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { OutpostError, type ErrorCode } from '../../errors.ts';
 
 /** The HTTP status for an error code. */
 export function httpStatusFor(code: ErrorCode): number {

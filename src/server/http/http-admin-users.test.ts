@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
-import { ADMIN_KEY, bearer, request, startTestServer, type RawResponse, type TestServer } from './test-support.ts';
+import { ADMIN_KEY, bearer, request, startHttpTestServer, type RawResponse, type HttpTestServer } from '../testing/http-server.ts';
 
 /*
  * The dashboard's admin role for users: deny by default; configured (by id or email) or granted
@@ -9,13 +9,13 @@ import { ADMIN_KEY, bearer, request, startTestServer, type RawResponse, type Tes
  * action logged with the user's id.
  */
 
-let t: TestServer;
+let t: HttpTestServer;
 let logged = '';
 const PASSWORD = 'correct horse battery staple';
 
 beforeAll(async () => {
   const destination = new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) });
-  t = await startTestServer({ adminUsers: ['ops@example.com'] }, { http: { log: createLogger({ level: 'info', destination }) } });
+  t = await startHttpTestServer({ adminUsers: ['ops@example.com'] }, { http: { log: createLogger({ level: 'info', destination }) } });
   for (const email of ['ops@example.com', 'tech@example.com', 'lead@example.com']) {
     expect((await request(t.base, 'POST', '/api/auth/register', { json: { email, password: PASSWORD } })).status).toBe(201);
   }
@@ -85,13 +85,13 @@ describe('admin users', () => {
   });
 
   it('without an admin key, the configured admin users still get in; without either, nobody does', async () => {
-    const keyless = await startTestServer({ adminUsers: ['boss@example.com'] }, { adminKey: null });
+    const keyless = await startHttpTestServer({ adminUsers: ['boss@example.com'] }, { adminKey: null });
     await request(keyless.base, 'POST', '/api/auth/register', { json: { email: 'boss@example.com', password: PASSWORD } });
     const res = await request(keyless.base, 'POST', '/api/admin/session', { json: { email: 'boss@example.com', password: PASSWORD } });
     expect(res.status).toBe(201);
     expect((await request(keyless.base, 'POST', '/api/admin/session', { json: { key: ADMIN_KEY } })).status).toBe(403);
     await keyless.close();
-    const closed = await startTestServer({}, { adminKey: null });
+    const closed = await startHttpTestServer({}, { adminKey: null });
     expect((await request(closed.base, 'GET', '/api/admin/users')).status).toBe(403);
     await closed.close();
   });

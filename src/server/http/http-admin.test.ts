@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { ADMIN_KEY, bearer, request, startHttpTestServer, type HttpTestServer } from '../testing/http-server.ts';
 
-let t: TestServer;
+let t: HttpTestServer;
 const schema = [{ name: 'Task', primaryKey: '_id', properties: { _id: 'objectId', owner: 'string', title: 'string' } }];
 beforeAll(async () => {
-  t = await startTestServer({ schema, queryableFields: { global: ['owner'] } });
+  t = await startHttpTestServer({ schema, queryableFields: { global: ['owner'] } });
 });
 afterAll(() => t.close());
 
@@ -17,7 +17,7 @@ describe('HTTP admin API', () => {
     expect(wrong.status).toBe(401);
     expect((await request(t.base, 'GET', '/api/admin/users', { headers: bearer(ADMIN_KEY + 'extra') })).status).toBe(401);
     expect((await request(t.base, 'GET', '/api/admin/users', { headers: bearer('') })).status).toBe(401);
-    const off = await startTestServer({}, { adminKey: null });
+    const off = await startHttpTestServer({}, { adminKey: null });
     const r = await request(off.base, 'GET', '/api/admin/users', { headers: bearer(ADMIN_KEY) });
     expect(r.status).toBe(403);
     expect(r.json.error.code).toBe('permission_denied');

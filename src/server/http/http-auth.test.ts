@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { bearer, request, startHttpTestServer, type HttpTestServer } from '../testing/http-server.ts';
 
-let t: TestServer;
+let t: HttpTestServer;
 beforeAll(async () => {
-  t = await startTestServer({}, { auth: { rateLimit: { perEmail: { max: 3, windowSeconds: 60 } } } });
+  t = await startHttpTestServer({}, { auth: { rateLimit: { perEmail: { max: 3, windowSeconds: 60 } } } });
 });
 afterAll(() => t.close());
 

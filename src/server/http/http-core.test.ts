@@ -3,10 +3,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
-import { bearer, request, startTestServer, type TestServer } from './test-support.ts';
+import { OutpostError } from '../../errors.ts';
+import { bearer, request, startHttpTestServer, type HttpTestServer } from '../testing/http-server.ts';
 
-let t: TestServer;
+let t: HttpTestServer;
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789-abcdef';
 const dir = mkdtempSync(join(tmpdir(), 'outpost-http-'));
 const site = join(dir, 'site');
@@ -19,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(join(site, '.env'), 'SECRET=1');
   writeFileSync(join(dir, 'secret.txt'), 'outside the root');
   symlinkSync(join(dir, 'secret.txt'), join(site, 'link.txt'));
-  t = await startTestServer({ staticDir: site, metricsToken: METRICS_TOKEN });
+  t = await startHttpTestServer({ staticDir: site, metricsToken: METRICS_TOKEN });
   t.http.route('GET', '/api/things/:id', (ctx) => ({ status: 200, body: { id: ctx.params.id } }));
   t.http.route('POST', '/api/echo', async (ctx) => ({ status: 200, body: { got: await ctx.json() } }));
   t.http.route('GET', '/api/files/*', (ctx) => ({ status: 200, body: { rest: ctx.params['*'] } }));
@@ -45,7 +45,7 @@ describe('HTTP core', () => {
     const r = await request(t.base, 'GET', '/api/health');
     expect(r.status).toBe(200);
     expect(r.json).toEqual({ status: 'ok', store: 'memory', version: '9.9.9' });
-    const other = await startTestServer();
+    const other = await startHttpTestServer();
     await other.store.close();
     const down = await request(other.base, 'GET', '/api/health');
     expect(down.status).toBe(503);
@@ -57,7 +57,7 @@ describe('HTTP core', () => {
     expect((await request(t.base, 'GET', '/metrics')).status).toBe(401);
     expect((await request(t.base, 'GET', '/metrics', { headers: bearer('x' + METRICS_TOKEN.slice(1)) })).status).toBe(401);
     expect((await request(t.base, 'GET', '/metrics', { headers: bearer(METRICS_TOKEN + 'x') })).json.error.code).toBe('unauthorized');
-    const none = await startTestServer();
+    const none = await startHttpTestServer();
     const r = await request(none.base, 'GET', '/metrics', { headers: bearer(METRICS_TOKEN) });
     expect(r.status).toBe(403);
     expect(r.json.error).toMatchObject({ code: 'permission_denied' });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../config/load.ts';
 import { silentLogger } from '../log.ts';
 import { startServer, type ServerParts } from '../main.ts';
-import { request } from './test-support.ts';
+import { request } from '../testing/http-server.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -20,8 +20,7 @@ describe('server start-up (src/server/main.ts, bin/outpost-server.js)', () => {
       log: silentLogger(),
       attachSync: async (parts) => {
         attached = parts;
-        parts.http.route('GET', '/api/sync-info', () => ({ status: 200, body: { attached: true } }));
-        return { close: async () => void (closed = true) };
+        return { routes: [{ method: 'GET', path: '/api/sync-info', handler: () => ({ status: 200, body: { attached: true } }) }], close: async () => void (closed = true) };
       },
     });
     expect(attached?.store).toBe(server.store);

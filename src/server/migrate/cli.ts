@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_INSERT_MANY } from '../sync/data-api.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { importApp } from './import-app.ts';
 import { importData, type ImportProgress } from './import-data.ts';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { compilePermissionFilter, referencedFields } from '../../query/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { RoleConfig } from '../config/load.ts';
 import { parseConfig } from '../config/load.ts';
 import { objectType, type Relationship } from './json-schema.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeValue } from '../../changeset/index.ts';
 import { Decimal128, ObjectId, UUID, parseSchema, type ObjectRecord } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { ImportDocumentError, importData, type InsertDocument } from './import-data.ts';
 
 /*

@@ -2,7 +2,7 @@ import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSy
 import { createInterface } from 'node:readline';
 import { decodeValue, encodeValue } from '../../changeset/index.ts';
 import { validateObject, type ObjectRecord, type Schema } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * `outpost import-data`: MongoDB Extended JSON (canonical or relaxed; one document a line as

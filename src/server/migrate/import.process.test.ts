@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectId, parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { ADMIN_KEY, AUDIENCE, ISSUER, JWT_SECRET, startServerProcess, user, type ServerProcess } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { ADMIN_KEY, AUDIENCE, ISSUER, JWT_SECRET, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 import { importApp } from './import-app.ts';
 
 /*
@@ -23,7 +23,7 @@ const schema = parseSchema(imported.config.schema as ObjectSchemaInput[]);
 let server: ServerProcess;
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
-const clients: TestClient[] = [];
+const clients: ProtocolClient[] = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-import-proc-'));
@@ -60,7 +60,7 @@ const ids = Array.from({ length: 6 }, (_, i) => new ObjectId((i + 1).toString(16
 
 describe('import-data into a running server', () => {
   it('reaches a connected client live; refused lines are named; writes obey the imported rules', async () => {
-    const client = new TestClient({ url: server.wsUrl, token: ana.accessToken, schema });
+    const client = new ProtocolClient({ url: server.wsUrl, token: ana.accessToken, schema });
     clients.push(client);
     await client.connect();
     await client.subscribe([{ objectType: 'Item', query: 'TRUEPREDICATE', args: [] }]);

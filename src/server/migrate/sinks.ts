@@ -1,4 +1,4 @@
-import { ERROR_CODES, OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { ERROR_CODES, OutpostError, type ErrorCode } from '../../errors.ts';
 import { parseSchema, type ObjectSchemaInput, type Schema } from '../../model/index.ts';
 import type { OutpostConfig } from '../config/load.ts';
 import { openStore } from '../store/open.ts';

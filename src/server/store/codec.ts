@@ -1,6 +1,6 @@
 import { decodeChangeset, encodeChangeset, type Changeset } from '../../changeset/index.ts';
 import { pkKey, type ObjectRecord, type PrimaryKey } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { decodeStorageValue, encodeStorageValue, fromStorageDocument, toStorageJson } from '../../query/index.ts';
 import { objectKeyString, type ClientFileRow, type ConflictRow, type NewConflict, type ObjectKey, type StoredSubscription, type ViewChange } from './types.ts';
 

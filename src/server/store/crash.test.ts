@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyOf } from './contract-fixtures.ts';
+import { keyOf } from '../testing/store-contract/fixtures.ts';
 import { PostgresStore } from './postgres.ts';
-import { dropSchema, openTestStore, PG_TEST, uniqueSchema } from './pg-test-support.ts';
+import { dropSchema, openTestStore, PG_TEST, uniqueSchema } from '../testing/shared-postgres.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { ServerStore } from './types.ts';
 
@@ -22,7 +22,7 @@ const root = join(here, '..', '..', '..');
 /** Runs the child until it acknowledged `acks` more versions, then SIGKILLs it; returns what it acknowledged. */
 function runAndKill(kind: 'sqlite' | 'postgres', where: string, acks: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'crash-child.ts'), kind, where], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'testing', 'store-crash-child.ts'), kind, where], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: number[] = [];
     let buffer = '';
     let stderr = '';

@@ -1,4 +1,4 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { ApiKeyRow, AuthStore, RefreshFamilyRow, RefreshTokenRow, UserPatch, UserRow } from './types.ts';
 
 /** The auth tables in memory. Every method runs synchronously, so each is atomic. */

@@ -1,4 +1,4 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { isUniqueViolation, num, numOrNull, sql, type Row, type SqlDatabase, type SqlRunner } from './sql-runner.ts';
 import type { ApiKeyRow, AuthStore, RefreshFamilyRow, RefreshTokenRow, UserPatch, UserRow } from './types.ts';
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { Changeset } from '../../changeset/index.ts';
 import type { ObjectRecord, ObjectSchemaInput } from '../../model/index.ts';
 import { clientFileFromRow } from './codec.ts';

@@ -1,5 +1,5 @@
 import { MemoryStore } from './memory.ts';
-import { runStoreContractTests } from './contract.ts';
+import { runStoreContractTests } from '../testing/store-contract/index.ts';
 
 runStoreContractTests('memory', async () => {
   const store = new MemoryStore();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStoreContractTests } from './contract.ts';
-import { changeset, waitFor } from './contract-fixtures.ts';
+import { runStoreContractTests } from '../testing/store-contract/index.ts';
+import { changeset, waitFor } from '../testing/store-contract/fixtures.ts';
 import { PostgresStore } from './postgres.ts';
-import { adminClient, dropSchema, openTestStore, PG_TEST, uniqueSchema } from './pg-test-support.ts';
+import { adminClient, dropSchema, openTestStore, PG_TEST, uniqueSchema } from '../testing/shared-postgres.ts';
 import type { ServerStore } from './types.ts';
 
 beforeAll(async () => {

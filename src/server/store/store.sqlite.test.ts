@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { runStoreContractTests } from './contract.ts';
+import { runStoreContractTests } from '../testing/store-contract/index.ts';
 import { SCHEMA_VERSION } from './ddl.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { ServerStore } from './types.ts';

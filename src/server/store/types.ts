@@ -5,7 +5,7 @@ import type { CompiledQuery } from '../../query/index.ts';
 /*
  * The server's storage, one interface for every implementation (embedded SQLite, PostgreSQL, and
  * an in-memory one for fast unit tests). Every implementation runs the same contract suite
- * (contract.ts). The sync engine is the only writer of the sync tables; auth has its own part
+ * (src/server/testing/store-contract/). The sync engine is the only writer of the sync tables; auth has its own part
  * (AuthStore).
  */
 

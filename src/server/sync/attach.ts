@@ -1,8 +1,8 @@
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { rulesFromConfig, sessionLimitsFromConfig } from '../config/load.ts';
-import { currentRules } from '../http/admin-routes.ts';
-import type { ServerParts, SyncAttachment } from '../main.ts';
+import { currentRules } from '../config/stored-rules.ts';
+import type { ServerParts, SyncAttachment, SyncRoute } from '../parts.ts';
 import { createSyncMetrics } from '../metrics.ts';
 import { DataApi, type DataCaller, type DataRequest } from './data-api.ts';
 import { schemaAdditions, SyncEngine } from './engine.ts';
@@ -13,12 +13,13 @@ import { createSyncEndpoint } from './websocket.ts';
 const DATA_ACTIONS: readonly DataRequest['action'][] = ['query', 'get', 'insert', 'insertMany', 'update', 'delete'];
 
 /**
- * Attaches the sync engine to the server process: the WebSocket endpoint, the data API
- * (`POST /api/data/:type/{query,get,insert,update,delete}`, for the admin key or a user's
- * access token), and the admin hooks that apply schema and rules changes to the running engine.
+ * Starts the sync engine on the server's parts and returns what the server process mounts on its
+ * HTTP server: the WebSocket endpoint, the data API (`POST /api/data/:type/{query,get,insert,
+ * update,delete}`, for the admin key or a user's access token), and the admin hooks that apply
+ * schema and rules changes to the running engine.
  */
-export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?: string | undefined }): Promise<SyncAttachment> {
-  const { config, log, store, auth, metrics, http } = parts;
+export async function attachSyncEngine(parts: ServerParts): Promise<SyncAttachment> {
+  const { config, log, store, auth, metrics } = parts;
   const roles = await currentRules(store, config.roles);
   if (Object.keys(roles.byType).length === 0 && roles.default.length === 0) {
     log.warn(
@@ -57,7 +58,6 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
     limits: sessionLimitsFromConfig(config),
     ...(config.limits.maxSessions !== undefined ? { maxSessions: config.limits.maxSessions } : {}),
   });
-  http.onUpgrade((req, socket, head) => endpoint.handleUpgrade(req, socket, head));
 
   const data = new DataApi(engine);
   const caller = async (token: string | undefined): Promise<DataCaller> => {
@@ -66,16 +66,20 @@ export async function attachSyncEngine(parts: ServerParts & { readonly adminKey?
     const user = await auth.verifyAccessToken(token);
     return { kind: 'user', user: await auth.loadUser(user.userId) };
   };
-  for (const action of DATA_ACTIONS) {
-    http.route('POST', `/api/data/:type/${action}`, async (ctx) => {
+  const routes: SyncRoute[] = DATA_ACTIONS.map((action) => ({
+    method: 'POST',
+    path: `/api/data/:type/${action}`,
+    handler: async (ctx) => {
       const who = await caller(ctx.bearer());
       const body = await ctx.json();
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new OutpostError('bad_message', 'the body must be a JSON object');
       return data.handle(who, { action, type: ctx.params.type!, body: body as Record<string, unknown> });
-    });
-  }
+    },
+  }));
 
   return {
+    upgrade: (req, socket, head) => endpoint.handleUpgrade(req, socket, head),
+    routes,
     adminHooks: {
       async setSchema(schema: ObjectSchemaInput[], options: { breaking: boolean }) {
         if (options.breaking) {

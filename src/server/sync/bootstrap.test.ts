@@ -5,10 +5,10 @@ import { parseServerMessage, type Download } from '../../protocol/index.ts';
 import { Random } from '../../sim/random.ts';
 import { MemoryStore } from '../store/memory.ts';
 import { SyncEngine } from './engine.ts';
-import { startTestServer, testAuth, type TestServer } from './harness.ts';
-import { Loopback } from './loopback.ts';
-import type { ClientSocket } from './test-client.ts';
-import { TestClient } from './test-client.ts';
+import { startSyncTestServer, testAuth, type SyncTestServer } from '../testing/sync-server.ts';
+import { Loopback } from '../testing/loopback.ts';
+import type { ClientSocket } from '../testing/protocol-client.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Bootstraps stream (bootstrap.ts): the view is read in pages of the batch size and sent as it
@@ -26,8 +26,8 @@ const notes = (from: number, to: number): Instruction[] =>
     { op: 'Set', type: 'Note', pk, path: ['title'], value: `${pk} ${'x'.repeat(60)}` },
   ]);
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
+let server: SyncTestServer | undefined;
+const clients: ProtocolClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
   await server?.close();
@@ -36,8 +36,8 @@ afterEach(async () => {
 
 describe('streaming bootstrap', () => {
   it('sends a view larger than the batch bound page by page, as it reads it, with an empty entry marker per DOWNLOAD', async () => {
-    server = await startTestServer({ schema: noteSchema, engine: { bootstrapBatch: 10, downloadBytes: 2_000 } });
-    const ana = new TestClient({ url: server.url, token: server.token('ana'), schema });
+    server = await startSyncTestServer({ schema: noteSchema, engine: { bootstrapBatch: 10, downloadBytes: 2_000 } });
+    const ana = new ProtocolClient({ url: server.url, token: server.token('ana'), schema });
     clients.push(ana);
     await ana.connect();
     await ana.subscribe(all);
@@ -56,7 +56,7 @@ describe('streaming bootstrap', () => {
       return frame(m);
     };
 
-    const ben = new TestClient({ url: server.url, token: server.token('ben'), schema });
+    const ben = new ProtocolClient({ url: server.url, token: server.token('ben'), schema });
     clients.push(ben);
     await ben.connect();
     await ben.subscribe(all);
@@ -78,8 +78,8 @@ describe('streaming bootstrap', () => {
   });
 
   it('appends no copy of a fresh device\'s view to the history: a few empty rows per device', async () => {
-    server = await startTestServer({ schema: noteSchema, engine: { bootstrapBatch: 20 } });
-    const ana = new TestClient({ url: server.url, token: server.token('ana'), schema });
+    server = await startSyncTestServer({ schema: noteSchema, engine: { bootstrapBatch: 20 } });
+    const ana = new ProtocolClient({ url: server.url, token: server.token('ana'), schema });
     clients.push(ana);
     await ana.connect();
     await ana.subscribe(all);
@@ -89,7 +89,7 @@ describe('streaming bootstrap', () => {
     const before = await store.latestVersion();
     const devices = 8;
     for (let i = 0; i < devices; i++) {
-      const c = new TestClient({ url: server.url, token: server.token('u' + i), schema });
+      const c = new ProtocolClient({ url: server.url, token: server.token('u' + i), schema });
       clients.push(c);
       await c.connect();
       await c.subscribe(all);
@@ -114,7 +114,7 @@ describe('streaming bootstrap', () => {
     const loop = new Loopback(engine, testAuth(), { softBufferBytes: 4_000, slowConsumerMs: 300 });
     const rng = new Random(7);
     let socket: ClientSocket | undefined;
-    const c = new TestClient({ schema, socket: () => (socket = loop.connect('ana')) });
+    const c = new ProtocolClient({ schema, socket: () => (socket = loop.connect('ana')) });
     const pump = setInterval(() => {
       for (let i = 0; i < 50 && loop.deliverOne(rng); i++);
     }, 1);

@@ -1,5 +1,5 @@
 import { hlcWall, maxTimestampAt, type Changeset } from '../../changeset/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * The clock bound, checked where an UPLOAD or TRANSACT enters a session, before anything is

@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
-import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import type { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import type { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The conflict journal on PostgreSQL with two server nodes: a loss decided on one node reaches
@@ -14,7 +14,7 @@ const PG_URL = process.env.OUTPOST_TEST_PG ?? 'postgres://postgres@127.0.0.1:543
 const pgSchema = `outpost_conflicts_${process.pid}_${Date.now().toString(36)}`;
 let nodeA: ServerProcess;
 let nodeB: ServerProcess;
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 
 beforeAll(async () => {
   const probe = new pg.Client({ connectionString: PG_URL });

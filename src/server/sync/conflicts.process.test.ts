@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import type { ConflictEntry } from '../../protocol/index.ts';
-import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The conflict journal through a real server process: which decisions a user hears of over the
@@ -30,11 +30,11 @@ const role = {
 let server: ServerProcess;
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 const all = [{ objectType: 'Note', query: 'TRUEPREDICATE', args: [] }];
 
-function open(token: string, protocolVersion?: number): TestClient {
-  const c = new TestClient({ url: server.wsUrl, token, schema, ...(protocolVersion !== undefined ? { protocolVersion } : {}) });
+function open(token: string, protocolVersion?: number): ProtocolClient {
+  const c = new ProtocolClient({ url: server.wsUrl, token, schema, ...(protocolVersion !== undefined ? { protocolVersion } : {}) });
   opened.push(c);
   return c;
 }
@@ -45,11 +45,11 @@ function set(id: string, fields: Record<string, string>): Instruction[] {
 
 const insert = (object: Record<string, string>) => api(server.url, 'POST', '/api/data/Note/insert', { object }, ADMIN_KEY);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const entries = (c: TestClient): ConflictEntry[] => [...c.conflicts.values()];
+const entries = (c: ProtocolClient): ConflictEntry[] => [...c.conflicts.values()];
 /** Every CONFLICTS frame the client got, as text. */
-const conflictFrames = (c: TestClient) => c.received.filter((t) => t.startsWith('{"t":"CONFLICTS"')).join('\n');
+const conflictFrames = (c: ProtocolClient) => c.received.filter((t) => t.startsWith('{"t":"CONFLICTS"')).join('\n');
 
-async function online(token: string): Promise<TestClient> {
+async function online(token: string): Promise<ProtocolClient> {
   const c = open(token);
   await c.connect();
   await c.subscribe(all);

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { baseConfig, everything, schema, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Crash safety of the whole server process: a client uploads as fast as it can, the server is
@@ -22,7 +22,7 @@ describe('SIGKILL during heavy uploads', () => {
     const config = () => baseConfig(dir, { port, limits: { messagesPerSecond: 100_000 } });
     let server: ServerProcess = await startServerProcess(config());
     const ana = await user(server.url, 'crash@example.com');
-    const c = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+    const c = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
     await c.connect();
     await c.subscribe(everything);
     c.write([{ op: 'CreateObject', type: 'WorkOrder', pk: 'counter' }, { op: 'Set', type: 'WorkOrder', pk: 'counter', path: ['assigneeId'], value: ana.userId }]);
@@ -48,7 +48,7 @@ describe('SIGKILL during heavy uploads', () => {
 
     server = await startServerProcess(config());
     try {
-      const check = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+      const check = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await check.connect();
       await check.subscribe(everything);
       const visits = check.state.get('WorkOrder', 'counter')!.visits as number;
@@ -63,7 +63,7 @@ describe('SIGKILL during heavy uploads', () => {
       // The writer comes back: what was not acknowledged goes up again, exactly once.
       await c.connect();
       await c.sync();
-      const final = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+      const final = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await final.connect();
       await final.subscribe(everything);
       expect(final.state.get('WorkOrder', 'counter')!.visits).toBe(written);

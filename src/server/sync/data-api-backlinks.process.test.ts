@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectSchemaInput } from '../../model/index.ts';
-import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from './process-support.ts';
+import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
 
 /*
  * Backlink queries on the server's data API (a real server process): answered over what the

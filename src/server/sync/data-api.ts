@@ -7,7 +7,7 @@ import {
   type ObjectRecord,
   type PrimaryKey,
 } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { compileQuery, createResolver, type CompiledQuery, type PermissionUser } from '../../query/index.ts';
 import type { SyncEngine } from './engine.ts';
 import { keyOf } from './keys.ts';

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { applyChangeset, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock, type Changeset, type Instruction } from '../../changeset/index.ts';
 import { parseSchema, samePropertySchema, type ObjectRecord, type ObjectSchemaInput, type PrimaryKey, type Schema } from '../../model/index.ts';
 import { decodeValue } from '../../changeset/encoding.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { SUBSCRIPTION_QUERY_LIMITS, validateSubscription, type CompiledQuery, type QueryableFields } from '../../query/index.ts';
 import type { ConflictRow, StoredSubscription, SyncStore } from '../store/types.ts';
 import { ClientSchemaFilter } from './downloads.ts';

@@ -5,8 +5,8 @@ import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { encodeMessage, WS_SUBPROTOCOL, type ServerMessage } from '../../protocol/index.ts';
 import type { Download } from '../../protocol/index.ts';
 import { decodeServerFrame, SharedFrames, type Frame } from './frames.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startSyncTestServer, type SyncTestServer } from '../testing/sync-server.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Fan-out shares one encoded (and compressed) DOWNLOAD among the sessions that need the same
@@ -26,16 +26,16 @@ const rules = {
   ],
 };
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
+let server: SyncTestServer | undefined;
+const clients: ProtocolClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
   await server?.close();
   server = undefined;
 });
 
-async function client(userId: string): Promise<TestClient> {
-  const c = new TestClient({ url: server!.url, token: server!.token(userId), schema });
+async function client(userId: string): Promise<ProtocolClient> {
+  const c = new ProtocolClient({ url: server!.url, token: server!.token(userId), schema });
   clients.push(c);
   await c.connect();
   await c.subscribe(all);
@@ -45,7 +45,7 @@ async function client(userId: string): Promise<TestClient> {
 const set = (pk: string, field: string, value: string): Instruction => ({ op: 'Set', type: 'Note', pk, path: [field], value });
 
 /** Every frame the server sends from now on, with the message it carries. */
-function recordFrames(s: TestServer): { m: ServerMessage; frame: Frame }[] {
+function recordFrames(s: SyncTestServer): { m: ServerMessage; frame: Frame }[] {
   const sent: { m: ServerMessage; frame: Frame }[] = [];
   const frames = s.engine.frames;
   const original = frames.frame.bind(frames);
@@ -61,7 +61,7 @@ const text = (f: Frame) => (typeof f === 'string' ? f : decodeServerFrame(f, tru
 
 describe('fan-out', () => {
   it('sends one encoding to the sessions that need the same bytes, and its own to a session whose role cuts a field and an object', async () => {
-    server = await startTestServer({ schema: noteSchema, rules, queryable: { global: ['grp'] } });
+    server = await startSyncTestServer({ schema: noteSchema, rules, queryable: { global: ['grp'] } });
     const ana = await client('ana');
     const readers = [await client('ben'), await client('dan'), await client('eve')];
     const carl = await client('carl');
@@ -99,7 +99,7 @@ describe('fan-out', () => {
   });
 
   it('compresses a large message once into a binary frame that every receiver inflates', async () => {
-    server = await startTestServer({ schema: noteSchema, rules, queryable: { global: ['grp'] } });
+    server = await startSyncTestServer({ schema: noteSchema, rules, queryable: { global: ['grp'] } });
     const ana = await client('ana');
     const readers = [await client('ben'), await client('dan')];
     ana.write([{ op: 'CreateObject', type: 'Note', pk: 'n' }, set('n', 'grp', 'public')]);
@@ -121,7 +121,7 @@ describe('fan-out', () => {
   });
 
   it('refuses a client of protocol version 1 (it expects text frames only) with a typed error', async () => {
-    server = await startTestServer({ schema: noteSchema, rules });
+    server = await startSyncTestServer({ schema: noteSchema, rules });
     const ws = new WebSocket(server.url, [WS_SUBPROTOCOL], { headers: { Authorization: `Bearer ${server.token('ana')}` } });
     const got = new Promise<{ m: Record<string, unknown>; code: number }>((resolve) => {
       let m: Record<string, unknown> = {};

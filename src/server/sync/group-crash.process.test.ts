@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseConfig, everything, METRICS_TOKEN, schema, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { baseConfig, everything, METRICS_TOKEN, schema, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Crash safety of group commit: several sessions upload at once, so that the server integrates
@@ -29,10 +29,10 @@ describe('SIGKILL during group commits of several sessions', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     let server: ServerProcess = await startServerProcess(baseConfig(dir, { port }));
     const ana = await user(server.url, 'group-crash@example.com');
-    const writers: TestClient[] = [];
+    const writers: ProtocolClient[] = [];
     const base: number[] = [];
     for (let w = 0; w < WRITERS; w++) {
-      const c = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+      const c = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await c.connect();
       await c.subscribe(everything);
       c.write([{ op: 'CreateObject', type: 'WorkOrder', pk: `counter-${w}` }, { op: 'Set', type: 'WorkOrder', pk: `counter-${w}`, path: ['assigneeId'], value: ana.userId }]);
@@ -67,7 +67,7 @@ describe('SIGKILL during group commits of several sessions', () => {
 
     server = await startServerProcess(baseConfig(dir, { port }));
     try {
-      const check = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+      const check = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await check.connect();
       await check.subscribe(everything);
       const objects = [...check.state.objects('WorkOrder')];
@@ -84,7 +84,7 @@ describe('SIGKILL during group commits of several sessions', () => {
       // The writers come back: what was not acknowledged goes up again, exactly once.
       for (const c of writers) await c.connect();
       for (const c of writers) await c.sync();
-      const final = new TestClient({ schema, url: server.wsUrl, token: ana.accessToken });
+      const final = new ProtocolClient({ schema, url: server.wsUrl, token: ana.accessToken });
       await final.connect();
       await final.subscribe(everything);
       for (let w = 0; w < WRITERS; w++) {

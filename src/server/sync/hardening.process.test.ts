@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hlcFromWall } from '../../changeset/index.ts';
-import { ADMIN_KEY, api, baseConfig, everything, schema, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, everything, schema, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The hardening points of docs/protocol.md against a real server process: the clock bound, the
@@ -16,20 +16,20 @@ import { TestClient } from './test-client.ts';
 let server: ServerProcess;
 let ana: { userId: string; accessToken: string; refreshToken: string };
 let ben: { userId: string; accessToken: string; refreshToken: string };
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 
 /** How far each client's clock is off (ms). */
-const skews = new Map<TestClient, { ms: number }>();
+const skews = new Map<ProtocolClient, { ms: number }>();
 
-function open(token: string): TestClient {
+function open(token: string): ProtocolClient {
   const skew = { ms: 0 };
-  const c = new TestClient({ url: server.wsUrl, token, schema, now: () => Date.now() + skew.ms });
+  const c = new ProtocolClient({ url: server.wsUrl, token, schema, now: () => Date.now() + skew.ms });
   skews.set(c, skew);
   opened.push(c);
   return c;
 }
 
-async function connected(token = ana.accessToken): Promise<TestClient> {
+async function connected(token = ana.accessToken): Promise<ProtocolClient> {
   const c = open(token);
   await c.connect();
   await c.subscribe(everything);
@@ -37,7 +37,7 @@ async function connected(token = ana.accessToken): Promise<TestClient> {
 }
 
 /** The session still answers: a write is acknowledged and a MARK answered. */
-async function stillWorks(c: TestClient): Promise<void> {
+async function stillWorks(c: ProtocolClient): Promise<void> {
   const id = 'probe-' + Math.random().toString(36).slice(2);
   c.write(workOrder(id, ana.userId));
   await c.sync();
@@ -200,7 +200,7 @@ describe('secure defaults', () => {
       const eve = await user(bare.url, 'eve@example.com');
       // The admin (no roles apply to it) writes an object; the user may neither see nor change it.
       expect((await api(bare.url, 'POST', '/api/data/WorkOrder/insert', { object: { _id: 'admin-1', title: 't', status: 'open', assigneeId: eve.userId, region: 'north', visits: 0, tasks: [] } }, ADMIN_KEY)).status).toBe(201);
-      const c = new TestClient({ url: bare.wsUrl, token: eve.accessToken, schema });
+      const c = new ProtocolClient({ url: bare.wsUrl, token: eve.accessToken, schema });
       opened.push(c);
       await c.connect();
       await c.subscribe(everything);

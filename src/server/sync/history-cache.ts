@@ -1,7 +1,7 @@
 import { encodeChangeset } from '../../changeset/index.ts';
 import { pkKey } from '../../model/index.ts';
 import { objectKeyString, type HistoryRow, type SyncStore } from '../store/types.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { versionSalt } from './salt.ts';
 
 /** A history row with what every session's download needs, computed once. */

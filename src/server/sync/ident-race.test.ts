@@ -3,8 +3,8 @@ import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
 import { encodeMessage } from '../../protocol/index.ts';
 import type { ClientFileRow } from '../store/types.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient, type ClientSocket } from './test-client.ts';
+import { startSyncTestServer, type SyncTestServer } from '../testing/sync-server.ts';
+import { ProtocolClient, type ClientSocket } from '../testing/protocol-client.ts';
 
 /*
  * A reconnect racing an upload of the connection it replaces (found by `npm run fuzz:server --
@@ -42,16 +42,16 @@ class HeldReadStore extends MemoryStore {
   }
 }
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
+let server: SyncTestServer | undefined;
+const clients: ProtocolClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
   await server?.close();
   server = undefined;
 });
 
-async function client(userId: string): Promise<TestClient> {
-  const c = new TestClient({ url: server!.url, token: server!.token(userId), schema });
+async function client(userId: string): Promise<ProtocolClient> {
+  const c = new ProtocolClient({ url: server!.url, token: server!.token(userId), schema });
   clients.push(c);
   await c.connect();
   await c.subscribe(everything);
@@ -61,7 +61,7 @@ async function client(userId: string): Promise<TestClient> {
 describe('IDENT of a new connection while the replaced one integrates an upload', () => {
   it('keeps the object the upload created in the view: the next writes to it are integrated', async () => {
     const store = new HeldReadStore();
-    server = await startTestServer({ schema: schemaInput, store });
+    server = await startSyncTestServer({ schema: schemaInput, store });
     const ana = await client('ana');
     const ident = ana.fileIdent!;
     const oldSocket = (ana as unknown as { ws: ClientSocket }).ws;

@@ -3,13 +3,14 @@ import {
   applyInstructions,
   checkChangeset,
   ObjectState,
+  SERVER_ORIGIN,
   type Changeset,
   type Instruction,
   type ObjectChange,
 } from '../../changeset/index.ts';
 import { rebase } from '../../merge/index.ts';
 import { cloneValue, pkKey, type ObjectRecord, type PrimaryKey, type Schema } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { ConflictBound, NewConflict, ObjectKey, StoreWriter } from '../store/types.ts';
 import { detectConcurrentConflicts, detectReverts, type ConcurrentRow, type DetectedConflict, type RevertedWrite } from './conflicts.ts';
 import { keyOf } from './keys.ts';
@@ -28,7 +29,7 @@ import type { SessionView } from './view.ts';
  * that only this client receives. The reciprocal forms this upload rewrote are stored.
  */
 
-export const SERVER_ORIGIN = 1;
+export { SERVER_ORIGIN };
 
 export interface UploadEntry {
   readonly clientVersion: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLoopbackScenario } from './loopback-fuzz.ts';
+import { runLoopbackScenario } from '../testing/loopback-fuzz.ts';
 
 /*
  * The convergence fuzzer against the real engine and sessions (deterministic loopback): many

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import type { TestClient } from './test-client.ts';
+import { baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import type { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The server on the real PostgreSQL of this machine (127.0.0.1:5432, database `test`), as one
@@ -14,7 +14,7 @@ const PG_URL = process.env.OUTPOST_TEST_PG ?? 'postgres://postgres@127.0.0.1:543
 const pgSchema = `outpost_proc_${process.pid}_${Date.now().toString(36)}`;
 let nodeA: ServerProcess;
 let nodeB: ServerProcess;
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 
 beforeAll(async () => {
   const probe = new pg.Client({ connectionString: PG_URL });

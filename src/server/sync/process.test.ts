@@ -17,9 +17,9 @@ import {
   workOrder,
   METRICS_TOKEN,
   type ServerProcess,
-} from './process-support.ts';
+} from '../testing/server-process.ts';
 import { decodeServerFrame } from './frames.ts';
-import type { TestClient } from './test-client.ts';
+import type { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * Protocol integration tests against a real server process (bin/outpost-server.js) on the
@@ -31,10 +31,10 @@ import type { TestClient } from './test-client.ts';
 let server: ServerProcess;
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
-let watcher: TestClient;
-const opened: TestClient[] = [];
+let watcher: ProtocolClient;
+const opened: ProtocolClient[] = [];
 
-function open(token: string, options: { origin?: string } = {}): TestClient {
+function open(token: string, options: { origin?: string } = {}): ProtocolClient {
   const c = client(server.wsUrl, token, options);
   opened.push(c);
   return c;

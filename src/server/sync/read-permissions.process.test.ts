@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Instruction } from '../../changeset/index.ts';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from './process-support.ts';
-import { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, startServerProcess, user, type ServerProcess } from '../testing/server-process.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * What a user may learn through a real server process (issue 15, holes 1, 2 and 4): a field its
@@ -32,10 +32,10 @@ const role = {
 let server: ServerProcess;
 let ana: { userId: string; accessToken: string };
 let ben: { userId: string; accessToken: string };
-const opened: TestClient[] = [];
+const opened: ProtocolClient[] = [];
 
-function open(token: string): TestClient {
-  const c = new TestClient({ url: server.wsUrl, token, schema });
+function open(token: string): ProtocolClient {
+  const c = new ProtocolClient({ url: server.wsUrl, token, schema });
   opened.push(c);
   return c;
 }
@@ -57,7 +57,7 @@ const admin = (action: string, body: unknown) => api(server.url, 'POST', `/api/d
 const asBen = (action: string, body: unknown) => api(server.url, 'POST', `/api/data/Note/${action}`, body, ben.accessToken);
 
 /** Everything the client was sent, as one text. */
-const seen = (c: TestClient) => c.received.join('\n');
+const seen = (c: ProtocolClient) => c.received.join('\n');
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'outpost-readperm-'));
@@ -197,7 +197,7 @@ describe('an object leaving a reader\u2019s view', () => {
     const fresh = open(ben.accessToken);
     await fresh.connect();
     await fresh.subscribe(all);
-    const ids = (c: TestClient) => [...c.state.objects('Note')].map((o) => o._id as string).sort();
+    const ids = (c: ProtocolClient) => [...c.state.objects('Note')].map((o) => o._id as string).sort();
     expect(ids(b)).toEqual(ids(fresh));
   }, 60_000);
 });

@@ -2,8 +2,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from './process-support.ts';
-import type { TestClient } from './test-client.ts';
+import { ADMIN_KEY, api, baseConfig, client, everything, startServerProcess, user, workOrder, type ServerProcess } from '../testing/server-process.ts';
+import type { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The server's half of client reset, against real server processes: every way a client's history
@@ -13,7 +13,7 @@ import type { TestClient } from './test-client.ts';
  */
 
 const servers: ServerProcess[] = [];
-const clients: TestClient[] = [];
+const clients: ProtocolClient[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
@@ -31,14 +31,14 @@ async function stop(s: ServerProcess): Promise<void> {
   servers.splice(servers.indexOf(s), 1);
 }
 
-function open(s: ServerProcess, token: string): TestClient {
+function open(s: ServerProcess, token: string): ProtocolClient {
   const c = client(s.wsUrl, token);
   clients.push(c);
   return c;
 }
 
 /** Connects an existing client to (another process at) `url`; resolves with the ERROR it gets, if any. */
-async function reconnect(c: TestClient, url: string): Promise<TestClient['errors'][number] | undefined> {
+async function reconnect(c: ProtocolClient, url: string): Promise<ProtocolClient['errors'][number] | undefined> {
   (c as unknown as { options: { url: string } }).options.url = url;
   const before = c.errors.length;
   await c.connect();
@@ -243,7 +243,7 @@ describe('client reset detection', () => {
     await b.until(() => b.state.get('WorkOrder', 'stock')?.visits === 1);
 
     // Both see one item left and take it, at the same time.
-    const take = (c: TestClient) => {
+    const take = (c: ProtocolClient) => {
       expect(c.state.get('WorkOrder', 'stock')!.visits).toBe(1);
       return c.transact([{ op: 'AddInteger', type: 'WorkOrder', pk: 'stock', path: ['visits'], value: -1 }], [{ type: 'WorkOrder', pk: 'stock' }]);
     };

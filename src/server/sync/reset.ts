@@ -1,5 +1,5 @@
 import { newRecord, parseSchema, samePropertySchema, zeroValue, type ObjectRecord, type ObjectSchema, type ObjectSchemaInput, type PrimaryKey, type Schema, type Value } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { validateSubscription } from '../../query/index.ts';
 import type { ClientFileSelector, StoreWriter } from '../store/types.ts';
 import type { SyncEngine } from './engine.ts';

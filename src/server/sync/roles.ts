@@ -1,6 +1,6 @@
 import { parseSchema, type Schema } from '../../model/index.ts';
 import { compilePermissionFilter, referencedFields, type CompiledQuery, type PermissionUser, type QueryableFields } from '../../query/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 
 /*
  * Roles (docs/server.md, roles): for each object type an ordered list, falling back to the default

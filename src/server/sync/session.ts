@@ -1,5 +1,5 @@
 import type { PermissionUser } from '../../query/index.ts';
-import { OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { OutpostError, type ErrorCode } from '../../errors.ts';
 import {
   CLOSE_CODES,
   LIMITS,
@@ -132,7 +132,7 @@ function storedSubscriptions(queries: readonly Subscription[]): StoredSubscripti
  * together with download pushes (a per-session queue), so the session's cursor and view set
  * never see two changes at once.
  */
-export class SyncSession implements EngineSession {
+export class ServerSession implements EngineSession {
   ident = 0;
   readonly viewSet = new Set<string>();
   readonly baseView = new Set<string>();

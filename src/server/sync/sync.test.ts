@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startSyncTestServer, type SyncTestServer } from '../testing/sync-server.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 const schemaInput: ObjectSchemaInput[] = [
   {
@@ -13,16 +13,16 @@ const schemaInput: ObjectSchemaInput[] = [
 const schema = parseSchema(schemaInput);
 const everything = [{ objectType: 'WorkOrder', query: 'TRUEPREDICATE', args: [] }];
 
-let server: TestServer | undefined;
-const clients: TestClient[] = [];
+let server: SyncTestServer | undefined;
+const clients: ProtocolClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.disconnect();
   await server?.close();
   server = undefined;
 });
 
-async function client(userId: string, subscribe = true): Promise<TestClient> {
-  const c = new TestClient({ url: server!.url, token: server!.token(userId), schema });
+async function client(userId: string, subscribe = true): Promise<ProtocolClient> {
+  const c = new ProtocolClient({ url: server!.url, token: server!.token(userId), schema });
   clients.push(c);
   await c.connect();
   if (subscribe) await c.subscribe(everything);
@@ -36,7 +36,7 @@ const wo = (id: string, fields: Record<string, unknown> = {}) => [
 
 describe('sync engine over a real WebSocket', () => {
   it('two clients exchange writes, offline writes converge on reconnect', async () => {
-    server = await startTestServer({ schema: schemaInput, queryable: { global: ['owner', 'region', 'status'] } });
+    server = await startSyncTestServer({ schema: schemaInput, queryable: { global: ['owner', 'region', 'status'] } });
     const a = await client('ana');
     const b = await client('ben');
     a.write(wo('w1'));
@@ -64,7 +64,7 @@ describe('sync engine over a real WebSocket', () => {
   });
 
   it('bootstraps a subscription change and removes objects that leave the view', async () => {
-    server = await startTestServer({ schema: schemaInput, queryable: { global: ['region', 'status'] } });
+    server = await startSyncTestServer({ schema: schemaInput, queryable: { global: ['region', 'status'] } });
     const admin = await client('admin');
     for (let i = 0; i < 30; i++) admin.write(wo('n' + i, { region: 'north' }));
     for (let i = 0; i < 20; i++) admin.write(wo('s' + i, { region: 'south' }));
@@ -91,7 +91,7 @@ describe('sync engine over a real WebSocket', () => {
   });
 
   it('the revert of a denied changeset leaves the later allowed changes to the same object', async () => {
-    server = await startTestServer({
+    server = await startSyncTestServer({
       schema: schemaInput,
       queryable: { global: ['owner', 'region', 'status'] },
       rules: { defaultRoles: [{ name: 'owner', applyWhen: true, read: true, write: 'owner == %%user.id' }] },

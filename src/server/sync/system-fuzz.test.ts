@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectState } from '../../changeset/index.ts';
 import { Random } from '../../sim/random.ts';
 import { Workload, fuzzSchema } from '../../sim/workload.ts';
-import { startTestServer, type TestServer } from './harness.ts';
-import { TestClient } from './test-client.ts';
+import { startSyncTestServer, type SyncTestServer } from '../testing/sync-server.ts';
+import { ProtocolClient } from '../testing/protocol-client.ts';
 
 /*
  * The convergence fuzzer against the real sync engine: protocol clients over real WebSockets,
@@ -12,8 +12,8 @@ import { TestClient } from './test-client.ts';
  * materialized objects. A failure names its seed.
  */
 
-let server: TestServer | undefined;
-const open: TestClient[] = [];
+let server: SyncTestServer | undefined;
+const open: ProtocolClient[] = [];
 afterEach(async () => {
   for (const c of open.splice(0)) c.disconnect();
   await server?.close();
@@ -27,12 +27,12 @@ const everything = [
 
 async function scenario(seed: number): Promise<void> {
   const rng = new Random(seed);
-  server = await startTestServer({ schema: fuzzSchema.toJSON() });
+  server = await startSyncTestServer({ schema: fuzzSchema.toJSON() });
   const n = 2 + rng.int(4);
-  const clients: TestClient[] = [];
+  const clients: ProtocolClient[] = [];
   const workloads: Workload[] = [];
   for (let i = 0; i < n; i++) {
-    const c = new TestClient({ url: server.url, token: server.token('u' + i), schema: fuzzSchema });
+    const c = new ProtocolClient({ url: server.url, token: server.token('u' + i), schema: fuzzSchema });
     open.push(c);
     await c.connect();
     await c.subscribe(everything);

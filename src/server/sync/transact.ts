@@ -1,5 +1,5 @@
 import { applyChangeset, checkChangeset, type Changeset } from '../../changeset/index.ts';
-import { OutpostError, type ErrorCode } from '../../protocol/errors.ts';
+import { OutpostError, type ErrorCode } from '../../errors.ts';
 import type { PrimaryKey } from '../../model/index.ts';
 import type { StoreWriter } from '../store/types.ts';
 import { judge, loadState, objectInstructions, persist, SERVER_ORIGIN, withoutRepeatedCreates, type IntegrationContext } from './integrate.ts';

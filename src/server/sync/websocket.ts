@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import { SYNC_PATH, WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '../../protocol/index.ts';
 import type { SyncEngine } from './engine.ts';
-import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionLog } from './session.ts';
+import { DEFAULT_SESSION_LIMITS, ServerSession, type SessionAuth, type SessionLimits, type SessionLog } from './session.ts';
 
 export interface SyncEndpointOptions {
   readonly engine: SyncEngine;
@@ -57,7 +57,7 @@ function accessToken(req: IncomingMessage): string | undefined {
  */
 export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
-  const sessions = new Set<SyncSession>();
+  const sessions = new Set<ServerSession>();
   let closing = false;
   // A login that ends on this node (logout, user deleted) closes its sessions at once.
   const unsubscribe = options.auth.onRevoked?.((r) => {
@@ -122,7 +122,7 @@ export function createSyncEndpoint(options: SyncEndpointOptions): SyncEndpoint {
       options.auth.verifyAccessToken(token).then(
         (user) => {
           wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-            const session = new SyncSession(ws, options.engine, options.auth, { ...user }, limits, options.log);
+            const session = new ServerSession(ws, options.engine, options.auth, { ...user }, limits, options.log);
             sessions.add(session);
             ws.on('close', () => sessions.delete(session));
           });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { applyChangeset, checkChangeset, ObjectState } from '../../changeset/index.ts';
 import { decodeChangeset } from '../../changeset/encoding.ts';
 import { ObjectId } from '../../model/index.ts';
-import { OutpostError, isErrorCode, type ErrorCode } from '../../protocol/errors.ts';
+import { OutpostError, isErrorCode, type ErrorCode } from '../../errors.ts';
 import { parseClientMessage, parseServerMessage } from '../../protocol/messages/index.ts';
 import { compileQuery, parseQuery, SUBSCRIPTION_QUERY_LIMITS } from '../../query/index.ts';
 import { clientMessage, fuzzParserSchema, queryArgs, queryText, serverMessage, wireChangeset } from './inputs.ts';

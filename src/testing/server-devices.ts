@@ -13,18 +13,18 @@ import {
   startServerProcess,
   workOrderSchema,
   type ServerProcess,
-} from '../../server/sync/process-support.ts';
-import { headerSockets, type SocketFactory, type SocketLike } from '../../worker/transport.ts';
-import { App } from '../app.ts';
-import { Credentials } from '../credentials.ts';
-import type { Database } from '../database.ts';
-import type { SyncError } from '../errors.ts';
-import type { FetchLike } from '../http.ts';
-import { MemoryStore } from '../kv.ts';
-import type { ClientResetConfig } from '../reset.ts';
-import type { User } from '../user.ts';
-import { freshIndexedDb, uniqueAppId } from './fixtures.ts';
-import { prng } from '../../sim/random.ts';
+} from '../server/testing/server-process.ts';
+import { headerSockets, type SocketFactory, type SocketLike } from '../worker/transport.ts';
+import { App } from '../client/app.ts';
+import { Credentials } from '../client/credentials.ts';
+import type { Database } from '../client/database.ts';
+import type { SyncError } from '../client/errors.ts';
+import type { FetchLike } from '../client/http.ts';
+import { MemoryKeyValueStore } from '../client/kv.ts';
+import type { ClientResetConfig } from '../client/reset.ts';
+import type { User } from '../client/user.ts';
+import { freshIndexedDb, uniqueAppId } from '../client/testing/fixtures.ts';
+import { prng } from '../sim/random.ts';
 
 /*
  * Devices for tests of the product client (App, Credentials.emailPassword, app.open:
@@ -45,7 +45,7 @@ export const PASSWORD = 'correct horse battery staple';
 export const TIMINGS = { initialBackoffMs: 40, maxBackoffMs: 300 };
 export const WAIT = { timeoutMs: 20_000 };
 /**
- * Each test takes a few seconds; the limit is above process-support's own 60 s start-up limit so
+ * Each test takes a few seconds; the limit is above server-process.ts's own 60 s start-up limit so
  * that a server that cannot start fails with its output rather than a bare timeout.
  */
 export const TEST_TIMEOUT = 90_000;
@@ -218,7 +218,7 @@ export interface Device {
   readonly user: User;
   readonly db: Database;
   readonly net: Network;
-  readonly storage: MemoryStore;
+  readonly storage: MemoryKeyValueStore;
   /** Every error `onError` reported. */
   readonly errors: SyncError[];
 }
@@ -228,7 +228,7 @@ export interface DeviceOptions {
   readonly net?: Network;
   readonly subscribeAll?: boolean;
   /** Edits the stored user (tokens) between the login and the open, as a reload would find it. */
-  readonly beforeOpen?: (storage: MemoryStore, appId: string) => Promise<void> | void;
+  readonly beforeOpen?: (storage: MemoryKeyValueStore, appId: string) => Promise<void> | void;
   readonly clientReset?: ClientResetConfig<Database>;
   /** The device's wall clock for timestamps (a device whose clock is off). */
   readonly now?: () => number;
@@ -240,7 +240,7 @@ export interface DeviceOptions {
  */
 export async function device(server: ServerProcess, name: string, email: string, options: DeviceOptions = {}): Promise<Device> {
   const net = options.net ?? new Network();
-  const storage = new MemoryStore();
+  const storage = new MemoryKeyValueStore();
   const appId = uniqueAppId(name);
   const make = () =>
     new App({

@@ -3,11 +3,11 @@
  * keyset pagination) must be exactly the evaluator's, in `pk` column order.
  */
 import { expect, it } from 'vitest';
-import { pkKey, type ObjectRecord } from '../../model/index.ts';
-import { compilePermissionFilter, compileQuery, createResolver, validateSubscription, type CompiledQuery } from '../../query/index.ts';
-import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from '../../query/diff-fixtures.ts';
-import { compareCodePoints } from './codec.ts';
-import type { ServerStore, ViewFilter } from './types.ts';
+import { pkKey, type ObjectRecord } from '../../../model/index.ts';
+import { compilePermissionFilter, compileQuery, createResolver, validateSubscription, type CompiledQuery } from '../../../query/index.ts';
+import { Rand, diffQueryable, diffSchema, prng, randomItem, randomPeople, randomSubscriptionQuery } from '../../../sim/diff-fixtures.ts';
+import { compareCodePoints } from '../../store/codec.ts';
+import type { ServerStore, ViewFilter } from '../../store/types.ts';
 
 const OBJECTS = 300;
 

@@ -3,15 +3,15 @@
  * history row and incrementing one counter object (plus a payload object), and prints
  * `ack <version>` once the transaction returned. The parent kills it with SIGKILL mid-stream.
  *
- *   node --import tsx crash-child.ts sqlite <dir>
- *   node --import tsx crash-child.ts postgres <schema>
+ *   node --import tsx store-crash-child.ts sqlite <dir>
+ *   node --import tsx store-crash-child.ts postgres <schema>
  */
 import { validateObject } from '../../model/index.ts';
-import { contractSchema, keyOf, richChangeset, richTask } from './contract-fixtures.ts';
-import { PostgresStore } from './postgres.ts';
-import { PG_TEST } from './pg-test-support.ts';
-import { SqliteStore } from './sqlite.ts';
-import type { ServerStore } from './types.ts';
+import { contractSchema, keyOf, richChangeset, richTask } from './store-contract/fixtures.ts';
+import { PostgresStore } from '../store/postgres.ts';
+import { PG_TEST } from './shared-postgres.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import type { ServerStore } from '../store/types.ts';
 
 const [kind, where] = process.argv.slice(2);
 const store: ServerStore =

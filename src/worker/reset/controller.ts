@@ -1,37 +1,18 @@
-import { OutpostError, parseServerMessage, type ClientMessage, type ClientVersionMessage, type ErrorMessage, type ServerIdent, type StateMessage } from '../protocol/index.ts';
-import type { ClientResetMode, SyncErrorInfo } from './api.ts';
-import type { LocalDatabase } from './local-db.ts';
-import { finishReset, ResetFailure, ResetRun, resolveResetMode, type PendingReset, type ResetHooks } from './reset.ts';
-import { clearResetGuard } from './reset-db.ts';
-import type { SessionEvents } from './session.ts';
-import type { SyncMeta } from './store.ts';
+import { OutpostError, parseServerMessage, type ClientMessage, type ClientVersionMessage, type ErrorMessage, type ServerIdent, type StateMessage } from '../../protocol/index.ts';
+import type { ClientResetMode, SyncErrorInfo } from '../../worker-api/api.ts';
+import type { LocalDatabase } from '../local-db.ts';
+import { finishReset, ResetFailure, ResetRun, resolveResetMode, type PendingReset, type ResetHooks } from './run.ts';
+import type { ConnectionControl, ResetEvents } from './control.ts';
+import { clearResetGuard } from './storage.ts';
+import type { SyncMeta } from '../store.ts';
 
 /*
- * The sync session's client-reset control (the protocol steps and the swap are in reset.ts):
+ * The sync session's client-reset control (the protocol steps and the swap are in run.ts and storage.ts):
  * when to reset (an ERROR with a reset action, or `resetClient`), the attempt on the current
  * connection, the fallback (sync stops, onError and onFallback), and the reset guard: set by a
  * reset, cleared by the first full sync after it (a MARK answered with every upload
  * acknowledged). A reset asked for again while the guard is set stops sync instead of looping.
  */
-
-/** What the controller needs of the session. */
-export interface ResetSessionLink {
-  readonly db: LocalDatabase;
-  readonly events: SessionEvents;
-  readonly mode: ClientResetMode;
-  generation(): number;
-  isClosed(): boolean;
-  isStopped(): boolean;
-  setStopped(stopped: boolean): void;
-  send(m: ClientMessage): boolean;
-  drop(cause: string, hintMs?: number, immediate?: boolean): void;
-  /** Drops the current connection (if any) and connects again at once. */
-  reconnectNow(): void;
-  /** After a reset applied on this connection: go on as an identified session. */
-  identified(subVersion: number): Promise<void>;
-  /** The reset moved the cursors (transactions waiting for a version, the backoff). */
-  applied(meta: SyncMeta): void;
-}
 
 export class SessionReset {
   private pending: PendingReset | undefined;
@@ -39,7 +20,12 @@ export class SessionReset {
   /** A MARK is owed to clear the guard once every upload is acknowledged. */
   private guardMarkOwed = false;
 
-  constructor(private readonly link: ResetSessionLink) {}
+  constructor(
+    private readonly db: LocalDatabase,
+    private readonly events: ResetEvents,
+    private readonly mode: ClientResetMode,
+    private readonly connection: ConnectionControl,
+  ) {}
 
   /** A reset is fetching its state on this connection (downloads are ignored meanwhile). */
   get active(): boolean {
@@ -52,15 +38,15 @@ export class SessionReset {
     if (!resolved) return Promise.reject(new OutpostError('internal', `resetClient needs a mode that resets (got ${JSON.stringify(mode)})`));
     if (this.pending?.manual) return Promise.reject(new OutpostError('internal', 'a client reset is already running'));
     return new Promise<void>((resolve, reject) => {
-      this.pending = { ...resolved, manual: { resolve, reject: (e) => reject(new OutpostError(e.code, e.message, e.details)), wasStopped: this.link.isStopped() } };
-      this.link.setStopped(false);
-      this.link.reconnectNow();
+      this.pending = { ...resolved, manual: { resolve, reject: (e) => reject(new OutpostError(e.code, e.message, e.details)), wasStopped: this.connection.stopped } };
+      this.connection.stopped = false;
+      this.connection.reconnectNow();
     });
   }
 
   /** A new connection: a pending reset binds as a new client file. Returns whether it does. */
   begin(): boolean {
-    if (this.pending) this.run = new ResetRun(this.pending, this.link.generation());
+    if (this.pending) this.run = new ResetRun(this.pending, this.connection.generation);
     return this.run !== undefined;
   }
 
@@ -74,7 +60,7 @@ export class SessionReset {
     const p = this.pending;
     if (!p?.manual) return;
     this.pending = undefined;
-    if (p.manual.wasStopped) this.link.setStopped(true);
+    if (p.manual.wasStopped) this.connection.stopped = true;
     p.manual.reject(
       opened
         ? { code: 'connection_lost', message: 'the connection dropped before the client reset was applied; nothing was reset' }
@@ -91,7 +77,7 @@ export class SessionReset {
   // ---- messages of a reset attempt ------------------------------------------------------------
 
   async onIdent(ident: ServerIdent): Promise<void> {
-    for (const m of await this.run!.requests(this.link.db, ident)) this.link.send(m);
+    for (const m of await this.run!.requests(this.db, ident)) this.connection.send(m);
   }
 
   onClientVersion(m: ClientVersionMessage): void {
@@ -107,7 +93,7 @@ export class SessionReset {
 
   async onState(text: string, m: StateMessage): Promise<void> {
     const run = this.run;
-    const { db, events } = this.link;
+    const { db, events } = this;
     if (!run || m.queryVersion !== run.queryVersion || !run.newIdent) return;
     if (!m.last) return db.holdBatch(m.queryVersion, text);
     const segments = (await db.heldBatches()).map((b) => parseServerMessage(b.frame) as StateMessage);
@@ -118,7 +104,7 @@ export class SessionReset {
     const hooks: ResetHooks = {
       ...events.reset,
       applied: (outcome) => {
-        this.link.applied(outcome.meta);
+        this.connection.applied(outcome.meta);
         events.integrated({ changes: outcome.changes, meta: outcome.meta, large: outcome.changes.length > 200 });
         events.identity(outcome.meta.fileIdent!);
         events.progress(db.progress(outcome.meta));
@@ -128,7 +114,7 @@ export class SessionReset {
     };
     let outcome;
     try {
-      outcome = await finishReset(db, run, segments, hooks, () => gen === this.link.generation() && !this.link.isClosed());
+      outcome = await finishReset(db, run, segments, hooks, () => gen === this.connection.generation && !this.connection.closed);
     } catch (err) {
       if (err instanceof ResetFailure) return this.fail(err.info);
       throw err;
@@ -137,21 +123,21 @@ export class SessionReset {
     const manual = this.pending === run.pending ? this.pending.manual : undefined;
     if (this.pending === run.pending) this.pending = undefined;
     manual?.resolve();
-    if (gen !== this.link.generation() || this.run !== run) return; // applied; the next connection identifies as usual
+    if (gen !== this.connection.generation || this.run !== run) return; // applied; the next connection identifies as usual
     this.run = undefined;
-    await this.link.identified(run.queryVersion);
+    await this.connection.identified(run.queryVersion);
   }
 
   // ---- when to reset ---------------------------------------------------------------------------
 
   /** An ERROR whose action is a client reset. */
   async onResetError(m: ErrorMessage, info: SyncErrorInfo): Promise<void> {
-    const { db, events } = this.link;
+    const { db, events } = this;
     if (this.run) return this.fail(info);
     const meta = await db.meta();
     if (meta.resetGuard) {
       // Asked again before a full sync since the last reset: resetting again could loop forever.
-      this.link.setStopped(true);
+      this.connection.stopped = true;
       const loop: SyncErrorInfo = {
         code: 'client_reset',
         message: `the server asked for another client reset (${m.code}: ${m.message}) before the first full sync after the last one; sync stopped to avoid a reset loop`,
@@ -160,17 +146,17 @@ export class SessionReset {
       };
       events.error(loop);
       await this.fallback(loop);
-      return this.link.drop(`error:${m.code}`);
+      return this.connection.drop(`error:${m.code}`);
     }
     events.error(info);
-    const resolved = resolveResetMode(this.link.mode, m.action as 'client_reset' | 'client_reset_no_recovery');
+    const resolved = resolveResetMode(this.mode, m.action as 'client_reset' | 'client_reset_no_recovery');
     if (!resolved) {
-      this.link.setStopped(true);
+      this.connection.stopped = true;
       await this.fallback(info);
-      return this.link.drop(`error:${m.code}`);
+      return this.connection.drop(`error:${m.code}`);
     }
     this.pending = { ...resolved, cause: info };
-    return this.link.drop(`error:${m.code}`, 0, true);
+    return this.connection.drop(`error:${m.code}`, 0, true);
   }
 
   /** Another stopping ERROR (fatal, log out) while a reset the app asked for runs: it fails. */
@@ -186,27 +172,27 @@ export class SessionReset {
     const p = this.pending;
     this.pending = undefined;
     this.run = undefined;
-    this.link.setStopped(true);
-    this.link.events.error(info);
+    this.connection.stopped = true;
+    this.events.error(info);
     p?.manual?.reject(info);
     await this.fallback(info);
-    this.link.drop(`reset:${info.code}`);
+    this.connection.drop(`reset:${info.code}`);
   }
 
   private async fallback(error: SyncErrorInfo): Promise<void> {
-    const meta = await this.link.db.meta();
-    this.link.events.resetFallback({ error, pendingChanges: Math.max(0, meta.nextClientVersion - 1 - meta.ackedClientVersion) });
+    const meta = await this.db.meta();
+    this.events.resetFallback({ error, pendingChanges: Math.max(0, meta.nextClientVersion - 1 - meta.ackedClientVersion) });
   }
 
   // ---- the guard ---------------------------------------------------------------------------------
 
   /** A MARK was answered: with every upload acknowledged, the first full sync after a reset is done. */
   async afterMark(): Promise<void> {
-    const meta = await this.link.db.meta();
+    const meta = await this.db.meta();
     if (!meta.resetGuard) return;
     if (meta.ackedClientVersion >= meta.nextClientVersion - 1) {
       this.guardMarkOwed = false;
-      await clearResetGuard(this.link.db);
+      await clearResetGuard(this.db);
     } else this.guardMarkOwed = true;
   }
 

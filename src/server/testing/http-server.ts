@@ -4,14 +4,14 @@ import { parseConfig, type OutpostConfig } from '../config/load.ts';
 import { silentLogger } from '../log.ts';
 import { MetricsRegistry } from '../metrics.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { createHttpServer, type HttpServerOptions } from './app.ts';
-import type { OutpostHttpServer } from './server.ts';
+import { createHttpServer, type HttpServerOptions } from '../http/app.ts';
+import type { OutpostHttpServer } from '../http/server.ts';
 
 /* Test support for the HTTP tests: a server on an ephemeral port over a MemoryStore. */
 
 export const ADMIN_KEY = 'admin-key-for-tests-0123456789-abcdefgh';
 
-export interface TestServer {
+export interface HttpTestServer {
   readonly http: OutpostHttpServer;
   readonly store: MemoryStore;
   readonly auth: AuthService;
@@ -21,10 +21,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
+export async function startHttpTestServer(
   raw: Record<string, unknown> = {},
   extra: { auth?: Partial<AuthServiceOptions>; adminKey?: string | null; http?: Partial<HttpServerOptions> } = {},
-): Promise<TestServer> {
+): Promise<HttpTestServer> {
   const config = parseConfig({ developmentMode: true, store: 'memory:', allowedOrigins: ['https://app.example.com'], ...raw });
   const store = new MemoryStore();
   const auth = new AuthService({

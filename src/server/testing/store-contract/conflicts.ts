@@ -1,7 +1,7 @@
 /** The conflict-journal part of the storage contract: record, bound, list, dismiss. */
 import { expect, it } from 'vitest';
-import { ObjectId } from '../../model/index.ts';
-import type { NewConflict, ServerStore } from './types.ts';
+import { ObjectId } from '../../../model/index.ts';
+import type { NewConflict, ServerStore } from '../../store/types.ts';
 
 function entry(n: number, at: number, loser: string | null, extra: Partial<NewConflict> = {}): NewConflict {
   return {

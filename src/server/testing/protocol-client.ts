@@ -18,7 +18,7 @@ import {
   type Subscription,
   type TransactResult,
 } from '../../protocol/index.ts';
-import { decodeServerFrame } from './frames.ts';
+import { decodeServerFrame } from '../sync/frames.ts';
 import { pkKey, type PrimaryKey } from '../../model/index.ts';
 
 /*
@@ -56,7 +56,7 @@ interface LocalEntry {
   changeset: Changeset;
 }
 
-export class TestClient {
+export class ProtocolClient {
   fileIdent: number | undefined;
   salt: string | undefined;
   state: ObjectState;

@@ -1,8 +1,8 @@
 /** Fixtures shared by the storage contract tests and the crash-test child process. */
 import { expect } from 'vitest';
-import type { Changeset, Instruction } from '../../changeset/index.ts';
-import { Decimal128, ObjectId, UUID, newRecord, parseSchema, pkKey, validateObject, valuesEqual, type ObjectRecord, type PrimaryKey, type Value } from '../../model/index.ts';
-import { objectKeyString } from './types.ts';
+import type { Changeset, Instruction } from '../../../changeset/index.ts';
+import { Decimal128, ObjectId, UUID, newRecord, parseSchema, pkKey, validateObject, valuesEqual, type ObjectRecord, type PrimaryKey, type Value } from '../../../model/index.ts';
+import { objectKeyString } from '../../store/types.ts';
 
 export const contractSchema = parseSchema([
   {

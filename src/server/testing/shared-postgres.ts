@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { PostgresStore } from './postgres.ts';
+import { PostgresStore } from '../store/postgres.ts';
 
 /*
  * Test support for the PostgreSQL tests: the real server at 127.0.0.1:5432 (user postgres,

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Random } from '../../sim/random.ts';
-import type { SyncEngine } from './engine.ts';
-import { DEFAULT_SESSION_LIMITS, SyncSession, type SessionAuth, type SessionLimits, type SessionSocket } from './session.ts';
-import type { ClientSocket } from './test-client.ts';
+import type { SyncEngine } from '../sync/engine.ts';
+import { DEFAULT_SESSION_LIMITS, ServerSession, type SessionAuth, type SessionLimits, type SessionSocket } from '../sync/session.ts';
+import type { ClientSocket } from './protocol-client.ts';
 
 /*
  * In-memory connections between protocol test clients and real sync sessions, delivered one
@@ -23,7 +23,7 @@ class Connection {
   held = false;
   readonly client: LoopClientSocket;
   readonly server: LoopServerSocket;
-  session: SyncSession | undefined;
+  session: ServerSession | undefined;
 
   constructor() {
     this.client = new LoopClientSocket(this);
@@ -95,7 +95,7 @@ export class Loopback {
   /** A new connection for a user, accepted at once; returns the client's end. */
   connect(userId: string): ClientSocket {
     const conn = new Connection();
-    conn.session = new SyncSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, { ...DEFAULT_SESSION_LIMITS, ...this.limits }, {
+    conn.session = new ServerSession(conn.server, this.engine, this.auth, { userId, expiresAt: Date.now() + 3_600_000 }, { ...DEFAULT_SESSION_LIMITS, ...this.limits }, {
       info() {},
       warn() {},
       error(obj, msg) {

@@ -5,15 +5,15 @@
  * store and opens the same data again.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Decimal128, ObjectId, UUID, parseSchema, pkKey, validateObject, type ObjectRecord, type Value } from '../../model/index.ts';
-import { runAuthContractTests } from './contract-auth.ts';
-import { runClientFileContractTests } from './contract-files.ts';
-import { runConflictContractTests } from './contract-conflicts.ts';
-import { changeset, contractSchema, deferred, expectSameValue, keyOf, richChangeset, richTask, sleep, waitFor } from './contract-fixtures.ts';
-import { runQueryContractTests } from './contract-query.ts';
-import type { ServerStore, StoreWriter } from './types.ts';
+import { Decimal128, ObjectId, UUID, parseSchema, pkKey, validateObject, type ObjectRecord, type Value } from '../../../model/index.ts';
+import { runAuthContractTests } from './auth.ts';
+import { runClientFileContractTests } from './files.ts';
+import { runConflictContractTests } from './conflicts.ts';
+import { changeset, contractSchema, deferred, expectSameValue, keyOf, richChangeset, richTask, sleep, waitFor } from './fixtures.ts';
+import { runQueryContractTests } from './query.ts';
+import type { ServerStore, StoreWriter } from '../../store/types.ts';
 
-export { changeset, contractSchema, expectSameValue, keyOf, richChangeset, richTask, waitFor } from './contract-fixtures.ts';
+export { changeset, contractSchema, expectSameValue, keyOf, richChangeset, richTask, waitFor } from './fixtures.ts';
 
 export interface StoreUnderTest {
   readonly store: ServerStore;

@@ -1,11 +1,11 @@
-import { applyInstructions, ObjectState, type Instruction } from '../changeset/index.ts';
-import { recoverChanges } from '../merge/index.ts';
-import { pkKey, zeroValue, newRecord, type ObjectRecord, type PrimaryKey } from '../model/index.ts';
-import { recordFromStorable, storableEqual, type StoredRecord } from './codec.ts';
-import type { ObjectChange } from './live.ts';
-import type { LocalDatabase } from './local-db.ts';
-import { rowId, storageError, typeBounds, type BackupRow, type ObjectRow, type SyncMeta } from './store.ts';
-import { dropHidden } from './hidden-bootstrap.ts';
+import { applyInstructions, ObjectState, type Instruction } from '../../changeset/index.ts';
+import { recoverChanges } from '../../merge/index.ts';
+import { pkKey, zeroValue, newRecord, type ObjectRecord, type PrimaryKey } from '../../model/index.ts';
+import { recordFromStorable, storableEqual, type StoredRecord } from '../../worker-api/codec.ts';
+import type { ObjectChange } from '../live.ts';
+import type { LocalDatabase } from '../local-db.ts';
+import { rowId, storageError, typeBounds, type BackupRow, type ObjectRow, type SyncMeta } from '../store.ts';
+import { dropHidden } from '../hidden-bootstrap.ts';
 
 /*
  * The storage side of a client reset: one IndexedDB transaction that backs up the objects,

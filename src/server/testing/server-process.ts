@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { parseSchema, type ObjectSchemaInput } from '../../model/index.ts';
-import { TestClient } from './test-client.ts';
+import { ProtocolClient } from './protocol-client.ts';
 
 /*
  * Test support: the real server as a separate process (bin/outpost-server.js, the same command
@@ -153,8 +153,8 @@ export async function forgeToken(userId: string, options: { expiresInSeconds?: n
     .sign(new TextEncoder().encode(options.secret ?? JWT_SECRET));
 }
 
-export function client(wsUrl: string, token: string, options: { origin?: string } = {}): TestClient {
-  return new TestClient({ url: wsUrl, token, schema, ...(options.origin ? { origin: options.origin } : {}) });
+export function client(wsUrl: string, token: string, options: { origin?: string } = {}): ProtocolClient {
+  return new ProtocolClient({ url: wsUrl, token, schema, ...(options.origin ? { origin: options.origin } : {}) });
 }
 
 export const everything = [{ objectType: 'WorkOrder', query: 'TRUEPREDICATE', args: [] }];

@@ -1,9 +1,9 @@
 /** The client-file part of the storage contract: client files, reciprocal changesets, view sets and the view log. */
 import { expect, it } from 'vitest';
-import { ObjectId, UUID, pkKey } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
-import { changeset, keyOf, richChangeset } from './contract-fixtures.ts';
-import type { ServerStore } from './types.ts';
+import { ObjectId, UUID, pkKey } from '../../../model/index.ts';
+import { OutpostError } from '../../../errors.ts';
+import { changeset, keyOf, richChangeset } from './fixtures.ts';
+import type { ServerStore } from '../../store/types.ts';
 
 export function runClientFileContractTests(ctx: { readonly store: ServerStore }): void {
   it('keeps reciprocal changesets per client file: put, read after, overwrite, prune', async () => {

@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ObjectSchemaInput } from '../../model/index.ts';
-import { OutpostError } from '../../protocol/errors.ts';
+import { OutpostError } from '../../errors.ts';
 import type { QueryableFields } from '../../query/index.ts';
 import { MemoryStore } from '../store/memory.ts';
 import type { SyncStore } from '../store/types.ts';
-import { SyncEngine, type EngineOptions } from './engine.ts';
-import type { RulesSpec } from './roles.ts';
-import type { SessionAuth, SessionLimits } from './session.ts';
-import { createSyncEndpoint, type SyncEndpoint } from './websocket.ts';
+import { SyncEngine, type EngineOptions } from '../sync/engine.ts';
+import type { RulesSpec } from '../sync/roles.ts';
+import type { SessionAuth, SessionLimits } from '../sync/session.ts';
+import { createSyncEndpoint, type SyncEndpoint } from '../sync/websocket.ts';
 
 /*
  * An in-process sync server for tests of the engine: a real HTTP server and WebSocket endpoint
@@ -16,7 +16,7 @@ import { createSyncEndpoint, type SyncEndpoint } from './websocket.ts';
  * service (`user:<id>:<expiresAtMs>`). Tests of the whole server process use the real auth.
  */
 
-export interface TestServer {
+export interface SyncTestServer {
   readonly url: string;
   readonly engine: SyncEngine;
   readonly endpoint: SyncEndpoint;
@@ -26,7 +26,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export interface TestServerOptions {
+export interface SyncTestServerOptions {
   schema: readonly ObjectSchemaInput[];
   rules?: RulesSpec;
   queryable?: QueryableFields;
@@ -54,7 +54,7 @@ export const testAuth = (customData: Record<string, Record<string, unknown>> = {
 
 const quiet = { info() {}, warn() {}, error(obj: Record<string, unknown>, msg: string) { console.error(msg, obj); } };
 
-export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
+export async function startSyncTestServer(options: SyncTestServerOptions): Promise<SyncTestServer> {
   const store = options.store ?? new MemoryStore();
   const engine = await SyncEngine.open({
     store,

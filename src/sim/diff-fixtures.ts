@@ -3,8 +3,8 @@
  * vs SQLite vs PostgreSQL) and the planner test. Test support only; not exported from index.ts.
  */
 import { Decimal128, ObjectId, UUID, parseSchema, validateObject, type ObjectRecord, type Schema } from '../model/index.ts';
-import type { QueryableFields } from './subscription.ts';
-import { prng } from '../sim/random.ts';
+import type { QueryableFields } from '../query/subscription.ts';
+import { prng } from './random.ts';
 
 export { prng };
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { ObjectState } from '../../changeset/index.ts';
-import { everything, schema, user } from '../sync/process-support.ts';
-import { TestClient } from '../sync/test-client.ts';
+import { everything, schema, user } from './server-process.ts';
+import { ProtocolClient } from './protocol-client.ts';
 import type { ErrorMessage } from '../../protocol/index.ts';
 
 /*
@@ -72,7 +72,7 @@ export async function converge(writers: readonly Writer[], wsUrl: string, token:
 }
 
 export class Writer {
-  readonly client: TestClient;
+  readonly client: ProtocolClient;
   /** Changesets written (the last client version). */
   written = 0;
   /** The changeset that created this writer's counter object is client version 1. */
@@ -93,7 +93,7 @@ export class Writer {
     url: string,
     private readonly httpUrl: string,
   ) {
-    this.client = new TestClient({ schema, url, token });
+    this.client = new ProtocolClient({ schema, url, token });
   }
 
   /** Logs a user in over `httpUrl` and connects to `wsUrl`, subscribed to everything. */
@@ -202,7 +202,7 @@ export async function checkerToken(httpUrl: string): Promise<string> {
 
 /** A fresh reader's copy of the server's data (a new client file, bootstrapped from scratch). */
 export async function serverCopy(wsUrl: string, token: string): Promise<ObjectState> {
-  const c = new TestClient({ schema, url: wsUrl, token });
+  const c = new ProtocolClient({ schema, url: wsUrl, token });
   // Generous waits: on a loaded machine a bootstrap of everything can take a while.
   try {
     await c.open(token, 30_000);

@@ -56,7 +56,7 @@ export interface SyncProgress {
 export type SubscriptionState = 'pending' | 'bootstrapping' | 'awaiting_mark' | 'complete' | 'error' | 'superseded';
 
 /** A subscription as the worker stores it (args in storable form). */
-export interface StoredSubscription {
+export interface LocalSubscription {
   readonly name?: string;
   readonly objectType: string;
   readonly query: string;
@@ -67,12 +67,12 @@ export interface StoredSubscription {
 export interface SubscriptionSetInfo {
   readonly version: number;
   readonly state: SubscriptionState;
-  readonly queries: readonly StoredSubscription[];
+  readonly queries: readonly LocalSubscription[];
   readonly error?: WireError;
 }
 
 export type SubscriptionMutation =
-  | { readonly op: 'add'; readonly sub: Omit<StoredSubscription, 'createdAt'>; readonly updateExisting: boolean }
+  | { readonly op: 'add'; readonly sub: Omit<LocalSubscription, 'createdAt'>; readonly updateExisting: boolean }
   | { readonly op: 'removeByName'; readonly name: string }
   | { readonly op: 'remove'; readonly objectType: string; readonly query: string; readonly args: readonly Storable[] }
   | { readonly op: 'removeByType'; readonly objectType: string }

@@ -3,10 +3,10 @@ import { Workload, fuzzSchema } from '../../sim/workload.ts';
 import { compileQuery } from '../../query/index.ts';
 import { canonicalJson } from '../../model/index.ts';
 import { MemoryStore } from '../store/memory.ts';
-import { SyncEngine } from './engine.ts';
-import { testAuth } from './harness.ts';
+import { SyncEngine } from '../sync/engine.ts';
+import { testAuth } from './sync-server.ts';
 import { Loopback } from './loopback.ts';
-import { TestClient } from './test-client.ts';
+import { ProtocolClient } from './protocol-client.ts';
 
 /*
  * The convergence fuzzer against the real sync engine and sessions, deterministic: protocol
@@ -38,11 +38,11 @@ export async function runLoopbackScenario(seed: number, steps = 150, sharedKeys 
   const problems: string[] = [];
   try {
     const n = 2 + rng.int(4);
-    const clients: TestClient[] = [];
+    const clients: ProtocolClient[] = [];
     const workloads: Workload[] = [];
     for (let i = 0; i < n; i++) {
       const skew = Math.round((rng.next() * 2 - 1) * 60_000);
-      const c = new TestClient({ schema: fuzzSchema, socket: () => loop.connect('u' + i), now: () => time + skew });
+      const c = new ProtocolClient({ schema: fuzzSchema, socket: () => loop.connect('u' + i), now: () => time + skew });
       await c.open();
       c.requestSubscriptions(everything);
       clients.push(c);

@@ -1,8 +1,8 @@
-import { OutpostError, type ClientMessage, type ServerIdent, type StateMessage } from '../protocol/index.ts';
-import type { ClientResetMode, ResetInfo, SyncErrorInfo, WireError } from './api.ts';
-import type { LocalDatabase } from './local-db.ts';
-import { applyReset, clearBackup, type ResetOutcome } from './reset-db.ts';
-import { wireQueries } from './subscriptions-wire.ts';
+import { OutpostError, type ClientMessage, type ServerIdent, type StateMessage } from '../../protocol/index.ts';
+import type { ClientResetMode, ResetInfo, SyncErrorInfo, WireError } from '../../worker-api/api.ts';
+import type { LocalDatabase } from '../local-db.ts';
+import { applyReset, clearBackup, type ResetOutcome } from './storage.ts';
+import { wireQueries } from '../subscriptions-wire.ts';
 
 /*
  * Client reset, the session's side (docs/client.md "Client reset"). On a new connection:
@@ -13,7 +13,7 @@ import { wireQueries } from './subscriptions-wire.ts';
  *   STATE_REQUEST {the active subscription set}                  → STATE segments … last
  *
  * The segments are held in IndexedDB until the last one; then `onBefore` runs, one IndexedDB
- * transaction swaps the database (reset-db.ts), live queries get the changes, `onAfter` runs, the
+ * transaction swaps the database (storage.ts), live queries get the changes, `onAfter` runs, the
  * backup is cleared, and the same connection goes on as an identified session (uploading the
  * recovered changes, downloading from the STATE's version).
  */

@@ -1,7 +1,7 @@
 /** The auth part of the storage contract (users, identities, refresh tokens, API keys). */
 import { expect, it } from 'vitest';
-import { OutpostError } from '../../protocol/errors.ts';
-import type { RefreshTokenRow, ServerStore, UserRow } from './types.ts';
+import { OutpostError } from '../../../errors.ts';
+import type { RefreshTokenRow, ServerStore, UserRow } from '../../store/types.ts';
 
 function user(id: string, email: string | null, extra: Partial<UserRow> = {}): UserRow {
   return { id, email, passwordHash: email ? 'scrypt$131072$8$1$c2FsdA==$a2V5' : null, provider: email ? 'email' : 'anonymous', customData: {}, createdAt: 1000, ...extra };
